@@ -1,0 +1,65 @@
+import type { ArweaveAddress } from '../address.ts';
+
+/**
+ * What every source (src/bridges/<chain>/) hands the service for one tick. Sources know nothing
+ * of the ledger: the service passes the snapshot's updates and cursor to the ledger, which
+ * applies them and stores the cursor in the tick's own transaction (so a crash never advances a
+ * source without its tick, or a tick without its source).
+ */
+export type PoolId = 'ar' | 'steth' | 'sol';
+
+export interface Pin {
+  readonly chain: 'arweave' | 'ethereum' | 'solana';
+  /** Block height / block number / slot, as a decimal string. */
+  readonly height: string;
+  /** indep_hash / block hash / blockhash of the pinned block. */
+  readonly hash: string;
+  /** The pinned block's timestamp, ms since the epoch. */
+  readonly timeMs: number;
+}
+
+export interface WeightUpdate {
+  /** The source's own key for the account: an Arweave address, a 0x-lowercase Ethereum address, a base58 Solana address. */
+  readonly account: string;
+  /** Where its AO goes; null = no valid recipient yet: accrues under `account` as unclaimed, never dropped. */
+  readonly recipient: ArweaveAddress | null;
+  /** The account's new weight in the asset's base units (winston, wei, lamports); 0 = left the pool. */
+  readonly weight: bigint;
+}
+
+/** The inputs of the bridge pool's cross-asset split (DESIGN.md §3), with where each came from. */
+export interface YieldQuote {
+  readonly asset: string;
+  readonly decimals: number;
+  /** USD per whole unit, decimal string, at most 18 decimals. */
+  readonly priceUsd: string;
+  /** Annual rate as a fraction, decimal string, at most 18 decimals. */
+  readonly apr: string;
+  /** e.g. "chainlink:0x…@19000000", "config". */
+  readonly priceSource: string;
+  /** e.g. "lido:TokenRebased@19000000", "solana:inflation epoch 612", "config". */
+  readonly aprSource: string;
+}
+
+export interface Snapshot {
+  readonly pool: PoolId;
+  readonly pin: Pin;
+  /**
+   * complete = false: updates for the accounts that may have changed since the cursor (the ledger
+   * ignores an update equal to the stored weight). complete = true: every account with weight > 0;
+   * an account the ledger holds that is absent here goes to weight 0.
+   */
+  readonly complete: boolean;
+  readonly updates: readonly WeightUpdate[];
+  readonly yield?: YieldQuote;
+  /** Opaque state for the next incremental snapshot (JSON text), persisted by the ledger with the tick. */
+  readonly cursor: string;
+  /** Facts worth recording in the tick's journal (re-pinned after a fork, stale snapshot …). */
+  readonly notes: readonly string[];
+}
+
+export interface Source {
+  readonly pool: PoolId;
+  /** A snapshot pinned to the source's finalized/confirmed block, continuing from `cursor` (null = bootstrap). */
+  snapshot(cursor: string | null, signal?: AbortSignal): Promise<Snapshot>;
+}
