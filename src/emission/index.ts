@@ -5,3 +5,4 @@ export * from './gate.ts';
 export * from './muldiv.ts';
 export * from './asset-weight.ts';
 export * from "./schedule.ts";
+export * from "./projection.ts";

@@ -46,7 +46,12 @@ export function parseInstant(text: unknown, field: string): number {
     throw new EngineError('INVALID_TIME', `${field}: ${JSON.stringify(text)} is not an ISO-8601 instant; expected e.g. 2024-06-18T15:00:00Z`);
   }
   const ms = Date.parse(text.length === 10 ? `${text}T00:00:00Z` : text);
-  if (!Number.isFinite(ms)) throw new EngineError('INVALID_TIME', `${field}: ${JSON.stringify(text)} is not a valid date`);
+  // Date.parse rolls 2024-02-30 over into March; a calendar date must read back as written.
+  const [year, month, day] = text.slice(0, 10).split('-').map(Number) as [number, number, number];
+  const calendar = new Date(Date.UTC(year, month - 1, day));
+  if (!Number.isFinite(ms) || calendar.getUTCMonth() !== month - 1 || calendar.getUTCDate() !== day) {
+    throw new EngineError('INVALID_TIME', `${field}: ${JSON.stringify(text)} is not a valid date`);
+  }
   return ms;
 }
 
