@@ -25,7 +25,8 @@ export type ErrorCode =
   | 'DELIVERY_FAILED'
   | 'AUDIT_MISMATCH'
   | 'NOT_FOUND'
-  | 'LEADER_CONFLICT';
+  | 'LEADER_CONFLICT'
+  | 'OUTBOX_CONFLICT';
 
 export class EngineError extends Error {
   readonly code: ErrorCode;
