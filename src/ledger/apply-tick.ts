@@ -1,0 +1,236 @@
+import { EngineError } from '../errors.ts';
+import type { Snapshot, WeightUpdate } from '../bridges/types.ts';
+import { splitByYield } from '../emission/asset-weight.ts';
+import type { AssetYield } from '../emission/asset-weight.ts';
+import { assertTick, mintAt, supplyAt } from '../emission/curve.ts';
+import { policyLabel, policyToData, splitMint } from '../emission/policy.ts';
+import { tickEndMs, tickStartMs } from '../emission/ticks.ts';
+import { SCALE, accrual, advanceIndex } from './accrual.ts';
+import { encodeChanges } from './change-log.ts';
+import type { LoggedChange } from './change-log.ts';
+import type { AccountRow, Db } from './db.ts';
+import { GENESIS_HASH, canonicalJson, entryHash } from './journal.ts';
+import type { JournalChange, JournalEntry, JournalPool } from './journal.ts';
+import { emptyPool, isPoolId, loadPools, savePool } from './pool-state.ts';
+import type { PoolState } from './pool-state.ts';
+import type { AppliedTick, PoolId, PoolStep, TickInput } from './types.ts';
+
+/** Rows read per page when a complete snapshot zeroes the accounts it no longer lists. */
+const PAGE_ROWS = 20_000;
+
+export async function lastTickRow(db: Db): Promise<{ tick: number; hash: string; endMs: number; bridgeCarryOut: bigint }> {
+  const rows = await db.all('SELECT tick, hash, end_ms, bridge_carry_out FROM ticks ORDER BY tick DESC LIMIT 1');
+  const r = rows[0];
+  return r === undefined
+    ? { tick: 0, hash: GENESIS_HASH, endMs: Number.NaN, bridgeCarryOut: 0n }
+    : { tick: Number(r['tick']), hash: r['hash'] as string, endMs: Number(r['end_ms']), bridgeCarryOut: BigInt(r['bridge_carry_out'] as string) };
+}
+
+function validateInput(input: TickInput): void {
+  assertTick(input.tick, 'tick', 1);
+  if (!Number.isSafeInteger(input.genesisMs)) throw new EngineError('INVALID_ARGUMENT', `genesisMs: ${String(input.genesisMs)} is not an integer millisecond instant`);
+  const seen = new Set<string>();
+  for (const s of input.snapshots) {
+    if (!isPoolId(s.pool)) throw new EngineError('INVALID_ARGUMENT', `snapshots: pool ${JSON.stringify(s.pool)} is not one of ar, steth, sol`);
+    if (seen.has(s.pool)) throw new EngineError('INVALID_ARGUMENT', `snapshots: pool ${s.pool} has two snapshots in tick ${input.tick}; expected at most one`);
+    seen.add(s.pool);
+    const accounts = new Set<string>();
+    for (const u of s.updates) {
+      if (typeof u.account !== 'string' || u.account.length === 0) throw new EngineError('INVALID_ARGUMENT', `snapshots.${s.pool}: an update has an empty account key`);
+      if (accounts.has(u.account)) throw new EngineError('INVALID_ARGUMENT', `snapshots.${s.pool}: account ${u.account} appears twice in tick ${input.tick}`);
+      accounts.add(u.account);
+      if (typeof u.weight !== 'bigint' || u.weight < 0n) throw new EngineError('INVALID_AMOUNT', `snapshots.${s.pool}.${u.account}.weight: ${String(u.weight)} is not a non-negative bigint`);
+    }
+  }
+}
+
+interface PoolChanges {
+  readonly updates: AccountRow[];
+  readonly inserts: AccountRow[];
+  readonly logged: LoggedChange[];
+  readonly journal: JournalChange[];
+}
+
+/**
+ * Applies one snapshot's updates to its pool (DESIGN.md §4: each changed account's accrual is first
+ * settled up to I_{k−1}, then its weight changes). O(updates), or O(pool) for a complete snapshot.
+ */
+async function applySnapshot(db: Db, tick: number, snapshot: Snapshot, pool: PoolState, nextId: () => number): Promise<PoolChanges> {
+  const out: PoolChanges = { updates: [], inserts: [], logged: [], journal: [] };
+  const byKey = new Map<string, WeightUpdate>(snapshot.updates.map((u) => [u.account, u]));
+  const stored = new Map((await db.lookupAccounts(snapshot.pool, [...byKey.keys()])).map((a) => [a.account, a]));
+  const targets: { row: AccountRow | undefined; account: string; weight: bigint; recipient: string | null }[] = [];
+  for (const u of snapshot.updates) targets.push({ row: stored.get(u.account), account: u.account, weight: u.weight, recipient: u.recipient });
+  if (snapshot.complete) {
+    // A complete snapshot lists every account with weight > 0: the others go to 0, keeping their recipient.
+    for (let after = 0; ; ) {
+      const page = await db.accountPage(snapshot.pool, after, PAGE_ROWS, true);
+      for (const a of page) if (!byKey.has(a.account)) targets.push({ row: a, account: a.account, weight: 0n, recipient: a.recipient });
+      if (page.length < PAGE_ROWS) break;
+      after = page[page.length - 1]!.id;
+    }
+  }
+  for (const t of targets) {
+    const oldWeight = t.row?.weight ?? 0n;
+    const oldRecipient = t.row?.recipient ?? null;
+    if (t.row === undefined && t.weight === 0n) continue; // absent and zero: nothing to record
+    if (oldWeight === t.weight && oldRecipient === t.recipient) continue; // "the ledger ignores an update equal to the stored weight"
+    let row: AccountRow;
+    if (t.row === undefined) {
+      row = { id: nextId(), pool: snapshot.pool, account: t.account, recipient: t.recipient, weight: t.weight, indexAtChange: pool.index, accrued: 0n, settled: 0n, joinedTick: tick, changedTick: tick };
+      out.inserts.push(row);
+    } else {
+      row = t.row;
+      row.accrued += accrual(row.weight, row.indexAtChange, pool.index);
+      row.indexAtChange = pool.index;
+      row.weight = t.weight;
+      row.recipient = t.recipient;
+      row.changedTick = tick;
+      out.updates.push(row);
+    }
+    pool.totalWeight += t.weight - oldWeight;
+    out.logged.push(oldRecipient === t.recipient && t.row !== undefined ? { accountId: row.id, oldWeight, newWeight: t.weight } : { accountId: row.id, oldWeight, newWeight: t.weight, recipient: t.recipient });
+    out.journal.push({ pool: snapshot.pool, account: t.account, oldWeight, newWeight: t.weight, oldRecipient, newRecipient: t.recipient });
+  }
+  return out;
+}
+
+/** One tick in the caller's transaction (ledger.ts). Throws before writing anything if the tick is not next. */
+export async function applyTickIn(db: Db, input: TickInput, appliedAtMs: number): Promise<AppliedTick> {
+  validateInput(input);
+  const last = await lastTickRow(db);
+  if (input.tick !== last.tick + 1) {
+    throw new EngineError('TICK_CONFLICT', `tick ${input.tick}: ${input.tick <= last.tick ? 'already applied' : 'out of order'}; the ledger is at tick ${last.tick}, expected ${last.tick + 1}`, {
+      details: { tick: input.tick, lastAppliedTick: last.tick },
+    });
+  }
+  const k = input.tick;
+  const startMs = tickStartMs(k, input.genesisMs);
+  const endMs = tickEndMs(k, input.genesisMs);
+  if (last.tick > 0 && last.endMs !== startMs) {
+    throw new EngineError('INVALID_ARGUMENT', `genesisMs: ${input.genesisMs} puts tick ${k} at ${new Date(startMs).toISOString()}, but tick ${last.tick} ended at ${new Date(last.endMs).toISOString()}`);
+  }
+
+  const pools = await loadPools(db);
+  if (!pools.has('ar')) pools.set('ar', emptyPool('ar'));
+  for (const s of input.snapshots) if (!pools.has(s.pool)) pools.set(s.pool, emptyPool(s.pool));
+  const idRows = await db.all<{ next_id: number | string | null }>('SELECT MAX(id) AS next_id FROM accounts');
+  let lastId = Number(idRows[0]?.next_id ?? 0);
+  const nextId = (): number => ++lastId;
+
+  // 1. weight changes (accrual checkpointed at I_{k−1}).
+  const changes = new Map<PoolId, PoolChanges>();
+  const snapshotOf = new Map(input.snapshots.map((s) => [s.pool, s]));
+  for (const s of [...input.snapshots].sort((a, b) => (a.pool < b.pool ? -1 : 1))) {
+    const pool = pools.get(s.pool)!;
+    changes.set(s.pool, await applySnapshot(db, k, s, pool, nextId));
+    pool.cursor = s.cursor;
+    if (s.yield !== undefined) pool.yieldQuote = canonicalJson(s.yield);
+  }
+
+  // 2. mint and split (DESIGN.md §2, §3); the bridge part divided by yield weight.
+  const mint = mintAt(k);
+  const split = splitMint(input.policy, k, mint, input.genesisMs);
+  const tickNotes = [...(input.notes ?? [])];
+  const bridgeAmount = split.bridges + last.bridgeCarryOut;
+  const bridgePools = [...pools.values()].filter((p) => p.pool !== 'ar').sort((a, b) => (a.pool < b.pool ? -1 : 1));
+  const assets: AssetYield[] = [];
+  for (const p of bridgePools) {
+    if (p.yieldQuote === null) {
+      tickNotes.push(`pool ${p.pool} has no yield quote yet: yield weight 0`);
+      continue;
+    }
+    const q = JSON.parse(p.yieldQuote) as { decimals: number; priceUsd: string; apr: string };
+    assets.push({ asset: p.pool, deposits: p.totalWeight, decimals: q.decimals, priceUsd: q.priceUsd, apr: q.apr });
+  }
+  const bridgeSplit = splitByYield(bridgeAmount, assets);
+  const bridgeCarryOut = bridgeSplit.carried;
+  if (bridgeCarryOut > 0n) tickNotes.push(`bridge amount ${bridgeCarryOut} carried to tick ${k + 1}: no bridge pool has yield weight`);
+
+  // 3. advance each pool's index with W_k = its total after the changes.
+  const steps: PoolStep[] = [];
+  const journalPools: JournalPool[] = [];
+  for (const p of [...pools.values()].sort((a, b) => (a.pool < b.pool ? -1 : 1))) {
+    const amount = p.pool === 'ar' ? split.ar : (bridgeSplit.parts.get(p.pool) ?? 0n);
+    const step = advanceIndex(amount, p.residue, p.totalWeight);
+    p.index += step.delta;
+    p.residue = step.residue;
+    p.minted += amount;
+    p.accruedTotal += p.totalWeight * step.delta;
+    p.lastTick = k;
+    if (p.minted * SCALE !== p.accruedTotal + p.residue) {
+      throw new EngineError('CONSERVATION_MISMATCH', `tick ${k}: pool ${p.pool} minted·SCALE ${p.minted * SCALE} ≠ accrued ${p.accruedTotal} + residue ${p.residue}`);
+    }
+    steps.push({ pool: p.pool, amount, totalWeight: p.totalWeight, indexDelta: step.delta, index: p.index, residue: p.residue });
+    const s = snapshotOf.get(p.pool);
+    journalPools.push({
+      pool: p.pool,
+      amount,
+      totalWeight: p.totalWeight,
+      indexDelta: step.delta,
+      index: p.index,
+      residue: p.residue,
+      yieldWeight: p.pool === 'ar' ? null : (bridgeSplit.weights.get(p.pool) ?? 0n),
+      pin: s?.pin ?? null,
+      yieldQuote: s?.yield ?? null,
+      complete: s === undefined ? null : s.complete,
+      cursor: s === undefined ? null : s.cursor,
+      notes: s?.notes ?? [],
+    });
+  }
+  const mintedTotal = [...pools.values()].reduce((sum, p) => sum + p.minted, 0n) + bridgeCarryOut;
+  if (mintedTotal !== supplyAt(k)) {
+    throw new EngineError('CONSERVATION_MISMATCH', `tick ${k}: pools hold ${mintedTotal} (with carry) but the curve has minted ${supplyAt(k)}; was a tick applied with another curve?`);
+  }
+
+  // 4. journal entry.
+  const journalChanges = [...changes.values()].flatMap((c) => c.journal);
+  const entry: JournalEntry = {
+    tick: k,
+    startMs,
+    endMs,
+    mint,
+    splitAr: split.ar,
+    splitBridges: split.bridges,
+    bridgeCarryIn: last.bridgeCarryOut,
+    bridgeCarryOut,
+    policyLabel: policyLabel(input.policy),
+    policy: policyToData(input.policy),
+    notes: tickNotes,
+    pools: journalPools,
+    changes: journalChanges,
+  };
+  const hash = entryHash(last.hash, entry);
+
+  // 5. writes: accounts in id order, one change-log row per pool, pool rows, the tick.
+  for (const [pool, c] of changes) {
+    await db.writeAccounts(c.updates, c.inserts);
+    if (c.logged.length > 0) await db.run('INSERT INTO weight_changes (tick, pool, count, payload) VALUES (?, ?, ?, ?)', [k, pool, c.logged.length, encodeChanges(c.logged)]);
+  }
+  for (const p of pools.values()) await savePool(db, p);
+  for (const jp of journalPools) {
+    await db.run(
+      'INSERT INTO tick_pools (tick, pool, amount, total_weight, index_delta, index_value, residue, yield_weight, pin, yield_quote, complete, cursor, notes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      [
+        k,
+        jp.pool,
+        jp.amount.toString(),
+        jp.totalWeight.toString(),
+        jp.indexDelta.toString(),
+        jp.index.toString(),
+        jp.residue.toString(),
+        jp.yieldWeight === null ? null : jp.yieldWeight.toString(),
+        jp.pin === null ? null : canonicalJson(jp.pin),
+        jp.yieldQuote === null ? null : canonicalJson(jp.yieldQuote),
+        jp.complete === null ? null : db.dialect === 'sqlite' ? Number(jp.complete) : String(jp.complete),
+        jp.cursor,
+        canonicalJson(jp.notes),
+      ],
+    );
+  }
+  await db.run(
+    'INSERT INTO ticks (tick, start_ms, end_ms, applied_at_ms, mint, split_ar, split_bridges, bridge_carry_in, bridge_carry_out, policy_label, policy, notes, change_count, hash, prev_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    [k, startMs, endMs, appliedAtMs, mint.toString(), split.ar.toString(), split.bridges.toString(), last.bridgeCarryOut.toString(), bridgeCarryOut.toString(), entry.policyLabel, canonicalJson(entry.policy), canonicalJson(tickNotes), journalChanges.length, hash, last.hash],
+  );
+  return { tick: k, hash, prevHash: last.hash, mint, split: { ar: split.ar, bridges: split.bridges }, bridgeCarryOut, pools: steps, changeCount: journalChanges.length };
+}

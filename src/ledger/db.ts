@@ -1,0 +1,70 @@
+/**
+ * The ledger's storage port: a few portable SQL calls plus the batch operations of the hot paths,
+ * implemented once per driver (sqlite-db.ts, postgres-db.ts). Why not drizzle's query builder
+ * everywhere: the schema and migrations are drizzle's (schema/, drizzle/), but the same SQL text
+ * must run on both dialects with amounts as exact decimal strings, and the per-tick path needs the
+ * driver's own prepared statements (better-sqlite3) and array parameters (pg unnest) to stay
+ * O(changes) with a small constant (DESIGN.md §4).
+ *
+ * SQL given to all/run uses `?` placeholders; amounts are bound as canonical decimal strings and
+ * compared to zero as `<> '0'` (TEXT in SQLite, numeric in Postgres: both read '0' as zero).
+ */
+export type Dialect = 'sqlite' | 'postgres';
+export type Param = string | number | null;
+export type Row = Record<string, unknown>;
+
+export interface AccountRow {
+  readonly id: number;
+  readonly pool: string;
+  readonly account: string;
+  recipient: string | null;
+  weight: bigint;
+  indexAtChange: bigint;
+  accrued: bigint;
+  settled: bigint;
+  readonly joinedTick: number;
+  changedTick: number;
+}
+
+export interface CreditRow {
+  readonly settlementId: string;
+  readonly accountId: number;
+  readonly recipient: string;
+  readonly amount: bigint;
+}
+
+export interface Db {
+  readonly dialect: Dialect;
+  all<T = Row>(sql: string, params?: readonly Param[]): Promise<T[]>;
+  run(sql: string, params?: readonly Param[]): Promise<number>;
+  /** Runs fn in one transaction on one connection; rolls back if it throws. Not re-entrant. */
+  transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T>;
+  /** The stored rows of these account keys (missing keys are simply absent). */
+  lookupAccounts(pool: string, keys: readonly string[]): Promise<AccountRow[]>;
+  /** Accounts of a pool with id > afterId, by id, at most limit; onlyActive = weight ≠ 0. */
+  accountPage(pool: string, afterId: number, limit: number, onlyActive: boolean): Promise<AccountRow[]>;
+  /** Updates weight/recipient/index_at_change/accrued/changed_tick of existing rows, inserts new ones. */
+  writeAccounts(updates: readonly AccountRow[], inserts: readonly AccountRow[]): Promise<void>;
+  /** Sets settled for these account ids. */
+  writeSettled(rows: readonly { readonly id: number; readonly settled: bigint }[]): Promise<void>;
+  insertCredits(rows: readonly CreditRow[]): Promise<void>;
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export const ACCOUNT_COLUMNS = 'id, pool, account, recipient, weight, index_at_change, accrued, settled, joined_tick, changed_tick';
+
+export function toAccountRow(r: Row): AccountRow {
+  return {
+    id: Number(r['id']),
+    pool: r['pool'] as string,
+    account: r['account'] as string,
+    recipient: (r['recipient'] as string | null) ?? null,
+    weight: BigInt(r['weight'] as string),
+    indexAtChange: BigInt(r['index_at_change'] as string),
+    accrued: BigInt(r['accrued'] as string),
+    settled: BigInt(r['settled'] as string),
+    joinedTick: Number(r['joined_tick']),
+    changedTick: Number(r['changed_tick']),
+  };
+}

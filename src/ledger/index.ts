@@ -1,0 +1,12 @@
+export { openLedger, parseDatabaseUrl, Ledger, DEFAULT_DATABASE_URL } from './ledger.ts';
+export type { OpenLedgerOptions } from './ledger.ts';
+export { OutboxStore, batchIdOf, encodePayload, decodePayload } from './outbox.ts';
+export type { OutboxBatch, OutboxStatus } from './outbox.ts';
+export { SCALE, advanceIndex, accrual } from './accrual.ts';
+export { GENESIS_HASH, canonicalJson, encodeEntry, chainHash, entryHash } from './journal.ts';
+export type { JournalEntry, JournalChange, JournalPool } from './journal.ts';
+export { encodeChanges, decodeChanges } from './change-log.ts';
+export type { LoggedChange } from './change-log.ts';
+export { DEFAULT_BATCH_SIZE, BATCH_SIZE_MAX, settlementIdOf } from './settle.ts';
+export type { Db, Dialect, AccountRow } from './db.ts';
+export type * from './types.ts';

@@ -1,0 +1,121 @@
+import { EngineError } from '../errors.ts';
+import { systemClock } from '../clock.ts';
+import type { Clock } from '../clock.ts';
+import { applyTickIn, lastTickRow } from './apply-tick.ts';
+import type { Db, Dialect } from './db.ts';
+import { OutboxStore } from './outbox.ts';
+import { PostgresDb } from './postgres-db.ts';
+import { accountView, accountsByRecipient, conservation, poolTotals, tickRecord } from './queries.ts';
+import { DEFAULT_BATCH_SIZE, settleIn } from './settle.ts';
+import { SqliteDb } from './sqlite-db.ts';
+import type { AccountView, AppliedTick, Conservation, PoolId, PoolTotals, SettlementResult, TickInput, TickRecord } from './types.ts';
+
+export const DEFAULT_DATABASE_URL = 'sqlite:./data/ao-emission.db';
+
+export interface OpenLedgerOptions {
+  /** 'sqlite:<path>' (default path ./data/ao-emission.db), 'sqlite::memory:', or 'postgres://…'. */
+  readonly url: string;
+  readonly clock?: Clock;
+}
+
+/** Parses a database URL; the message never echoes credentials. */
+export function parseDatabaseUrl(url: string): { dialect: Dialect; target: string } {
+  if (typeof url === 'string' && url.startsWith('sqlite:')) {
+    const path = url.slice('sqlite:'.length);
+    return { dialect: 'sqlite', target: path === '' ? './data/ao-emission.db' : path };
+  }
+  if (typeof url === 'string' && /^postgres(ql)?:\/\//.test(url)) return { dialect: 'postgres', target: url };
+  const shown = typeof url === 'string' ? url.replace(/\/\/[^@/]*@/, '//***@') : String(url);
+  throw new EngineError('INVALID_CONFIG', `database: ${JSON.stringify(shown)} is not a database URL; expected sqlite:<path>, sqlite::memory: or postgres://…`);
+}
+
+/**
+ * The ledger (DESIGN.md §4, §5). Every mutating call is one database transaction, and calls are
+ * serialised in this process (a single writer: the service holds the leader lock).
+ */
+export class Ledger {
+  readonly dialect: Dialect;
+  readonly outbox: OutboxStore;
+  readonly #db: Db;
+  readonly #clock: Clock;
+  #queue: Promise<unknown> = Promise.resolve();
+
+  constructor(db: Db, clock: Clock) {
+    this.#db = db;
+    this.#clock = clock;
+    this.dialect = db.dialect;
+    this.outbox = new OutboxStore(db, clock);
+  }
+
+  #serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(fn, fn);
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Applies the drizzle-kit migrations of the dialect (drizzle/sqlite or drizzle/postgres); idempotent. */
+  migrate(): Promise<void> {
+    return this.#serial(() => this.#db.migrate());
+  }
+
+  close(): Promise<void> {
+    return this.#serial(() => this.#db.close());
+  }
+
+  /** One transaction: weight changes, mint/split, index step, change log, journal entry, conservation check. */
+  applyTick(input: TickInput): Promise<AppliedTick> {
+    return this.#serial(() => this.#db.transaction((tx) => applyTickIn(tx, input, this.#clock.nowMs())));
+  }
+
+  /** Credits the pool's accounts up to upToTick (= the last applied tick) and writes the outbox; null when nothing is owed. */
+  settle(pool: PoolId, upToTick: number, opts: { batchSize?: number } = {}): Promise<SettlementResult | null> {
+    return this.#serial(() => this.#db.transaction((tx) => settleIn(tx, pool, upToTick, opts.batchSize ?? DEFAULT_BATCH_SIZE, this.#clock.nowMs())));
+  }
+
+  lastAppliedTick(): Promise<number> {
+    return this.#serial(async () => (await lastTickRow(this.#db)).tick);
+  }
+
+  /** The hash of the last applied tick (64 zeros before the first). */
+  lastHash(): Promise<string> {
+    return this.#serial(async () => (await lastTickRow(this.#db)).hash);
+  }
+
+  cursor(pool: PoolId): Promise<string | null> {
+    return this.#serial(async () => {
+      const rows = await this.#db.all<{ cursor: string | null }>('SELECT cursor FROM pools WHERE pool = ?', [pool]);
+      return rows[0]?.cursor ?? null;
+    });
+  }
+
+  account(pool: PoolId, account: string, atTick?: number): Promise<AccountView | null> {
+    return this.#serial(() => accountView(this.#db, pool, account, atTick));
+  }
+
+  accountsByRecipient(recipient: string): Promise<AccountView[]> {
+    return this.#serial(() => accountsByRecipient(this.#db, recipient));
+  }
+
+  poolTotals(atTick?: number): Promise<PoolTotals[]> {
+    return this.#serial(() => poolTotals(this.#db, atTick));
+  }
+
+  tick(k: number): Promise<TickRecord | null> {
+    return this.#serial(() => tickRecord(this.#db, k));
+  }
+
+  conservation(): Promise<Conservation> {
+    return this.#serial(() => conservation(this.#db));
+  }
+
+  /** The raw storage port, for the audit (read-only use) and tests. */
+  get db(): Db {
+    return this.#db;
+  }
+}
+
+export async function openLedger(opts: OpenLedgerOptions): Promise<Ledger> {
+  const { dialect, target } = parseDatabaseUrl(opts.url);
+  const db = dialect === 'sqlite' ? new SqliteDb(target) : new PostgresDb(target);
+  return new Ledger(db, opts.clock ?? systemClock);
+}

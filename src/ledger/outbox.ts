@@ -1,0 +1,138 @@
+import { createHash } from 'node:crypto';
+import { EngineError } from '../errors.ts';
+import type { Clock } from '../clock.ts';
+import type { Db, Row } from './db.ts';
+import type { PoolId } from './types.ts';
+
+/**
+ * The outbox (DESIGN.md §5): settlement writes its credits as batches in its own transaction; the AO
+ * writer (src/ledger/ao) delivers them. Each batch's id is deterministic, so a retry after a crash
+ * re-sends the same batch under the same id:
+ *   batch_id = lowercase hex sha256(UTF-8 `${settlement_id}:${batch_index}`)   (64 chars)
+ *   payload  = canonical JSON array of [recipient, "quantity"] sorted by recipient (code-unit order),
+ *              quantity a decimal string of AO base units; no whitespace.
+ * Status: pending → sent (message id known) → delivered; pending/sent → failed (given up, kept).
+ */
+export type OutboxStatus = 'pending' | 'sent' | 'delivered' | 'failed';
+
+export interface OutboxBatch {
+  readonly batchId: string;
+  readonly settlementId: string;
+  readonly batchIndex: number;
+  readonly pool: PoolId;
+  readonly fromTick: number;
+  readonly toTick: number;
+  readonly creditCount: number;
+  readonly total: bigint;
+  readonly payload: string;
+  readonly status: OutboxStatus;
+  readonly attempts: number;
+  readonly messageId: string | null;
+  readonly lastError: string | null;
+  readonly createdAtMs: number;
+  readonly updatedAtMs: number;
+}
+
+export const batchIdOf = (settlementId: string, batchIndex: number): string => createHash('sha256').update(`${settlementId}:${batchIndex}`, 'utf8').digest('hex');
+
+/** [[recipient, "quantity"], …] sorted by recipient, as the payload column holds it. */
+export function encodePayload(entries: readonly (readonly [string, bigint])[]): string {
+  const sorted = [...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `[${sorted.map(([r, q]) => `[${JSON.stringify(r)},"${q}"]`).join(',')}]`;
+}
+
+export function decodePayload(payload: string): [string, bigint][] {
+  return (JSON.parse(payload) as [string, string][]).map(([r, q]) => [r, BigInt(q)]);
+}
+
+const toBatch = (r: Row): OutboxBatch => ({
+  batchId: r['batch_id'] as string,
+  settlementId: r['settlement_id'] as string,
+  batchIndex: Number(r['batch_index']),
+  pool: r['pool'] as PoolId,
+  fromTick: Number(r['from_tick']),
+  toTick: Number(r['to_tick']),
+  creditCount: Number(r['credit_count']),
+  total: BigInt(r['total'] as string),
+  payload: r['payload'] as string,
+  status: r['status'] as OutboxStatus,
+  attempts: Number(r['attempts']),
+  messageId: (r['message_id'] as string | null) ?? null,
+  lastError: (r['last_error'] as string | null) ?? null,
+  createdAtMs: Number(r['created_at_ms']),
+  updatedAtMs: Number(r['updated_at_ms']),
+});
+
+/** Bounds what one error message may store. */
+const ERROR_CHARS_MAX = 2_000;
+
+export class OutboxStore {
+  readonly #db: Db;
+  readonly #clock: Clock;
+
+  constructor(db: Db, clock: Clock) {
+    this.#db = db;
+    this.#clock = clock;
+  }
+
+  /** Oldest first (by settlement end tick, pool, batch index). */
+  async pending(limit: number): Promise<OutboxBatch[]> {
+    if (!Number.isSafeInteger(limit) || limit < 1) throw new EngineError('INVALID_ARGUMENT', `limit: ${String(limit)} is not a positive integer`);
+    const rows = await this.#db.all(`SELECT * FROM outbox_batches WHERE status = 'pending' ORDER BY to_tick, pool, batch_index LIMIT ?`, [limit]);
+    return rows.map(toBatch);
+  }
+
+  /** Batches in a status (e.g. 'sent' to confirm delivery after a restart), oldest first. */
+  async withStatus(status: OutboxStatus, limit: number): Promise<OutboxBatch[]> {
+    const rows = await this.#db.all('SELECT * FROM outbox_batches WHERE status = ? ORDER BY to_tick, pool, batch_index LIMIT ?', [status, limit]);
+    return rows.map(toBatch);
+  }
+
+  async get(batchId: string): Promise<OutboxBatch | null> {
+    const rows = await this.#db.all('SELECT * FROM outbox_batches WHERE batch_id = ?', [batchId]);
+    return rows.length === 0 ? null : toBatch(rows[0]!);
+  }
+
+  async markSent(batchId: string, messageId: string): Promise<void> {
+    await this.#transition(batchId, ['pending', 'sent'], 'UPDATE outbox_batches SET status = ?, message_id = ?, updated_at_ms = ? WHERE batch_id = ?', ['sent', messageId, this.#clock.nowMs(), batchId]);
+  }
+
+  async markDelivered(batchId: string): Promise<void> {
+    await this.#transition(batchId, ['pending', 'sent', 'delivered'], 'UPDATE outbox_batches SET status = ?, updated_at_ms = ? WHERE batch_id = ?', ['delivered', this.#clock.nowMs(), batchId]);
+  }
+
+  async markFailed(batchId: string, reason: string): Promise<void> {
+    await this.#transition(batchId, ['pending', 'sent', 'failed'], 'UPDATE outbox_batches SET status = ?, last_error = ?, updated_at_ms = ? WHERE batch_id = ?', [
+      'failed',
+      reason.slice(0, ERROR_CHARS_MAX),
+      this.#clock.nowMs(),
+      batchId,
+    ]);
+  }
+
+  /** A failed attempt that will be retried: attempts + 1, last_error kept, status unchanged. */
+  async recordAttempt(batchId: string, error: string | null): Promise<void> {
+    const n = await this.#db.run('UPDATE outbox_batches SET attempts = attempts + 1, last_error = ?, updated_at_ms = ? WHERE batch_id = ?', [
+      error === null ? null : error.slice(0, ERROR_CHARS_MAX),
+      this.#clock.nowMs(),
+      batchId,
+    ]);
+    if (n === 0) throw new EngineError('NOT_FOUND', `outbox: batch ${batchId} does not exist`);
+  }
+
+  async counts(): Promise<Record<OutboxStatus, number>> {
+    const rows = await this.#db.all<{ status: OutboxStatus; n: number | string }>('SELECT status, COUNT(*) AS n FROM outbox_batches GROUP BY status');
+    const out: Record<OutboxStatus, number> = { pending: 0, sent: 0, delivered: 0, failed: 0 };
+    for (const r of rows) out[r.status] = Number(r.n);
+    return out;
+  }
+
+  async #transition(batchId: string, from: readonly OutboxStatus[], sql: string, params: (string | number | null)[]): Promise<void> {
+    const current = await this.get(batchId);
+    if (current === null) throw new EngineError('NOT_FOUND', `outbox: batch ${batchId} does not exist`);
+    if (!from.includes(current.status)) {
+      throw new EngineError('OUTBOX_CONFLICT', `outbox: batch ${batchId} is ${current.status}; cannot move it to ${String(params[0])}`);
+    }
+    await this.#db.run(sql, params);
+  }
+}

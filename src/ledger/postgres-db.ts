@@ -1,0 +1,145 @@
+import { fileURLToPath } from 'node:url';
+import { drizzle } from 'drizzle-orm/node-postgres';
+import { migrate } from 'drizzle-orm/node-postgres/migrator';
+import pg from 'pg';
+import { ACCOUNT_COLUMNS, toAccountRow } from './db.ts';
+import type { AccountRow, CreditRow, Db, Param, Row } from './db.ts';
+
+const MIGRATIONS = fileURLToPath(new URL('../../drizzle/postgres', import.meta.url));
+/** Rows per array-parameter statement: bounds one statement's size (and pg's parameter buffer). */
+const CHUNK_ROWS = 10_000;
+
+/** `?` → `$1, $2, …` (the portable SQL of db.ts never has `?` inside a string literal). */
+const numbered = (sql: string): string => {
+  let n = 0;
+  return sql.replace(/\?/g, () => `$${++n}`);
+};
+
+function* chunks<T>(rows: readonly T[]): Generator<readonly T[]> {
+  for (let i = 0; i < rows.length; i += CHUNK_ROWS) yield rows.slice(i, i + CHUNK_ROWS);
+}
+
+type Queryable = pg.Pool | pg.PoolClient;
+
+/**
+ * node-postgres. numeric(78,0) comes back as a decimal string (exact); batches go as arrays through
+ * unnest so a tick is a handful of round trips, not one per account.
+ */
+class PgQueries {
+  readonly dialect = 'postgres' as const;
+  constructor(protected readonly q: Queryable) {}
+
+  async all<T = Row>(sql: string, params: readonly Param[] = []): Promise<T[]> {
+    return (await this.q.query(numbered(sql), params as Param[])).rows as T[];
+  }
+
+  async run(sql: string, params: readonly Param[] = []): Promise<number> {
+    return (await this.q.query(numbered(sql), params as Param[])).rowCount ?? 0;
+  }
+
+  async lookupAccounts(pool: string, keys: readonly string[]): Promise<AccountRow[]> {
+    const out: AccountRow[] = [];
+    for (const part of chunks(keys)) {
+      const r = await this.q.query(`SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE pool = $1 AND account = ANY($2::text[])`, [pool, part]);
+      for (const row of r.rows as Row[]) out.push(toAccountRow(row));
+    }
+    return out;
+  }
+
+  async accountPage(pool: string, afterId: number, limit: number, onlyActive: boolean): Promise<AccountRow[]> {
+    const sql = `SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE pool = $1 AND id > $2${onlyActive ? ` AND weight <> 0` : ''} ORDER BY id LIMIT $3`;
+    return ((await this.q.query(sql, [pool, afterId, limit])).rows as Row[]).map(toAccountRow);
+  }
+
+  async writeAccounts(updates: readonly AccountRow[], inserts: readonly AccountRow[]): Promise<void> {
+    for (const part of chunks([...updates].sort((x, y) => x.id - y.id))) {
+      await this.q.query(
+        `UPDATE accounts AS a SET recipient = u.recipient, weight = u.weight, index_at_change = u.idx, accrued = u.accrued, changed_tick = u.changed
+         FROM unnest($1::int[], $2::text[], $3::numeric[], $4::numeric[], $5::numeric[], $6::int[]) AS u(id, recipient, weight, idx, accrued, changed)
+         WHERE a.id = u.id`,
+        [part.map((a) => a.id), part.map((a) => a.recipient), part.map((a) => a.weight.toString()), part.map((a) => a.indexAtChange.toString()), part.map((a) => a.accrued.toString()), part.map((a) => a.changedTick)],
+      );
+    }
+    for (const part of chunks(inserts)) {
+      await this.q.query(
+        `INSERT INTO accounts (${ACCOUNT_COLUMNS})
+         SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::numeric[], $6::numeric[], $7::numeric[], $8::numeric[], $9::int[], $10::int[])`,
+        [
+          part.map((a) => a.id),
+          part.map((a) => a.pool),
+          part.map((a) => a.account),
+          part.map((a) => a.recipient),
+          part.map((a) => a.weight.toString()),
+          part.map((a) => a.indexAtChange.toString()),
+          part.map((a) => a.accrued.toString()),
+          part.map((a) => a.settled.toString()),
+          part.map((a) => a.joinedTick),
+          part.map((a) => a.changedTick),
+        ],
+      );
+    }
+  }
+
+  async writeSettled(rows: readonly { readonly id: number; readonly settled: bigint }[]): Promise<void> {
+    for (const part of chunks(rows)) {
+      await this.q.query(`UPDATE accounts AS a SET settled = u.settled FROM unnest($1::int[], $2::numeric[]) AS u(id, settled) WHERE a.id = u.id`, [
+        part.map((r) => r.id),
+        part.map((r) => r.settled.toString()),
+      ]);
+    }
+  }
+
+  async insertCredits(rows: readonly CreditRow[]): Promise<void> {
+    for (const part of chunks(rows)) {
+      await this.q.query(`INSERT INTO credits (settlement_id, account_id, recipient, amount) SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::numeric[])`, [
+        part.map((r) => r.settlementId),
+        part.map((r) => r.accountId),
+        part.map((r) => r.recipient),
+        part.map((r) => r.amount.toString()),
+      ]);
+    }
+  }
+}
+
+class PgTransaction extends PgQueries implements Db {
+  async transaction<T>(): Promise<T> {
+    throw new Error('PgTransaction: transactions do not nest');
+  }
+  async migrate(): Promise<void> {
+    throw new Error('PgTransaction: migrate outside a transaction');
+  }
+  async close(): Promise<void> {}
+}
+
+export class PostgresDb extends PgQueries implements Db {
+  readonly #pool: pg.Pool;
+
+  constructor(url: string) {
+    const pool = new pg.Pool({ connectionString: url, max: 4 });
+    super(pool);
+    this.#pool = pool;
+  }
+
+  async transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T> {
+    const client = await this.#pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await fn(new PgTransaction(client));
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  async migrate(): Promise<void> {
+    await migrate(drizzle({ client: this.#pool }), { migrationsFolder: MIGRATIONS });
+  }
+
+  async close(): Promise<void> {
+    await this.#pool.end();
+  }
+}

@@ -1,0 +1,169 @@
+import { bigint, boolean, index, integer, numeric, pgTable, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core';
+
+/**
+ * The ledger's tables, Postgres dialect (DESIGN.md §4, §5); ./sqlite.ts is the same logical schema.
+ * Amounts (AO base units, asset base units) and scaled accrual values (× SCALE = 10^36) exceed
+ * 64 bits: numeric(78,0) here, canonical decimal TEXT in SQLite, bigint in code.
+ */
+const amount = (name: string) => numeric(name, { precision: 78, scale: 0 }).notNull();
+const ms = (name: string) => bigint(name, { mode: 'number' }).notNull();
+
+/** One row per applied tick: the journal. hash = sha256(prev_hash ‖ canonical tick), see journal.ts. */
+export const ticks = pgTable('ticks', {
+  tick: integer('tick').primaryKey(),
+  startMs: ms('start_ms'),
+  endMs: ms('end_ms'),
+  /** Wall time of application (from the injected clock); not part of the hash. */
+  appliedAtMs: ms('applied_at_ms'),
+  mint: amount('mint'),
+  splitAr: amount('split_ar'),
+  splitBridges: amount('split_bridges'),
+  /** Bridge amount carried in from the previous tick because every bridge's yield weight was zero. */
+  bridgeCarryIn: amount('bridge_carry_in'),
+  /** Bridge amount carried on to the next tick (split_bridges + carry_in when no bridge could take it, else 0). */
+  bridgeCarryOut: amount('bridge_carry_out'),
+  policyLabel: text('policy_label').notNull(),
+  /** policyToData(policy) as canonical JSON. */
+  policy: text('policy').notNull(),
+  /** JSON array of strings. */
+  notes: text('notes').notNull(),
+  changeCount: integer('change_count').notNull(),
+  hash: text('hash').notNull(),
+  prevHash: text('prev_hash').notNull(),
+});
+
+/** Per tick and pool: the pool's amount and index step (DESIGN.md §4), with the source's pin/quote/cursor. */
+export const tickPools = pgTable(
+  'tick_pools',
+  {
+    tick: integer('tick').notNull(),
+    pool: text('pool').notNull(),
+    /** P_k, base units. */
+    amount: amount('amount'),
+    /** W_k, the pool's total weight after the tick's changes. */
+    totalWeight: amount('total_weight'),
+    /** ΔI_k = floor(N_k / W_k). */
+    indexDelta: amount('index_delta'),
+    /** I_k, the cumulative index after this tick. */
+    indexValue: amount('index_value'),
+    /** r_k. */
+    residue: amount('residue'),
+    /** The bridge pool's yield weight (deposits·price·APR at 10^54), null for 'ar'. */
+    yieldWeight: numeric('yield_weight'),
+    /** JSON of the snapshot's Pin, null when the pool had no snapshot this tick. */
+    pin: text('pin'),
+    yieldQuote: text('yield_quote'),
+    complete: boolean('complete'),
+    cursor: text('cursor'),
+    notes: text('notes').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tick, t.pool] })],
+);
+
+/** Current state of each pool. minted·SCALE = accrued_total + residue (checked every tick). */
+export const pools = pgTable('pools', {
+  pool: text('pool').primaryKey(),
+  indexValue: amount('index_value'),
+  residue: amount('residue'),
+  totalWeight: amount('total_weight'),
+  /** Σ P_k over applied ticks, base units. */
+  minted: amount('minted'),
+  /** Σ W_k·ΔI_k: everything accrued to accounts so far, scaled. */
+  accruedTotal: amount('accrued_total'),
+  /** Σ credits, base units. */
+  credited: amount('credited'),
+  lastTick: integer('last_tick').notNull(),
+  lastSettledTick: integer('last_settled_tick').notNull(),
+  cursor: text('cursor'),
+  /** The latest YieldQuote seen (JSON), used while a bridge pool has no snapshot. */
+  yieldQuote: text('yield_quote'),
+});
+
+/**
+ * One row per (pool, account), with an integer surrogate id so a tick's updates go in primary-key
+ * order. accrued is cumulative (never reduced by settlement): the account's scaled accrual up to
+ * index_at_change; its unsettled scaled amount is accrued + weight·(I − index_at_change) − settled·SCALE.
+ */
+export const accounts = pgTable(
+  'accounts',
+  {
+    id: integer('id').primaryKey(),
+    pool: text('pool').notNull(),
+    account: text('account').notNull(),
+    recipient: text('recipient'),
+    weight: amount('weight'),
+    indexAtChange: amount('index_at_change'),
+    accrued: amount('accrued'),
+    settled: amount('settled'),
+    joinedTick: integer('joined_tick').notNull(),
+    changedTick: integer('changed_tick').notNull(),
+  },
+  (t) => [uniqueIndex('accounts_pool_account').on(t.pool, t.account), index('accounts_recipient').on(t.recipient)],
+);
+
+/** Append-only: one row per (tick, pool) with every change of that tick, encoded by change-log.ts. */
+export const weightChanges = pgTable(
+  'weight_changes',
+  {
+    tick: integer('tick').notNull(),
+    pool: text('pool').notNull(),
+    count: integer('count').notNull(),
+    payload: text('payload').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tick, t.pool] })],
+);
+
+/** id = `${pool}:${fromTick}-${toTick}`. */
+export const settlements = pgTable(
+  'settlements',
+  {
+    id: text('id').primaryKey(),
+    pool: text('pool').notNull(),
+    fromTick: integer('from_tick').notNull(),
+    toTick: integer('to_tick').notNull(),
+    indexValue: amount('index_value'),
+    creditCount: integer('credit_count').notNull(),
+    recipientCount: integer('recipient_count').notNull(),
+    batchCount: integer('batch_count').notNull(),
+    total: amount('total'),
+    createdAtMs: ms('created_at_ms'),
+  },
+  (t) => [uniqueIndex('settlements_pool_to').on(t.pool, t.toTick)],
+);
+
+/** One row per credited account and settlement. */
+export const credits = pgTable(
+  'credits',
+  {
+    settlementId: text('settlement_id').notNull(),
+    accountId: integer('account_id').notNull(),
+    recipient: text('recipient').notNull(),
+    amount: amount('amount'),
+  },
+  (t) => [primaryKey({ columns: [t.settlementId, t.accountId] })],
+);
+
+/** The outbox (DESIGN.md §5): written in the settlement's transaction, delivered by src/ledger/ao. */
+export const outboxBatches = pgTable(
+  'outbox_batches',
+  {
+    /** sha256 hex of `${settlement_id}:${batch_index}` (outbox.ts batchIdOf). */
+    batchId: text('batch_id').primaryKey(),
+    settlementId: text('settlement_id').notNull(),
+    batchIndex: integer('batch_index').notNull(),
+    pool: text('pool').notNull(),
+    fromTick: integer('from_tick').notNull(),
+    toTick: integer('to_tick').notNull(),
+    creditCount: integer('credit_count').notNull(),
+    total: amount('total'),
+    /** Canonical JSON [[recipient, "quantity"], …] sorted by recipient. */
+    payload: text('payload').notNull(),
+    status: text('status', { enum: ['pending', 'sent', 'delivered', 'failed'] }).notNull(),
+    attempts: integer('attempts').notNull(),
+    messageId: text('message_id'),
+    lastError: text('last_error'),
+    createdAtMs: ms('created_at_ms'),
+    updatedAtMs: ms('updated_at_ms'),
+  },
+  (t) => [index('outbox_status').on(t.status, t.settlementId, t.batchIndex), uniqueIndex('outbox_settlement_index').on(t.settlementId, t.batchIndex)],
+);

@@ -1,0 +1,84 @@
+import { EngineError } from '../errors.ts';
+import { SCALE, accrual } from './accrual.ts';
+import type { CreditRow, Db } from './db.ts';
+import { lastTickRow } from './apply-tick.ts';
+import { batchIdOf, encodePayload } from './outbox.ts';
+import { loadPools, savePool } from './pool-state.ts';
+import type { PoolId, SettlementResult } from './types.ts';
+
+export const DEFAULT_BATCH_SIZE = 1_000;
+/** Bounds one outbox message (the AO token process takes a batch per message). */
+export const BATCH_SIZE_MAX = 10_000;
+/** Accounts read per page: bounds memory at 1 M accounts. */
+const PAGE_ROWS = 50_000;
+
+export const settlementIdOf = (pool: PoolId, fromTick: number, toTick: number): string => `${pool}:${fromTick}-${toTick}`;
+
+/**
+ * settle(pool, upToTick) in the caller's transaction (DESIGN.md §4, §5). For every account with a
+ * recipient: owed = floor(cumulative accrual / SCALE) − settled (rounds down: never pays more than
+ * accrued; the fraction stays with the account and keeps accruing). Accounts without a recipient
+ * keep accruing as unclaimed and are paid in full by the first settlement after one is set.
+ * upToTick must be the last applied tick: an account's cumulative accrual is stored as of its last
+ * change, so only the current index settles it exactly without replaying the change log.
+ */
+export async function settleIn(db: Db, pool: PoolId, upToTick: number, batchSize: number, createdAtMs: number): Promise<SettlementResult | null> {
+  if (!Number.isSafeInteger(batchSize) || batchSize < 1 || batchSize > BATCH_SIZE_MAX) {
+    throw new EngineError('INVALID_ARGUMENT', `batchSize: ${String(batchSize)} must be an integer in 1..${BATCH_SIZE_MAX}`);
+  }
+  const last = await lastTickRow(db);
+  if (upToTick !== last.tick) {
+    throw new EngineError('INVALID_TICK', `settle: upToTick ${upToTick} must be the last applied tick ${last.tick} (settlement closes the ledger's current state)`);
+  }
+  const state = (await loadPools(db)).get(pool);
+  if (state === undefined) return null;
+  const fromTick = state.lastSettledTick + 1;
+  if (fromTick > upToTick) return null;
+  const id = settlementIdOf(pool, fromTick, upToTick);
+
+  const byRecipient = new Map<string, bigint>();
+  let creditCount = 0;
+  let total = 0n;
+  for (let after = 0; ; ) {
+    const page = await db.accountPage(pool, after, PAGE_ROWS, false);
+    const credits: CreditRow[] = [];
+    const settled: { id: number; settled: bigint }[] = [];
+    for (const a of page) {
+      if (a.recipient === null) continue;
+      const cumulative = a.accrued + accrual(a.weight, a.indexAtChange, state.index);
+      const owed = cumulative / SCALE - a.settled;
+      if (owed <= 0n) continue;
+      credits.push({ settlementId: id, accountId: a.id, recipient: a.recipient, amount: owed });
+      settled.push({ id: a.id, settled: a.settled + owed });
+      byRecipient.set(a.recipient, (byRecipient.get(a.recipient) ?? 0n) + owed);
+      total += owed;
+    }
+    creditCount += credits.length;
+    await db.writeSettled(settled);
+    await db.insertCredits(credits);
+    if (page.length < PAGE_ROWS) break;
+    after = page[page.length - 1]!.id;
+  }
+  if (creditCount === 0) return null;
+
+  const entries = [...byRecipient].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const batchIds: string[] = [];
+  for (let i = 0, index = 0; i < entries.length; i += batchSize, index++) {
+    const part = entries.slice(i, i + batchSize);
+    const batchId = batchIdOf(id, index);
+    batchIds.push(batchId);
+    await db.run(
+      `INSERT INTO outbox_batches (batch_id, settlement_id, batch_index, pool, from_tick, to_tick, credit_count, total, payload, status, attempts, message_id, last_error, created_at_ms, updated_at_ms)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, NULL, NULL, ?, ?)`,
+      [batchId, id, index, pool, fromTick, upToTick, part.length, part.reduce((s, [, q]) => s + q, 0n).toString(), encodePayload(part), createdAtMs, createdAtMs],
+    );
+  }
+  await db.run(
+    'INSERT INTO settlements (id, pool, from_tick, to_tick, index_value, credit_count, recipient_count, batch_count, total, created_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    [id, pool, fromTick, upToTick, state.index.toString(), creditCount, entries.length, batchIds.length, total.toString(), createdAtMs],
+  );
+  state.credited += total;
+  state.lastSettledTick = upToTick;
+  await savePool(db, state);
+  return { id, pool, fromTick, toTick: upToTick, creditCount, recipientCount: entries.length, total, batchIds };
+}

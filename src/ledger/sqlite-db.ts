@@ -1,0 +1,105 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { drizzle } from 'drizzle-orm/better-sqlite3';
+import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import { ACCOUNT_COLUMNS, toAccountRow } from './db.ts';
+import type { AccountRow, CreditRow, Db, Param, Row } from './db.ts';
+
+const MIGRATIONS = fileURLToPath(new URL('../../drizzle/sqlite', import.meta.url));
+
+/**
+ * better-sqlite3: one connection, WAL + synchronous=NORMAL (a committed tick survives a process
+ * crash; an OS crash may lose the last commits but never leaves a partial one). Statements are
+ * prepared once and cached by their SQL text. Calls are synchronous underneath; the ledger
+ * serialises its operations, so an open transaction never interleaves with another.
+ */
+export class SqliteDb implements Db {
+  readonly dialect = 'sqlite' as const;
+  readonly #db: Database.Database;
+  readonly #statements = new Map<string, Database.Statement>();
+
+  constructor(path: string) {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    this.#db = new Database(path);
+    this.#db.pragma('journal_mode = WAL');
+    this.#db.pragma('synchronous = NORMAL');
+    this.#db.pragma('busy_timeout = 5000');
+  }
+
+  #prepare(sql: string): Database.Statement {
+    let s = this.#statements.get(sql);
+    if (!s) {
+      s = this.#db.prepare(sql);
+      this.#statements.set(sql, s);
+    }
+    return s;
+  }
+
+  async all<T = Row>(sql: string, params: readonly Param[] = []): Promise<T[]> {
+    return this.#prepare(sql).all(...params) as T[];
+  }
+
+  async run(sql: string, params: readonly Param[] = []): Promise<number> {
+    return this.#prepare(sql).run(...params).changes;
+  }
+
+  async transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T> {
+    this.#db.exec('BEGIN IMMEDIATE');
+    try {
+      const result = await fn(this);
+      this.#db.exec('COMMIT');
+      return result;
+    } catch (error) {
+      if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
+      throw error;
+    }
+  }
+
+  async lookupAccounts(pool: string, keys: readonly string[]): Promise<AccountRow[]> {
+    const s = this.#prepare(`SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE pool = ? AND account = ?`);
+    const rows: AccountRow[] = [];
+    for (const key of keys) {
+      const r = s.get(pool, key) as Row | undefined;
+      if (r) rows.push(toAccountRow(r));
+    }
+    return rows;
+  }
+
+  async accountPage(pool: string, afterId: number, limit: number, onlyActive: boolean): Promise<AccountRow[]> {
+    const sql = `SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE pool = ? AND id > ?${onlyActive ? ` AND weight <> '0'` : ''} ORDER BY id LIMIT ?`;
+    return (this.#prepare(sql).all(pool, afterId, limit) as Row[]).map(toAccountRow);
+  }
+
+  async writeAccounts(updates: readonly AccountRow[], inserts: readonly AccountRow[]): Promise<void> {
+    // Primary-key order: neighbouring rows share B-tree pages (DESIGN.md §4).
+    const update = this.#prepare('UPDATE accounts SET recipient = ?, weight = ?, index_at_change = ?, accrued = ?, changed_tick = ? WHERE id = ?');
+    for (const a of [...updates].sort((x, y) => x.id - y.id)) {
+      update.run(a.recipient, a.weight.toString(), a.indexAtChange.toString(), a.accrued.toString(), a.changedTick, a.id);
+    }
+    const insert = this.#prepare(`INSERT INTO accounts (${ACCOUNT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    for (const a of inserts) {
+      insert.run(a.id, a.pool, a.account, a.recipient, a.weight.toString(), a.indexAtChange.toString(), a.accrued.toString(), a.settled.toString(), a.joinedTick, a.changedTick);
+    }
+  }
+
+  async writeSettled(rows: readonly { readonly id: number; readonly settled: bigint }[]): Promise<void> {
+    const s = this.#prepare('UPDATE accounts SET settled = ? WHERE id = ?');
+    for (const r of rows) s.run(r.settled.toString(), r.id);
+  }
+
+  async insertCredits(rows: readonly CreditRow[]): Promise<void> {
+    const s = this.#prepare('INSERT INTO credits (settlement_id, account_id, recipient, amount) VALUES (?, ?, ?, ?)');
+    for (const r of rows) s.run(r.settlementId, r.accountId, r.recipient, r.amount.toString());
+  }
+
+  async migrate(): Promise<void> {
+    migrate(drizzle({ client: this.#db }), { migrationsFolder: MIGRATIONS });
+  }
+
+  async close(): Promise<void> {
+    this.#statements.clear();
+    if (this.#db.open) this.#db.close();
+  }
+}

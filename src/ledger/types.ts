@@ -1,0 +1,130 @@
+import type { PoolId, Snapshot } from '../bridges/types.ts';
+import type { SplitPolicy } from '../emission/policy.ts';
+
+export type { PoolId } from '../bridges/types.ts';
+
+export interface TickInput {
+  /** Must be lastAppliedTick() + 1, else EngineError('TICK_CONFLICT') and nothing changes. */
+  readonly tick: number;
+  readonly genesisMs: number;
+  /** Recorded with the tick (policyToData, policyLabel). */
+  readonly policy: SplitPolicy;
+  /** At most one per pool. A pool without a snapshot keeps its previous weights. */
+  readonly snapshots: readonly Snapshot[];
+  /** Facts the service records (catch-up, late snapshot …), hashed with the tick. */
+  readonly notes?: readonly string[];
+}
+
+export interface PoolStep {
+  readonly pool: PoolId;
+  /** P_k, AO base units. */
+  readonly amount: bigint;
+  /** W_k after this tick's changes. */
+  readonly totalWeight: bigint;
+  readonly indexDelta: bigint;
+  readonly index: bigint;
+  readonly residue: bigint;
+}
+
+export interface AppliedTick {
+  readonly tick: number;
+  readonly hash: string;
+  readonly prevHash: string;
+  readonly mint: bigint;
+  readonly split: { readonly ar: bigint; readonly bridges: bigint };
+  /** Bridge amount no bridge pool could take (every yield weight zero), carried to the next tick. */
+  readonly bridgeCarryOut: bigint;
+  readonly pools: readonly PoolStep[];
+  /** Accounts whose weight or recipient changed. */
+  readonly changeCount: number;
+}
+
+export interface SettlementResult {
+  /** `${pool}:${fromTick}-${toTick}`. */
+  readonly id: string;
+  readonly pool: PoolId;
+  readonly fromTick: number;
+  readonly toTick: number;
+  /** Credit rows (one per account credited). */
+  readonly creditCount: number;
+  /** Outbox entries (accounts sharing a recipient are summed). */
+  readonly recipientCount: number;
+  readonly total: bigint;
+  readonly batchIds: readonly string[];
+}
+
+export interface AccountView {
+  readonly pool: PoolId;
+  readonly account: string;
+  readonly id: number;
+  /** null: unclaimed — accrues under the account key and is credited once a recipient is set. */
+  readonly recipient: string | null;
+  readonly weight: bigint;
+  readonly atTick: number;
+  /** Accrued but not yet credited, in whole base units: floor(unsettledScaled / SCALE). */
+  readonly unsettled: bigint;
+  /** The same, scaled by SCALE = 10^36 (its low part is the fraction the account keeps). */
+  readonly unsettledScaled: bigint;
+  /** Σ credits to this account in settlements up to atTick, base units. */
+  readonly settled: bigint;
+  readonly joinedTick: number;
+  readonly changedTick: number;
+}
+
+export interface PoolTotals {
+  readonly pool: PoolId;
+  readonly atTick: number;
+  /** Σ P_k: what the pool received, base units. */
+  readonly minted: bigint;
+  readonly credited: bigint;
+  /** (Σ accrued − SCALE · credited), scaled; whole units: floor(/SCALE). */
+  readonly unsettledScaled: bigint;
+  readonly unsettled: bigint;
+  /** r_k, scaled (carried into the next tick; the whole amount while the pool has no weight). */
+  readonly residueScaled: bigint;
+  readonly totalWeight: bigint;
+  readonly index: bigint;
+}
+
+export interface TickPoolRecord extends PoolStep {
+  readonly yieldWeight: bigint | null;
+  readonly pin: unknown;
+  readonly yieldQuote: unknown;
+  readonly complete: boolean | null;
+  readonly cursor: string | null;
+  readonly notes: readonly string[];
+}
+
+export interface TickRecord {
+  readonly tick: number;
+  readonly startMs: number;
+  readonly endMs: number;
+  readonly appliedAtMs: number;
+  readonly mint: bigint;
+  readonly split: { readonly ar: bigint; readonly bridges: bigint };
+  readonly bridgeCarryIn: bigint;
+  readonly bridgeCarryOut: bigint;
+  readonly policyLabel: string;
+  readonly policy: unknown;
+  readonly notes: readonly string[];
+  readonly changeCount: number;
+  readonly pools: readonly TickPoolRecord[];
+  readonly hash: string;
+  readonly prevHash: string;
+}
+
+export interface Conservation {
+  /** minted·SCALE = credited·SCALE + unsettledScaled + residueScaled + bridgeCarry·SCALE, recomputed from the rows. */
+  readonly ok: boolean;
+  readonly minted: bigint;
+  readonly credited: bigint;
+  /** floor(unsettledScaled / SCALE). */
+  readonly unsettled: bigint;
+  /** minted − credited − unsettled: pool residues, accounts' sub-unit fractions and the bridge carry, in whole units. */
+  readonly residue: bigint;
+  readonly unsettledScaled: bigint;
+  readonly residueScaled: bigint;
+  readonly bridgeCarry: bigint;
+  /** Human-readable findings when ok is false. */
+  readonly problems: readonly string[];
+}
