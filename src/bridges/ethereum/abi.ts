@@ -1,0 +1,23 @@
+import { Interface, id } from 'ethers';
+
+/** Human-readable ABIs of the few calls and events the source reads (the real mainnet interfaces). */
+export const preBridgeAbi = new Interface([
+  'function usersData(address user, uint256 poolId) view returns (uint128 lastStake, uint256 deposited, uint256 rate, uint256 pendingRewards)',
+  'function poolsData(uint256 poolId) view returns (uint128 lastUpdate, uint256 rate, uint256 totalDeposited)',
+  'function totalDepositedInPublicPools() view returns (uint256)',
+  'event UserStaked(uint256 indexed poolId, address indexed user, uint256 amount, bytes32 arweaveAddress)',
+  'event UserWithdrawn(uint256 indexed poolId, address indexed user, uint256 amount, bytes32 arweaveAddress)',
+]);
+
+export const aggregatorAbi = new Interface([
+  'function decimals() view returns (uint8)',
+  'function latestRoundData() view returns (uint80 roundId, int256 answer, uint256 startedAt, uint256 updatedAt, uint80 answeredInRound)',
+]);
+
+export const TOPIC_USER_STAKED = id('UserStaked(uint256,address,uint256,bytes32)');
+export const TOPIC_USER_WITHDRAWN = id('UserWithdrawn(uint256,address,uint256,bytes32)');
+export const TOPIC_TOKEN_REBASED = id('TokenRebased(uint256,uint256,uint256,uint256,uint256,uint256,uint256)');
+
+/** The stETH pool of the pre-bridge. */
+export const STETH_POOL_ID = 0n;
+export const STETH_POOL_TOPIC = `0x${STETH_POOL_ID.toString(16).padStart(64, '0')}`;

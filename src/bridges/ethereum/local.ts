@@ -1,0 +1,201 @@
+import assert from 'node:assert';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { Interface } from 'ethers';
+import { arweaveAddressToBytes, parseArweaveAddress } from '../../address.ts';
+import { EngineError } from '../../errors.ts';
+
+/**
+ * A real local EVM for tests, benches and the demo: Hardhat 2's in-process network served as
+ * JSON-RPC over HTTP on 127.0.0.1:<ephemeral port> (so the source takes the same code path as
+ * against a production node), with this folder's contracts compiled by solc-js at run time and
+ * deployed: a share-based rebasing stETH, the pre-bridge, a Chainlink-style ETH/USD feed.
+ */
+export interface LocalEthereum {
+  readonly rpcUrl: string;
+  readonly chainId: number;
+  /** Hardhat's unlocked accounts, 0x-lowercase; accounts[0] deployed everything and owns it. */
+  readonly accounts: readonly string[];
+  readonly stETH: string;
+  readonly preBridge: string;
+  readonly aggregator: string;
+  /** Mints `amountWei` stETH to `user` and stakes it; returns the wei the pre-bridge credited. */
+  stake(user: string, amountWei: bigint, arweave: ArweaveBytes32): Promise<{ block: bigint; credited: bigint }>;
+  withdraw(user: string, amountWei: bigint, arweave: ArweaveBytes32): Promise<{ block: bigint }>;
+  /** The owner's emergency eject: returns the whole deposit, UserWithdrawn with a zero Arweave address. */
+  eject(user: string): Promise<{ block: bigint }>;
+  /** Many stakes in one transaction (test-only seeding call of the local pre-bridge), for any addresses. */
+  seedStakes(entries: readonly { user: string; amountWei: bigint; arweave: ArweaveBytes32 }[]): Promise<{ block: bigint }>;
+  /** Lido's oracle report: pooled ether grows by aprBps (1/100 %) over timeElapsedSec; chain time moves on as much. */
+  rebase(opts: { aprBps: number; timeElapsedSec: number }): Promise<{ block: bigint }>;
+  /** New ETH/USD answer, scaled by 10^8 like Chainlink's feed. */
+  setEthUsd(answer: bigint): Promise<{ block: bigint }>;
+  mine(blocks: number): Promise<void>;
+  setAutomine(on: boolean): Promise<void>;
+  blockNumber(): Promise<bigint>;
+  /** Raw JSON-RPC against the node (evm_snapshot, evm_revert, eth_call …). */
+  send(method: string, params: unknown[]): Promise<unknown>;
+  stop(): Promise<void>;
+}
+
+/** An Arweave address (43 characters), raw 0x bytes32 hex, or null for the zero word. */
+export type ArweaveBytes32 = string | null;
+
+export function toBytes32(arweave: ArweaveBytes32): string {
+  if (arweave === null) return `0x${'0'.repeat(64)}`;
+  if (/^0x[0-9a-fA-F]{64}$/.test(arweave)) return arweave.toLowerCase();
+  return `0x${Buffer.from(arweaveAddressToBytes(parseArweaveAddress(arweave))).toString('hex')}`;
+}
+
+interface Artifact {
+  readonly abi: Interface;
+  readonly bytecode: string;
+}
+
+let compiled: Promise<Record<'StETH' | 'PreBridge' | 'Aggregator', Artifact>> | undefined;
+
+/** solc-js, once per process (≈ 0.5 s); nothing is written to disk. */
+function compile(): Promise<Record<'StETH' | 'PreBridge' | 'Aggregator', Artifact>> {
+  compiled ??= (async () => {
+    const require = createRequire(import.meta.url);
+    const solc = require('solc') as { compile(input: string): string };
+    const names = ['StETH', 'PreBridge', 'Aggregator'] as const;
+    const sources = Object.fromEntries(names.map((n) => [`${n}.sol`, { content: readFileSync(fileURLToPath(new URL(`./contracts/${n}.sol`, import.meta.url)), 'utf8') }]));
+    const input = { language: 'Solidity', sources, settings: { optimizer: { enabled: true, runs: 200 }, outputSelection: { '*': { '*': ['abi', 'evm.bytecode.object'] } } } };
+    const output = JSON.parse(solc.compile(JSON.stringify(input))) as {
+      errors?: { severity: string; formattedMessage: string }[];
+      contracts: Record<string, Record<string, { abi: unknown[]; evm: { bytecode: { object: string } } }>>;
+    };
+    const errors = (output.errors ?? []).filter((e) => e.severity === 'error');
+    if (errors.length > 0) throw new Error(`solc: ${errors.map((e) => e.formattedMessage).join('\n')}`);
+    const get = (n: (typeof names)[number]): Artifact => {
+      const c = output.contracts[`${n}.sol`]![n]!;
+      return { abi: new Interface(c.abi as string[]), bytecode: `0x${c.evm.bytecode.object}` };
+    };
+    return { StETH: get('StETH'), PreBridge: get('PreBridge'), Aggregator: get('Aggregator') };
+  })();
+  return compiled;
+}
+
+interface Receipt {
+  readonly status: string;
+  readonly blockNumber: string;
+  readonly contractAddress: string | null;
+}
+
+const YEAR_SEC = 365n * 24n * 3600n;
+
+export async function startLocalEthereum(opts: { ethUsd?: bigint } = {}): Promise<LocalEthereum> {
+  const require = createRequire(import.meta.url);
+  process.env.HARDHAT_CONFIG ??= fileURLToPath(new URL('../../../hardhat.config.cjs', import.meta.url));
+  const hre = require('hardhat') as { config: unknown; artifacts: unknown };
+  const { createProvider } = require('hardhat/internal/core/providers/construction') as {
+    createProvider(config: unknown, network: string, artifacts: unknown): Promise<{ request(a: { method: string; params?: unknown[] }): Promise<unknown> }>;
+  };
+  const { JsonRpcServer } = require('hardhat/internal/hardhat-network/jsonrpc/server') as {
+    JsonRpcServer: new (c: { hostname: string; port: number; provider: unknown }) => { listen(): Promise<{ port: number }>; close(): Promise<void> };
+  };
+  // A fresh chain per call (hre.network.provider would be one chain shared by the whole process).
+  const [artifacts, provider] = await Promise.all([compile(), createProvider(hre.config, 'hardhat', hre.artifacts)]);
+  const server = new JsonRpcServer({ hostname: '127.0.0.1', port: 0, provider });
+  const { port } = await server.listen();
+  const rpcUrl = `http://127.0.0.1:${port}/`;
+
+  let nextId = 1;
+  async function send(method: string, params: unknown[]): Promise<unknown> {
+    const res = await fetch(rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: nextId++, method, params }) });
+    const body = (await res.json()) as { result?: unknown; error?: { message: string } };
+    if (body.error) throw new EngineError('SOURCE_UNAVAILABLE', `local ethereum ${method}: ${body.error.message}`);
+    return body.result;
+  }
+  const hex = (n: bigint | number): string => `0x${BigInt(n).toString(16)}`;
+  let automine = true;
+
+  /** Sends a transaction; with automining on, waits for its receipt and checks it succeeded. */
+  async function tx(from: string, to: string | null, data: string, gas?: bigint): Promise<Receipt | null> {
+    const txHash = (await send('eth_sendTransaction', [{ from, ...(to === null ? {} : { to }), data, ...(gas === undefined ? {} : { gas: hex(gas) }) }])) as string;
+    if (!automine) return null;
+    const receipt = (await send('eth_getTransactionReceipt', [txHash])) as Receipt | null;
+    assert(receipt !== null && receipt.status === '0x1', `transaction ${txHash} failed`);
+    return receipt;
+  }
+  const blockOf = (r: Receipt | null): bigint => (r === null ? -1n : BigInt(r.blockNumber));
+  async function deploy(a: Artifact, args: unknown[], from: string): Promise<string> {
+    const r = await tx(from, null, a.bytecode + a.abi.encodeDeploy(args).slice(2));
+    return r!.contractAddress!.toLowerCase();
+  }
+  async function call(to: string, a: Artifact, fn: string, args: unknown[]): Promise<readonly unknown[]> {
+    const out = (await send('eth_call', [{ to, data: a.abi.encodeFunctionData(fn, args) }, 'latest'])) as string;
+    return a.abi.decodeFunctionResult(fn, out);
+  }
+
+  const accounts = ((await send('eth_accounts', [])) as string[]).map((a) => a.toLowerCase());
+  const owner = accounts[0]!;
+  const stETH = await deploy(artifacts.StETH, [], owner);
+  const preBridge = await deploy(artifacts.PreBridge, [stETH], owner);
+  const aggregator = await deploy(artifacts.Aggregator, [8, 'ETH / USD', opts.ethUsd ?? 3_000_12345678n], owner);
+  // A pooled-ether base so rebases have something to grow; share rate starts at 1.
+  await tx(owner, stETH, artifacts.StETH.abi.encodeFunctionData('mint', [owner, 1_000_000n * 10n ** 18n]));
+  await tx(owner, stETH, artifacts.StETH.abi.encodeFunctionData('approve', [preBridge, 2n ** 256n - 1n]));
+  const approved = new Set<string>();
+  const S = artifacts.StETH.abi;
+  const P = artifacts.PreBridge.abi;
+
+  return {
+    rpcUrl,
+    chainId: 31337,
+    accounts,
+    stETH,
+    preBridge,
+    aggregator,
+    async stake(user, amountWei, arweave) {
+      const u = user.toLowerCase();
+      const before = automine ? ((await call(preBridge, artifacts.PreBridge, 'usersData', [u, 0]))[1] as bigint) : 0n;
+      await tx(owner, stETH, S.encodeFunctionData('mint', [u, amountWei]));
+      if (!approved.has(u)) {
+        await tx(u, stETH, S.encodeFunctionData('approve', [preBridge, 2n ** 256n - 1n]));
+        approved.add(u);
+      }
+      const r = await tx(u, preBridge, P.encodeFunctionData('stake', [0, amountWei, toBytes32(arweave)]), 300_000n);
+      const after = automine ? ((await call(preBridge, artifacts.PreBridge, 'usersData', [u, 0]))[1] as bigint) : 0n;
+      return { block: blockOf(r), credited: after - before };
+    },
+    async withdraw(user, amountWei, arweave) {
+      return { block: blockOf(await tx(user.toLowerCase(), preBridge, P.encodeFunctionData('withdraw', [0, amountWei, toBytes32(arweave)]), 300_000n)) };
+    },
+    async eject(user) {
+      return { block: blockOf(await tx(owner, preBridge, P.encodeFunctionData('emergencyEject', [user.toLowerCase()]), 300_000n)) };
+    },
+    async seedStakes(entries) {
+      const data = P.encodeFunctionData('seedStakes', [entries.map((e) => e.user), entries.map((e) => e.amountWei), entries.map((e) => toBytes32(e.arweave))]);
+      // Explicit gas: estimating a transaction of thousands of stakes re-executes it many times.
+      return { block: blockOf(await tx(owner, preBridge, data, 200_000n + 90_000n * BigInt(entries.length))) };
+    },
+    async rebase({ aprBps, timeElapsedSec }) {
+      assert(Number.isInteger(aprBps) && Number.isInteger(timeElapsedSec) && timeElapsedSec > 0);
+      const pre = (await call(stETH, artifacts.StETH, 'totalPooledEther', []))[0] as bigint;
+      // post = pre · (1 + aprBps/10^4 · elapsed/year), rounded down.
+      const post = pre + (pre * BigInt(aprBps) * BigInt(timeElapsedSec)) / (10_000n * YEAR_SEC);
+      await send('evm_increaseTime', [timeElapsedSec]);
+      return { block: blockOf(await tx(owner, stETH, S.encodeFunctionData('rebase', [post, timeElapsedSec, 0]))) };
+    },
+    async setEthUsd(answer) {
+      return { block: blockOf(await tx(owner, aggregator, artifacts.Aggregator.abi.encodeFunctionData('setAnswer', [answer]))) };
+    },
+    async mine(blocks) {
+      await send('hardhat_mine', [hex(blocks)]);
+    },
+    async setAutomine(on) {
+      await send('evm_setAutomine', [on]);
+      automine = on;
+    },
+    async blockNumber() {
+      return BigInt((await send('eth_blockNumber', [])) as string);
+    },
+    send,
+    async stop() {
+      await server.close();
+    },
+  };
+}

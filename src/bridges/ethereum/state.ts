@@ -1,0 +1,196 @@
+import { z } from 'zod';
+import { arweaveAddressFromBytes } from '../../address.ts';
+import type { ArweaveAddress } from '../../address.ts';
+import { EngineError } from '../../errors.ts';
+import { STETH_POOL_TOPIC, TOPIC_TOKEN_REBASED, TOPIC_USER_STAKED, TOPIC_USER_WITHDRAWN } from './abi.ts';
+import type { RawLog } from './decode.ts';
+import { word } from './decode.ts';
+import { MalformedAnswer } from './rpc.ts';
+
+/** What the source remembers of one depositor between snapshots. */
+export interface Depositor {
+  /** stETH wei credited by the pre-bridge (UserStaked amounts minus UserWithdrawn amounts). */
+  deposited: bigint;
+  /** The latest non-zero valid Arweave address seen in the depositor's events; null = unclaimed. */
+  recipient: ArweaveAddress | null;
+}
+
+/** The fields of Lido's TokenRebased that the APR needs, plus where it was seen. */
+export interface Rebase {
+  readonly block: bigint;
+  readonly reportTimestamp: bigint;
+  readonly timeElapsed: bigint;
+  readonly preTotalShares: bigint;
+  readonly preTotalEther: bigint;
+  readonly postTotalShares: bigint;
+  readonly postTotalEther: bigint;
+}
+
+export interface ScanState {
+  readonly chainId: number;
+  readonly preBridge: string;
+  /** Last block whose events are included, and its hash (to detect a fork below it next time). */
+  block: bigint;
+  hash: string;
+  totalDeposited: bigint;
+  readonly depositors: Map<string, Depositor>;
+  rebase: Rebase | null;
+}
+
+const ZERO_WORD = '0'.repeat(64);
+const BASE64URL_BYTE = /^[A-Za-z0-9_-]$/;
+
+/**
+ * The recipient a bytes32 names, or null when it names none: the zero word (no address given;
+ * also what an emergency eject emits), or 32 bytes that are themselves base64url text — someone
+ * pasted the 43-character address (truncated) instead of its raw bytes. Raw addresses are SHA-256
+ * digests, so a real one is all-base64url-characters with probability 2^-64.
+ */
+export function recipientFromWord(hexNo0x: string): ArweaveAddress | null {
+  if (hexNo0x === ZERO_WORD) return null;
+  const bytes = Buffer.from(hexNo0x, 'hex');
+  if (bytes.every((b) => BASE64URL_BYTE.test(String.fromCharCode(b)))) return null;
+  return arweaveAddressFromBytes(new Uint8Array(bytes));
+}
+
+export type AppliedEvent = 'staked' | 'withdrawn' | 'rebased' | 'ignored';
+
+/**
+ * Applies one log (already checked to be at or below the pinned block) to the state and returns the
+ * depositor it touched, if any. A withdrawal of more than the depositor holds means our history
+ * is wrong: the snapshot fails rather than guess.
+ */
+export function applyLog(state: ScanState, log: RawLog, stETH: string | null, touched: Set<string>): AppliedEvent {
+  const t0 = log.topics[0];
+  if (log.address === state.preBridge && (t0 === TOPIC_USER_STAKED || t0 === TOPIC_USER_WITHDRAWN)) {
+    if (log.topics.length !== 3 || log.data.length !== 2 + 128) {
+      throw new MalformedAnswer(`log ${log.transactionHash}#${log.logIndex}: ${t0 === TOPIC_USER_STAKED ? 'UserStaked' : 'UserWithdrawn'} with ${log.topics.length} topics and ${(log.data.length - 2) / 2} data bytes; expected 3 and 64`);
+    }
+    if (log.topics[1] !== STETH_POOL_TOPIC) return 'ignored';
+    const userWord = log.topics[2]!.slice(2);
+    if (!userWord.startsWith('0'.repeat(24))) throw new MalformedAnswer(`log ${log.transactionHash}#${log.logIndex}: user topic is not an address`);
+    const user = `0x${userWord.slice(24)}`;
+    const body = log.data.slice(2);
+    const amount = word(body, 0);
+    const recipient = recipientFromWord(body.slice(64, 128));
+    const d = state.depositors.get(user) ?? { deposited: 0n, recipient: null };
+    if (t0 === TOPIC_USER_STAKED) {
+      d.deposited += amount;
+      state.totalDeposited += amount;
+    } else {
+      if (amount > d.deposited) {
+        throw new EngineError('SNAPSHOT_MISMATCH', `ethereum: ${user} withdrew ${amount} wei at block ${log.blockNumber} but the indexed deposit is ${d.deposited} wei`, {
+          details: { user, block: log.blockNumber.toString(), amount: amount.toString(), deposited: d.deposited.toString() },
+        });
+      }
+      d.deposited -= amount;
+      state.totalDeposited -= amount;
+    }
+    // The recipient rule (issue 5): the latest non-zero valid address wins; an event without one keeps the old.
+    if (recipient !== null) d.recipient = recipient;
+    state.depositors.set(user, d);
+    touched.add(user);
+    return t0 === TOPIC_USER_STAKED ? 'staked' : 'withdrawn';
+  }
+  if (stETH !== null && log.address === stETH && t0 === TOPIC_TOKEN_REBASED) {
+    if (log.topics.length !== 2 || log.data.length !== 2 + 6 * 64) throw new MalformedAnswer(`log ${log.transactionHash}#${log.logIndex}: TokenRebased of the wrong shape`);
+    const body = log.data.slice(2);
+    state.rebase = {
+      block: log.blockNumber,
+      reportTimestamp: BigInt(log.topics[1]!),
+      timeElapsed: word(body, 0),
+      preTotalShares: word(body, 1),
+      preTotalEther: word(body, 2),
+      postTotalShares: word(body, 3),
+      postTotalEther: word(body, 4),
+    };
+    return 'rebased';
+  }
+  return 'ignored';
+}
+
+// --- cursor: the state as JSON text (amounts as decimal strings), versioned -----------------------
+
+const dec = z.string().regex(/^(0|[1-9][0-9]*)$/);
+const cursorSchema = z.object({
+  v: z.literal(1),
+  chainId: z.number().int().positive(),
+  preBridge: z.string().regex(/^0x[0-9a-f]{40}$/),
+  block: dec,
+  hash: z.string().regex(/^0x[0-9a-f]{64}$/),
+  totalDeposited: dec,
+  /** user → [deposited wei, recipient or null] */
+  depositors: z.record(z.string().regex(/^0x[0-9a-f]{40}$/), z.tuple([dec, z.string().length(43).nullable()])),
+  rebase: z
+    .object({ block: dec, reportTimestamp: dec, timeElapsed: dec, preTotalShares: dec, preTotalEther: dec, postTotalShares: dec, postTotalEther: dec })
+    .nullable(),
+});
+
+export function encodeCursor(s: ScanState): string {
+  const depositors: Record<string, [string, string | null]> = {};
+  for (const [user, d] of [...s.depositors].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    // A depositor with nothing deposited and no recipient carries no information forward.
+    if (d.deposited === 0n && d.recipient === null) continue;
+    depositors[user] = [d.deposited.toString(), d.recipient];
+  }
+  const r = s.rebase;
+  return JSON.stringify({
+    v: 1,
+    chainId: s.chainId,
+    preBridge: s.preBridge,
+    block: s.block.toString(),
+    hash: s.hash,
+    totalDeposited: s.totalDeposited.toString(),
+    depositors,
+    rebase:
+      r === null
+        ? null
+        : Object.fromEntries(Object.entries(r).map(([k, v]) => [k, (v as bigint).toString()])),
+  });
+}
+
+export function decodeCursor(text: string, expect: { chainId: number; preBridge: string }): ScanState {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new EngineError('INVALID_ARGUMENT', 'ethereum cursor: not JSON; expected the cursor a previous steth snapshot returned');
+  }
+  const parsed = cursorSchema.safeParse(json);
+  if (!parsed.success) {
+    throw new EngineError('INVALID_ARGUMENT', `ethereum cursor: ${parsed.error.issues[0]?.path.join('.') ?? ''} ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+  }
+  const c = parsed.data;
+  if (c.chainId !== expect.chainId || c.preBridge !== expect.preBridge) {
+    throw new EngineError('INVALID_ARGUMENT', `ethereum cursor: is for chain ${c.chainId} pre-bridge ${c.preBridge}; this source reads chain ${expect.chainId} pre-bridge ${expect.preBridge}`);
+  }
+  const depositors = new Map<string, Depositor>();
+  let sum = 0n;
+  for (const [user, [deposited, recipient]] of Object.entries(c.depositors)) {
+    const d = BigInt(deposited);
+    sum += d;
+    depositors.set(user, { deposited: d, recipient: recipient === null ? null : arweaveAddressFromBytes(new Uint8Array(Buffer.from(recipient, 'base64url')), `cursor ${user}`) });
+  }
+  if (sum !== BigInt(c.totalDeposited)) throw new EngineError('INVALID_ARGUMENT', `ethereum cursor: depositors sum to ${sum} wei but totalDeposited is ${c.totalDeposited}`);
+  const r = c.rebase;
+  return {
+    chainId: c.chainId,
+    preBridge: c.preBridge,
+    block: BigInt(c.block),
+    hash: c.hash,
+    totalDeposited: sum,
+    depositors,
+    rebase:
+      r === null
+        ? null
+        : {
+            block: BigInt(r.block),
+            reportTimestamp: BigInt(r.reportTimestamp),
+            timeElapsed: BigInt(r.timeElapsed),
+            preTotalShares: BigInt(r.preTotalShares),
+            preTotalEther: BigInt(r.preTotalEther),
+            postTotalShares: BigInt(r.postTotalShares),
+            postTotalEther: BigInt(r.postTotalEther),
+          },
+  };
+}
