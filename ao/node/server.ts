@@ -1,0 +1,234 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { DataItem } from '@dha-team/arbundles';
+import { NodeStore } from './store.ts';
+import { ProcessVm } from './vm.ts';
+import type { AoEnvelope, AoResult, AoTag, ProcessEnv } from './vm.ts';
+
+/** The token process's configuration: what the node spawns it with. */
+export interface TokenProcessSpec {
+  /** Address allowed to Mint-Batch. */
+  readonly minter: string;
+  readonly name?: string;
+  readonly ticker?: string;
+  readonly logo?: string;
+  /** Base units, decimal string; default 21·10^18 (DESIGN.md §2). */
+  readonly maxSupply?: string;
+  /** Lua source of the process; default ao/token.lua. */
+  readonly moduleSource?: string;
+}
+
+export interface LocalAoNodeOptions extends TokenProcessSpec {
+  /** SQLite file of the node's schedule; or dataDir, holding `ao-node.db`. ':memory:' keeps nothing. */
+  readonly dbPath?: string;
+  readonly dataDir?: string;
+  /** 0 (default) picks a free port. */
+  readonly port?: number;
+  readonly host?: string;
+  /** Called for every scheduled message (the child-process entry prints it). */
+  readonly onScheduled?: (event: { processId: string; seq: number; id: string; action: string | undefined }) => void;
+}
+
+export interface LocalAoNode {
+  /** http://127.0.0.1:<port> — both the MU_URL and the CU_URL. */
+  readonly url: string;
+  readonly port: number;
+  readonly processId: string;
+  /** Messages replayed at start (the rebuilt state's length). */
+  readonly replayed: number;
+  stop(): Promise<void>;
+}
+
+const TOKEN_LUA = new URL('../token.lua', import.meta.url);
+/** Bounds one request body; a 10,000-credit batch is ≈ 0.7 MB. */
+const BODY_BYTES_MAX = 16 * 1024 * 1024;
+const ARWEAVE_SIGNATURE_TYPE = 1;
+const DEFAULT_MAX_SUPPLY = '21000000000000000000';
+
+const b64url = (bytes: Buffer): string => bytes.toString('base64url');
+export const addressOfOwner = (rawOwner: Buffer): string => b64url(createHash('sha256').update(rawOwner).digest());
+
+interface ResolvedSpec {
+  readonly module: string;
+  readonly tags: Readonly<Record<string, string>>;
+}
+
+function resolveSpec(spec: TokenProcessSpec): ResolvedSpec {
+  const module = spec.moduleSource ?? readFileSync(TOKEN_LUA, 'utf8');
+  const tags: Record<string, string> = {
+    Minter: spec.minter,
+    Name: spec.name ?? 'AO',
+    Ticker: spec.ticker ?? 'AO',
+    Logo: spec.logo ?? '',
+    'Max-Supply': spec.maxSupply ?? DEFAULT_MAX_SUPPLY,
+  };
+  return { module, tags };
+}
+
+/**
+ * The process id: base64url(SHA-256("ao-emission/local-ao-node/v1\n" + canonical JSON of
+ * { module: sha256-hex of the Lua source, tags })), 43 characters like a real process id. The same
+ * configuration and source give the same id on every start (so a restart finds its schedule); any
+ * change gives a new process with empty state. A real AO process id is its spawn message's id instead.
+ */
+export function processIdOf(spec: TokenProcessSpec): string {
+  const { module, tags } = resolveSpec(spec);
+  const moduleHash = createHash('sha256').update(module, 'utf8').digest('hex');
+  const sortedTags = Object.fromEntries(Object.entries(tags).sort(([a], [b]) => (a < b ? -1 : 1)));
+  const canonical = JSON.stringify({ module: moduleHash, tags: sortedTags });
+  return b64url(createHash('sha256').update(`ao-emission/local-ao-node/v1\n${canonical}`, 'utf8').digest());
+}
+
+interface LiveProcess {
+  readonly id: string;
+  readonly vm: ProcessVm;
+}
+
+function envelopeOf(item: DataItem, processId: string, seq: number, timestampMs: number): AoEnvelope {
+  const from = addressOfOwner(item.rawOwner);
+  return { Id: item.id, From: from, Owner: from, Target: processId, Timestamp: timestampMs, 'Block-Height': seq, Tags: item.tags as AoTag[] };
+}
+
+const actionOf = (tags: readonly AoTag[]): string | undefined => tags.find((t) => t.name === 'Action')?.value;
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > BODY_BYTES_MAX) throw new HttpError(413, `body exceeds ${BODY_BYTES_MAX} bytes`);
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+/**
+ * Starts the local AO node: MU + SU + CU for the token process on 127.0.0.1 (ao/node/README.md).
+ * On start it replays the persisted schedule through a fresh VM, so the state is what it was.
+ */
+export async function startLocalAoNode(opts: LocalAoNodeOptions): Promise<LocalAoNode> {
+  const dbPath = opts.dbPath ?? (opts.dataDir !== undefined ? join(opts.dataDir, 'ao-node.db') : undefined);
+  if (dbPath === undefined) throw new Error('startLocalAoNode: dbPath or dataDir is required');
+  if (opts.dataDir !== undefined && opts.dbPath === undefined) mkdirSync(opts.dataDir, { recursive: true });
+  const store = new NodeStore(dbPath);
+  const { module, tags } = resolveSpec(opts);
+  const processId = processIdOf(opts);
+  store.ensureProcess(processId, JSON.stringify({ tags }));
+  const env: ProcessEnv = { Process: { Id: processId, Owner: opts.minter, Tags: tags } };
+  const proc: LiveProcess = { id: processId, vm: await ProcessVm.create(env, module) };
+  const processes = new Map<string, LiveProcess>([[processId, proc]]);
+
+  // Replay: every scheduled message in order; results missing after a crash are filled in.
+  let replayed = 0;
+  const missing: [string, string][] = [];
+  for (const m of store.scheduleOf(processId)) {
+    const item = new DataItem(m.raw);
+    const result = proc.vm.apply(envelopeOf(item, processId, m.seq, m.timestampMs), item.rawData.toString('utf8'));
+    if (m.result === null) missing.push([m.id, JSON.stringify(result)]);
+    replayed++;
+  }
+  for (const [id, result] of missing) store.setResult(id, result);
+
+  async function postMessage(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const raw = await readBody(req);
+    let item: DataItem;
+    try {
+      item = new DataItem(raw);
+      if (!(await DataItem.verify(raw))) throw new Error('signature does not verify');
+    } catch (error) {
+      throw new HttpError(400, `not a valid signed ANS-104 data item: ${(error as Error).message}`);
+    }
+    if (item.signatureType !== ARWEAVE_SIGNATURE_TYPE) throw new HttpError(400, `signature type ${item.signatureType} is not supported; expected 1 (Arweave RSA-PSS)`);
+    const p = processes.get(item.target);
+    if (p === undefined) throw new HttpError(404, `target ${JSON.stringify(item.target)} is not a process on this node`);
+    const id = item.id;
+    if (store.get(id) !== null) return send(res, 202, { id, message: 'already scheduled' });
+    const timestampMs = Date.now();
+    const seq = store.schedule(p.id, id, timestampMs, raw);
+    const result = p.vm.apply(envelopeOf(item, p.id, seq, timestampMs), item.rawData.toString('utf8'));
+    store.setResult(id, JSON.stringify(result));
+    opts.onScheduled?.({ processId: p.id, seq, id, action: actionOf(item.tags) });
+    send(res, 202, { id, message: 'Processing message', timestamp: timestampMs, slot: seq });
+  }
+
+  function getResult(id: string, url: URL, res: ServerResponse): void {
+    const m = store.get(id);
+    const pid = url.searchParams.get('process-id');
+    if (m === null || (pid !== null && pid !== m.processId)) throw new HttpError(404, `message ${id} is not scheduled for process ${pid}`);
+    if (m.result === null) throw new HttpError(503, `message ${id} is not evaluated yet`);
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(m.result) });
+    res.end(m.result);
+  }
+
+  async function postDryRun(url: URL, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const pid = url.searchParams.get('process-id') ?? '';
+    const p = processes.get(pid);
+    if (p === undefined) throw new HttpError(404, `process ${JSON.stringify(pid)} is not on this node`);
+    let body: { Id?: string; Owner?: string; From?: string; Data?: string; Tags?: AoTag[] };
+    try {
+      body = JSON.parse((await readBody(req)).toString('utf8')) as typeof body;
+    } catch {
+      throw new HttpError(400, 'dry-run body is not JSON');
+    }
+    const tags = Array.isArray(body.Tags) ? body.Tags.map((t) => ({ name: String(t.name), value: String(t.value) })) : [];
+    const from = body.From ?? body.Owner ?? '';
+    const envelope: AoEnvelope = { Id: body.Id ?? '', From: from, Owner: from, Target: p.id, Timestamp: Date.now(), 'Block-Height': store.messageCount(p.id), Tags: tags };
+    const result: AoResult = p.vm.dryRun(envelope, typeof body.Data === 'string' ? body.Data : '');
+    send(res, 200, result);
+  }
+
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://local');
+    const route = async (): Promise<void> => {
+      if (req.method === 'POST' && url.pathname === '/') return postMessage(req, res);
+      if (req.method === 'GET' && url.pathname.startsWith('/result/')) return getResult(decodeURIComponent(url.pathname.slice('/result/'.length)), url, res);
+      if (req.method === 'POST' && url.pathname === '/dry-run') return postDryRun(url, req, res);
+      if (req.method === 'GET' && url.pathname === '/') {
+        return send(res, 200, { name: 'ao-emission local AO node', processes: [...processes.keys()].map((id) => ({ id, messages: store.messageCount(id) })) });
+      }
+      throw new HttpError(404, `${req.method} ${url.pathname} is not served here`);
+    };
+    route().catch((error: unknown) => {
+      const status = error instanceof HttpError ? error.status : 500;
+      if (!res.headersSent) send(res, status, { error: (error as Error).message });
+      else res.destroy();
+    });
+  });
+  const host = opts.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    processId,
+    replayed,
+    async stop() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const p of processes.values()) p.vm.close();
+      store.close();
+    },
+  };
+}

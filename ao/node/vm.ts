@@ -1,0 +1,82 @@
+import { readFileSync } from 'node:fs';
+import { LuaFactory } from 'wasmoon';
+import type { LuaEngine } from 'wasmoon';
+
+/** A tag as ANS-104 and aoconnect carry it. */
+export interface AoTag {
+  readonly name: string;
+  readonly value: string;
+}
+
+/** One message a process sends (an entry of a result's Messages). */
+export interface AoOutMessage {
+  readonly Target: string;
+  readonly Anchor: string;
+  readonly Tags: readonly AoTag[];
+  readonly Data: string;
+}
+
+/** What the CU answers for a message or a dry-run (aoconnect's `result` / `dryrun` shape). */
+export interface AoResult {
+  readonly Messages: readonly AoOutMessage[];
+  readonly Spawns: readonly unknown[];
+  readonly Output: string;
+  readonly Error?: string;
+}
+
+/** A message as the process sees it, without its Data (passed separately: it can be large). */
+export interface AoEnvelope {
+  readonly Id: string;
+  readonly From: string;
+  readonly Owner: string;
+  readonly Target: string;
+  readonly Timestamp: number;
+  readonly 'Block-Height': number;
+  readonly Tags: readonly AoTag[];
+}
+
+export interface ProcessEnv {
+  readonly Process: { readonly Id: string; readonly Owner: string; readonly Tags: Readonly<Record<string, string>> };
+}
+
+const RUNTIME_LUA = readFileSync(new URL('./aos.lua', import.meta.url), 'utf8');
+
+/**
+ * One process's Lua VM (wasmoon, Lua 5.4): the aos runtime slice (aos.lua) plus the process's
+ * module source. Evaluation is synchronous and deterministic, so replaying the same messages in
+ * the same order rebuilds the same state.
+ */
+export class ProcessVm {
+  readonly #engine: LuaEngine;
+  readonly #handle: (envelope: string, data: string) => string;
+  readonly #dryrun: (envelope: string, data: string) => string;
+
+  private constructor(engine: LuaEngine) {
+    this.#engine = engine;
+    this.#handle = engine.global.get('__handle') as (envelope: string, data: string) => string;
+    this.#dryrun = engine.global.get('__dryrun') as (envelope: string, data: string) => string;
+  }
+
+  static async create(env: ProcessEnv, moduleSource: string): Promise<ProcessVm> {
+    const engine = await new LuaFactory().createEngine({ injectObjects: false, enableProxy: false });
+    engine.doStringSync(RUNTIME_LUA);
+    const init = engine.global.get('__init') as (envJson: string) => void;
+    init(JSON.stringify(env));
+    engine.doStringSync(moduleSource);
+    return new ProcessVm(engine);
+  }
+
+  /** Evaluates a scheduled message; its effects persist. */
+  apply(envelope: AoEnvelope, data: string): AoResult {
+    return JSON.parse(this.#handle(JSON.stringify(envelope), data)) as AoResult;
+  }
+
+  /** Evaluates a message against the current state and discards every change it made. */
+  dryRun(envelope: AoEnvelope, data: string): AoResult {
+    return JSON.parse(this.#dryrun(JSON.stringify(envelope), data)) as AoResult;
+  }
+
+  close(): void {
+    this.#engine.global.close();
+  }
+}
