@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { EngineError, isInputError } from '../errors.ts';
 import { registerEmissionCommands } from './commands/emission.ts';
+import { registerDbCommands } from './commands/db.ts';
 
 /**
  * The `ao-emission` CLI. Exit codes: 0 success, 1 a runtime failure (I/O, a check that found a
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
     .showSuggestionAfterError(true)
     .configureOutput({ outputError: (text, write) => write(text.replace(/^error: /, 'ao-emission: ')) });
   registerEmissionCommands(program);
+  registerDbCommands(program);
   return program;
 }
 
