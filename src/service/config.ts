@@ -1,0 +1,315 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { EngineError } from '../errors.ts';
+import type { PoolId } from '../bridges/types.ts';
+import {
+  DEFAULT_GENESIS_MS,
+  parseEvery,
+  parseInstant,
+  parsePolicyName,
+  policyFromData,
+  TICK_MS,
+  type SplitPolicy,
+} from '../emission/index.ts';
+
+/**
+ * The service's configuration: one JSON or YAML file, then environment overrides, parsed by one
+ * zod schema at start (field by field), then checked across fields. Every error is an
+ * EngineError('INVALID_CONFIG') whose message starts with the field path (`database.url: …`), and
+ * nothing is opened or written before the whole configuration is valid.
+ *
+ * Secrets (the AO signer's wallet, a database password) come only from files or the environment:
+ * the file form has `…File` fields for them, and `redact` strips credentials from any URL that is
+ * logged or quoted in an error.
+ */
+
+const url = (protocols: readonly string[]) =>
+  z.string().refine((text) => {
+    try {
+      return protocols.includes(new URL(text).protocol);
+    } catch {
+      return false;
+    }
+  }, `expected a ${protocols.map((p) => p.replace(':', '')).join(' or ')} URL`);
+
+const httpUrl = url(['http:', 'https:']);
+const evmAddress = z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'expected a 0x-prefixed 20-byte hex address');
+const base58 = z.string().regex(/^[1-9A-HJ-NP-Za-km-z]{32,44}$/, 'expected a base58 Solana address');
+const decimalText = z.string().regex(/^[0-9]{1,20}(\.[0-9]{1,18})?$/, 'expected a decimal string like "3500.25"');
+const cadence = z.string().regex(/^(every-tick|[1-9][0-9]{0,6}(m|h|d|w))$/, 'expected every-tick or a period like 1h, 1d');
+
+const yieldOverride = z.strictObject({ priceUsd: decimalText.optional(), apr: decimalText.optional() });
+
+const rawSchema = z.strictObject({
+  genesis: z.string().optional(),
+  policy: z.union([z.string(), z.record(z.string(), z.unknown())]).optional(),
+  database: z.strictObject({
+    url: z.string().min(1).optional(),
+    /** A file holding the URL (for a Postgres URL with a password). */
+    urlFile: z.string().min(1).optional(),
+  }),
+  sources: z
+    .strictObject({
+      arweave: z.strictObject({ urls: z.array(httpUrl).min(1), confirmations: z.number().int().min(0).max(1000).default(15) }).optional(),
+      ethereum: z
+        .strictObject({
+          rpcUrls: z.array(httpUrl).min(1),
+          preBridge: evmAddress,
+          steth: evmAddress.optional(),
+          chainlink: z.strictObject({ stethUsd: evmAddress.optional() }).optional(),
+          finalityLagBlocks: z.number().int().min(0).max(10_000).default(64),
+        })
+        .optional(),
+      solana: z
+        .strictObject({
+          rpcUrls: z.array(httpUrl).min(1),
+          voteAccounts: z.array(base58).min(1),
+          commitment: z.enum(['confirmed', 'finalized']).default('finalized'),
+        })
+        .optional(),
+      yield: z.strictObject({ steth: yieldOverride.optional(), sol: yieldOverride.optional() }).optional(),
+    })
+    .default({}),
+  ao: z
+    .strictObject({
+      processId: z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'expected a 43-character AO process id'),
+      muUrl: httpUrl,
+      cuUrl: httpUrl,
+      signerKeyFile: z.string().min(1),
+      batchSize: z.number().int().min(1).max(1000).default(100),
+    })
+    .optional(),
+  settlement: z
+    .strictObject({ ar: cadence.default('every-tick'), steth: cadence.default('1d'), sol: cadence.default('1d') })
+    .default({ ar: 'every-tick', steth: '1d', sol: '1d' }),
+  http: z
+    .strictObject({ host: z.string().min(1).default('127.0.0.1'), port: z.number().int().min(0).max(65_535).default(8080) })
+    .default({ host: '127.0.0.1', port: 8080 }),
+  log: z.strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).default({ level: 'info' }),
+});
+
+export type RawConfig = z.infer<typeof rawSchema>;
+
+export interface ServiceConfig {
+  readonly genesisMs: number;
+  readonly policy: SplitPolicy;
+  /** `sqlite:<path>` (path resolved against the config file's folder), `sqlite::memory:` or `postgres://…`. */
+  readonly databaseUrl: string;
+  readonly sources: RawConfig['sources'];
+  readonly ao: (Omit<NonNullable<RawConfig['ao']>, 'signerKeyFile'> & { readonly signerKeyFile: string }) | null;
+  /** Settle a pool after tick k when k is a multiple of this many ticks (1 = every tick). */
+  readonly settlementTicks: Readonly<Record<PoolId, number>>;
+  readonly http: { readonly host: string; readonly port: number };
+  readonly logLevel: RawConfig['log']['level'];
+}
+
+/** One environment variable per leaf: AO_EMISSION_<SECTION>_<FIELD>, camelCase written as SNAKE_CASE. */
+interface EnvLeaf {
+  readonly path: readonly string[];
+  readonly kind: 'string' | 'int' | 'list';
+}
+
+export const ENV_LEAVES: readonly EnvLeaf[] = [
+  { path: ['genesis'], kind: 'string' },
+  { path: ['policy'], kind: 'string' },
+  { path: ['database', 'url'], kind: 'string' },
+  { path: ['database', 'urlFile'], kind: 'string' },
+  { path: ['sources', 'arweave', 'urls'], kind: 'list' },
+  { path: ['sources', 'arweave', 'confirmations'], kind: 'int' },
+  { path: ['sources', 'ethereum', 'rpcUrls'], kind: 'list' },
+  { path: ['sources', 'ethereum', 'preBridge'], kind: 'string' },
+  { path: ['sources', 'ethereum', 'steth'], kind: 'string' },
+  { path: ['sources', 'ethereum', 'finalityLagBlocks'], kind: 'int' },
+  { path: ['sources', 'solana', 'rpcUrls'], kind: 'list' },
+  { path: ['sources', 'solana', 'voteAccounts'], kind: 'list' },
+  { path: ['ao', 'processId'], kind: 'string' },
+  { path: ['ao', 'muUrl'], kind: 'string' },
+  { path: ['ao', 'cuUrl'], kind: 'string' },
+  { path: ['ao', 'signerKeyFile'], kind: 'string' },
+  { path: ['settlement', 'ar'], kind: 'string' },
+  { path: ['settlement', 'steth'], kind: 'string' },
+  { path: ['settlement', 'sol'], kind: 'string' },
+  { path: ['http', 'host'], kind: 'string' },
+  { path: ['http', 'port'], kind: 'int' },
+  { path: ['log', 'level'], kind: 'string' },
+];
+
+export const envName = (path: readonly string[]): string =>
+  `AO_EMISSION_${path.map((p) => p.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()).join('_')}`;
+
+const fail = (field: string, message: string): never => {
+  throw new EngineError('INVALID_CONFIG', `${field}: ${message}`);
+};
+
+/** Strips user:password from every URL in the text (and query strings that may hold keys). */
+export function redact(text: string): string {
+  return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)([^/@\s]+)@/gi, '$1***@').replace(/([?&](?:api[-_]?key|key|token|password)=)[^&\s]+/gi, '$1***');
+}
+
+function readText(path: string, field: string): string {
+  if (!existsSync(path)) fail(field, `file ${JSON.stringify(path)} does not exist`);
+  if (!statSync(path).isFile()) fail(field, `${JSON.stringify(path)} is not a file`);
+  return readFileSync(path, 'utf8');
+}
+
+/** Applies AO_EMISSION_* variables over the file's object; an unknown AO_EMISSION_<SECTION>_* name is an error. */
+function applyEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): void {
+  const byName = new Map(ENV_LEAVES.map((leaf) => [envName(leaf.path), leaf]));
+  const sections = new Set(ENV_LEAVES.map((leaf) => envName(leaf.path.slice(0, 1))));
+  for (const [name, value] of Object.entries(env)) {
+    if (value === undefined || !name.startsWith('AO_EMISSION_')) continue;
+    const leaf = byName.get(name);
+    if (!leaf) {
+      if ([...sections].some((s) => name.startsWith(`${s}_`))) fail(name, `unknown setting; expected one of ${[...byName.keys()].join(', ')}`);
+      continue;
+    }
+    let parsed: unknown = value;
+    if (leaf.kind === 'int') {
+      if (!/^[0-9]{1,9}$/.test(value)) fail(name, `${JSON.stringify(value)} is not a whole number`);
+      parsed = Number(value);
+    } else if (leaf.kind === 'list') {
+      parsed = value.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+    }
+    let node = raw;
+    for (const key of leaf.path.slice(0, -1)) {
+      const next = node[key];
+      if (typeof next !== 'object' || next === null) node[key] = {};
+      node = node[key] as Record<string, unknown>;
+    }
+    node[leaf.path[leaf.path.length - 1]!] = parsed;
+  }
+}
+
+function cadenceTicks(text: string, field: string): number {
+  if (text === 'every-tick') return 1;
+  try {
+    return parseEvery(text, field) / TICK_MS;
+  } catch (error) {
+    return fail(field, (error as EngineError).message.replace(`${field}: `, ''));
+  }
+}
+
+function databaseUrl(db: RawConfig['database'], baseDir: string): string {
+  if ((db.url === undefined) === (db.urlFile === undefined)) fail('database', 'give exactly one of url and urlFile');
+  const text = db.url ?? readText(resolve(baseDir, db.urlFile!), 'database.urlFile').trim();
+  const field = db.url === undefined ? 'database.urlFile' : 'database.url';
+  if (text === 'sqlite::memory:') return text;
+  if (text.startsWith('sqlite:')) {
+    const path = text.slice('sqlite:'.length);
+    if (path.length === 0) fail(field, 'sqlite: needs a file path, e.g. sqlite:./data/ao-emission.sqlite');
+    const full = resolve(baseDir, path);
+    if (!existsSync(dirname(full))) fail(field, `folder ${JSON.stringify(dirname(full))} does not exist`);
+    return `sqlite:${full}`;
+  }
+  if (/^postgres(ql)?:\/\//.test(text)) {
+    let parsed: URL;
+    try {
+      parsed = new URL(text);
+    } catch {
+      return fail(field, `${JSON.stringify(redact(text))} is not a valid postgres URL`);
+    }
+    // A password written into the config file itself would be logged, copied and committed.
+    if (parsed.password !== '' && db.url !== undefined) fail(field, 'a postgres URL with a password must come from database.urlFile or AO_EMISSION_DATABASE_URL, not the config file');
+    return text;
+  }
+  return fail(field, `${JSON.stringify(redact(text))} is not a database URL; expected sqlite:<path>, sqlite::memory: or postgres://…`);
+}
+
+function checkSignerKey(path: string): void {
+  let jwk: unknown;
+  try {
+    jwk = JSON.parse(readText(path, 'ao.signerKeyFile'));
+  } catch (error) {
+    if (error instanceof EngineError) throw error;
+    fail('ao.signerKeyFile', `${JSON.stringify(path)} is not JSON; expected an Arweave JWK (RSA key with kty, n, e, d)`);
+  }
+  const key = jwk as Record<string, unknown>;
+  if (typeof key !== 'object' || key === null || key['kty'] !== 'RSA' || typeof key['n'] !== 'string' || typeof key['d'] !== 'string') {
+    fail('ao.signerKeyFile', `${JSON.stringify(path)} is not an Arweave JWK; expected an RSA private key with kty, n, e, d`);
+  }
+}
+
+/**
+ * Validates a configuration object (the parsed file, before env overrides are applied by
+ * loadConfig). baseDir resolves relative paths (the config file's folder).
+ */
+export function parseConfig(input: unknown, options: { baseDir?: string; env?: NodeJS.ProcessEnv } = {}): ServiceConfig {
+  const baseDir = options.baseDir ?? process.cwd();
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) fail('config', 'expected an object with sections database, sources, …');
+  const raw = structuredClone(input) as Record<string, unknown>;
+  applyEnv(raw, options.env ?? {});
+  const parsed = rawSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const field = issue.path.length > 0 ? issue.path.join('.') : 'config';
+    const message = issue.code === 'unrecognized_keys' ? `unknown field ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}` : issue.message;
+    fail(issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]].join('.') : field, redact(message));
+  }
+  const c = parsed.data!;
+
+  const genesisMs = c.genesis === undefined ? DEFAULT_GENESIS_MS : rethrowAs('genesis', () => parseInstant(c.genesis, 'genesis'));
+  const policy = rethrowAs('policy', () =>
+    c.policy === undefined ? parsePolicyName('ao-mainnet') : typeof c.policy === 'string' ? parsePolicyName(c.policy, 'policy') : policyFromData(c.policy, 'policy'),
+  );
+
+  // Across fields.
+  const configured = (['arweave', 'ethereum', 'solana'] as const).filter((s) => c.sources[s] !== undefined);
+  if (configured.length === 0) fail('sources', 'configure at least one of arweave, ethereum, solana');
+  if (c.sources.yield?.steth && !c.sources.ethereum) fail('sources.yield.steth', 'set without sources.ethereum');
+  if (c.sources.yield?.sol && !c.sources.solana) fail('sources.yield.sol', 'set without sources.solana');
+  if (c.ao) {
+    const aoKeyFile = resolve(baseDir, c.ao.signerKeyFile);
+    checkSignerKey(aoKeyFile);
+    c.ao.signerKeyFile = aoKeyFile;
+  }
+  const settlementTicks = {
+    ar: cadenceTicks(c.settlement.ar, 'settlement.ar'),
+    steth: cadenceTicks(c.settlement.steth, 'settlement.steth'),
+    sol: cadenceTicks(c.settlement.sol, 'settlement.sol'),
+  };
+  if (c.http.host !== '127.0.0.1' && c.http.host !== 'localhost' && c.http.host !== '::1' && (options.env ?? {})['AO_EMISSION_HTTP_PUBLIC'] !== '1') {
+    fail('http.host', `${JSON.stringify(c.http.host)} is not a loopback address; the status API has no authentication (set AO_EMISSION_HTTP_PUBLIC=1 to allow it behind your own proxy)`);
+  }
+  return {
+    genesisMs,
+    policy,
+    databaseUrl: databaseUrl(c.database, baseDir),
+    sources: c.sources,
+    ao: c.ao ? { ...c.ao, signerKeyFile: c.ao.signerKeyFile } : null,
+    settlementTicks,
+    http: c.http,
+    logLevel: c.log.level,
+  };
+}
+
+function rethrowAs<T>(field: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    if (error instanceof EngineError) {
+      const message = error.message.startsWith(`${field}`) ? error.message : `${field}: ${error.message}`;
+      throw new EngineError('INVALID_CONFIG', message, { cause: error });
+    }
+    throw error;
+  }
+}
+
+/** Reads FILE (.json, .yaml or .yml), applies the environment and validates. */
+export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): ServiceConfig {
+  const path = resolve(file);
+  const text = readText(path, '--config');
+  let data: unknown;
+  try {
+    data = /\.ya?ml$/i.test(path) ? parseYaml(text) : JSON.parse(text);
+  } catch (error) {
+    fail('--config', `${JSON.stringify(file)} is not valid ${/\.ya?ml$/i.test(path) ? 'YAML' : 'JSON'}: ${(error as Error).message.split('\n')[0]}`);
+  }
+  return parseConfig(data ?? {}, { baseDir: dirname(path), env });
+}
+
+/** The configuration as safe to log or print: URLs redacted, secrets shown as file paths only. */
+export function describeConfig(config: ServiceConfig): Record<string, unknown> {
+  return JSON.parse(redact(JSON.stringify({ ...config, policy: `${config.policy.id}@${config.policy.version}` }))) as Record<string, unknown>;
+}

@@ -1,0 +1,104 @@
+import type { PoolId, Source } from '../bridges/types.ts';
+import type { Clock } from '../clock.ts';
+import type { SplitPolicy } from '../emission/index.ts';
+import { openLedger, type Ledger } from '../ledger/index.ts';
+import { startHttp, type HttpHandle } from './http.ts';
+import { createLeaderLock, type LeaderLock } from './leader.ts';
+import type { Logger } from './logger.ts';
+import { createMetrics, type ServiceMetrics } from './metrics.ts';
+import { TickRunner, type Deliverer, type RunOutcome, type TickReport } from './runner.ts';
+import type { Trigger } from './scheduler.ts';
+
+/**
+ * The service: ledger + leader lock + tick runner + trigger + HTTP, started in that order and
+ * stopped in reverse. Both `serve` (cron, system clock, real sources) and `demo` (accelerated
+ * clock, local chains) run this same code.
+ */
+export interface ServiceOptions {
+  readonly databaseUrl: string;
+  readonly genesisMs: number;
+  readonly policy: SplitPolicy;
+  readonly settlementTicks: Readonly<Record<PoolId, number>>;
+  readonly sources: readonly Source[];
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly trigger: Trigger;
+  readonly http?: { readonly host: string; readonly port: number } | null;
+  readonly deliverer?: Deliverer | null;
+  readonly metrics?: ServiceMetrics;
+  readonly settleBatchSize?: number;
+  readonly onTick?: (report: TickReport) => void;
+  readonly onDelivery?: (result: { sent: number; delivered: number; failed: number }) => void;
+  readonly onRun?: (outcome: RunOutcome) => void;
+  readonly ticksPerRunMax?: number;
+}
+
+export interface ServiceHandle {
+  readonly ledger: Ledger;
+  readonly runner: TickRunner;
+  readonly leader: LeaderLock;
+  readonly metrics: ServiceMetrics;
+  readonly http: HttpHandle | null;
+  /** Runs the due ticks now (what a trigger does), resolving when the run ends. */
+  runNow(): Promise<RunOutcome>;
+  /** Graceful stop: no new run, the tick in progress finishes or never started, outbox state flushed, lock released, database closed. */
+  stop(): Promise<void>;
+}
+
+export async function startService(options: ServiceOptions): Promise<ServiceHandle> {
+  const { log } = options;
+  const ledger = await openLedger({ url: options.databaseUrl, clock: options.clock });
+  const leader = createLeaderLock(options.databaseUrl);
+  const metrics = options.metrics ?? createMetrics();
+  let http: HttpHandle | null = null;
+  try {
+    await ledger.migrate();
+    const runner = new TickRunner({ ...options, ledger, leader, metrics });
+    if (options.http) {
+      http = await startHttp(
+        { ledger, clock: options.clock, genesisMs: options.genesisMs, policy: options.policy, pools: options.sources.map((s) => s.pool), leader, metrics, log, lastOutcome: () => runner.lastOutcome },
+        options.http.host,
+        options.http.port,
+      );
+      log.info({ url: http.url }, 'http listening');
+    }
+    let stopped = false;
+    const runNow = async (): Promise<RunOutcome> => {
+      const outcome = await runner.runDue();
+      options.onRun?.(outcome);
+      if (outcome.kind === 'standby') log.debug({ lock: leader.description }, 'standby: another instance is the leader');
+      // A bounded run that left due ticks behind continues at once rather than at the next trigger.
+      if (!stopped && outcome.kind === 'applied' && outcome.lastTick < outcome.dueTick) setImmediate(() => void runNow());
+      return outcome;
+    };
+    options.trigger.start(() => void runNow());
+    const handle: ServiceHandle = {
+      ledger,
+      runner,
+      leader,
+      metrics,
+      http,
+      runNow,
+      async stop() {
+        if (stopped) return;
+        stopped = true;
+        await options.trigger.stop();
+        await runner.stop();
+        await http?.close();
+        await leader.release();
+        metrics.isLeader.set(0);
+        const outbox = await ledger.outbox.counts();
+        const lastTick = await ledger.lastAppliedTick();
+        await ledger.close();
+        log.info({ lastTick, outbox }, 'stopped');
+      },
+    };
+    log.info({ database: options.databaseUrl, lock: leader.description, pools: options.sources.map((s) => s.pool) }, 'service started');
+    return handle;
+  } catch (error) {
+    await http?.close();
+    await leader.release();
+    await ledger.close();
+    throw error;
+  }
+}
