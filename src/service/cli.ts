@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { EngineError, isInputError } from '../errors.ts';
 import { registerEmissionCommands } from './commands/emission.ts';
+import { registerSimulateCommand } from './commands/simulate.ts';
 import { registerDbCommands } from './commands/db.ts';
 
 /**
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
     .showSuggestionAfterError(true)
     .configureOutput({ outputError: (text, write) => write(text.replace(/^error: /, 'ao-emission: ')) });
   registerEmissionCommands(program);
+  registerSimulateCommand(program);
   registerDbCommands(program);
   return program;
 }

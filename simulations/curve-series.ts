@@ -1,0 +1,42 @@
+import { gateTick, lastEndedTick, tickEndMs, walkTicks } from '../src/emission/index.ts';
+import { DAY_MS, type Scenario } from './scenario.ts';
+
+/**
+ * The emission and supply curve around the horizon, for the report's first chart: one point per
+ * day from genesis to the later of the horizon's end and 30 days past the transferability gate,
+ * so the gate is always on the chart. Exact: summed tick by tick (walkTicks).
+ */
+export interface CurvePoint {
+  readonly endMs: number;
+  readonly lastTick: number;
+  /** Minted in the day ending at endMs (base units). */
+  readonly minted: bigint;
+  readonly supply: bigint;
+}
+
+export interface CurveSeries {
+  readonly points: readonly CurvePoint[];
+  readonly gate: { readonly tick: number; readonly endMs: number };
+}
+
+export function curveSeries(scenario: Scenario): CurveSeries {
+  const { genesisMs } = scenario;
+  const gate = gateTick();
+  const gateEndMs = tickEndMs(gate, genesisMs);
+  // Whole days only, so the last point's daily mint is not a partial day's.
+  const days = Math.ceil((Math.max(scenario.endMs, gateEndMs + 30 * DAY_MS) - genesisMs) / DAY_MS);
+  const points: CurvePoint[] = [];
+  const steps = walkTicks(1, lastEndedTick(genesisMs + days * DAY_MS, genesisMs));
+  let pending = steps.next();
+  let supply = 0n;
+  for (let dayEnd = genesisMs + DAY_MS; dayEnd <= genesisMs + days * DAY_MS; dayEnd += DAY_MS) {
+    let minted = 0n;
+    while (!pending.done && tickEndMs(pending.value.tick, genesisMs) <= dayEnd) {
+      minted += pending.value.mint;
+      supply = pending.value.supply;
+      pending = steps.next();
+    }
+    points.push({ endMs: dayEnd, lastTick: lastEndedTick(dayEnd, genesisMs), minted, supply });
+  }
+  return { points, gate: { tick: gate, endMs: gateEndMs } };
+}

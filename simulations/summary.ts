@@ -1,0 +1,48 @@
+import { formatAo } from '../src/units.ts';
+import { toIso } from '../src/emission/index.ts';
+import type { Simulation } from './simulate.ts';
+
+/** The terminal summary: key figures (label, value) and one row per FDV. */
+export interface SummaryTables {
+  readonly figures: readonly (readonly [string, string])[];
+  readonly header: readonly string[];
+  readonly rows: readonly (readonly string[])[];
+}
+
+const pct = (d: { mul(n: number): { toFixed(n: number): string } }): string => `${d.mul(100).toFixed(2)} %`;
+const usd = (x: number): string => `$${x.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+
+export function summaryTables(sim: Simulation): SummaryTables {
+  const { scenario: s, pools } = sim;
+  const figures: [string, string][] = [
+    ['scenario', s.name],
+    ['horizon', `${toIso(s.startMs)} → ${toIso(s.endMs)} (${s.months.toSignificantDigits(6).toString()} months, ${pools.ticks.toLocaleString('en-US')} ticks)`],
+    ['policy', `${s.policy.id}@${s.policy.version}`],
+    ['supply at start', formatAo(pools.supplyAtStart)],
+    ['supply at end', formatAo(pools.supplyAtEnd)],
+    ['minted', formatAo(pools.minted)],
+    ['AR pool', formatAo(pools.arPool)],
+    ['AO per AR', `${sim.aoPerAr.toSignificantDigits(6).toString()} (${s.arSupply.toFixed()} AR at ${usd(s.arPriceUsd)})`],
+    ['bridge pool', formatAo(pools.bridgePool)],
+  ];
+  s.bridges.forEach((b, i) => {
+    figures.push([`${b.asset} pool`, formatAo(pools.byAsset[i]!)]);
+    figures.push([`${b.asset} AO per 0.01 % of pool`, sim.aoPerBridgePercent[i]!.div(100).toSignificantDigits(6).toString()]);
+    figures.push([`${b.asset} AO per USD`, sim.aoPerBridgeUsd[i]!.toSignificantDigits(6).toString()]);
+  });
+  if (pools.carried > 0n) figures.push(['bridge units unallocated (no TVL)', formatAo(pools.carried)]);
+  if (sim.monteCarlo) {
+    const mc = sim.monteCarlo;
+    figures.push(['Monte Carlo', `${mc.runs} runs, seed ${mc.seed}, start FDV ${usd(mc.startFdvUsd)}, σ ${mc.volatilityPerYear}/yr`]);
+    figures.push(['  AR APY percentiles', mc.percentiles.map((p) => `p${p} ${pct(mc.arApy[p]!)}`).join(', ')]);
+    s.bridges.forEach((b, i) => figures.push([`  ${b.asset} APY percentiles`, mc.percentiles.map((p) => `p${p} ${pct(mc.bridgeApy[i]![p]!)}`).join(', ')]));
+  }
+  const header = ['FDV', 'AO price', 'AR APY', ...s.bridges.flatMap((b) => [`${b.asset} APY`, `${b.asset} APR`, `${b.asset} net`])];
+  const rows = sim.rows.map((r) => [
+    usd(r.fdvUsd),
+    usd(r.aoPriceUsd.toNumber()),
+    pct(r.arApy),
+    ...s.bridges.flatMap((b, i) => [pct(r.bridgeApy[i]!), `${(b.apr * 100).toFixed(2)} %`, pct(r.netBridgeApy[i]!)]),
+  ]);
+  return { figures, header, rows };
+}

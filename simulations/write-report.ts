@@ -1,0 +1,19 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { csvFiles } from './csv.ts';
+import { reportHtml } from './report-html.ts';
+import { fullResults } from './results.ts';
+import type { Simulation } from './simulate.ts';
+
+/** Writes report.html, results.json and the CSV files into `dir` (created if missing); returns the file names. */
+export function writeReport(sim: Simulation, dir: string): string[] {
+  mkdirSync(dir, { recursive: true });
+  const results = fullResults(sim);
+  const files: Record<string, string> = {
+    'results.json': `${JSON.stringify(results, null, 2)}\n`,
+    ...csvFiles(results),
+    'report.html': reportHtml(results),
+  };
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  return Object.keys(files);
+}
