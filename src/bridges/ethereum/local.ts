@@ -31,10 +31,13 @@ export interface LocalEthereum {
   rebase(opts: { aprBps: number; timeElapsedSec: number }): Promise<{ block: bigint }>;
   /** New ETH/USD answer, scaled by 10^8 like Chainlink's feed. */
   setEthUsd(answer: bigint): Promise<{ block: bigint }>;
+  /** Mines `blocks` empty blocks; above 256 in bulk, and then only the last one's state is readable by eth_call. */
   mine(blocks: number): Promise<void>;
   setAutomine(on: boolean): Promise<void>;
   blockNumber(): Promise<bigint>;
-  /** Raw JSON-RPC against the node (evm_snapshot, evm_revert, eth_call …). */
+  /** Saves the chain's state; the returned function puts the chain back there (evm_snapshot / evm_revert). */
+  checkpoint(): Promise<() => Promise<void>>;
+  /** Raw JSON-RPC against the node (eth_call, evm_mine …). */
   send(method: string, params: unknown[]): Promise<unknown>;
   stop(): Promise<void>;
 }
@@ -85,6 +88,7 @@ interface Receipt {
 }
 
 const YEAR_SEC = 365n * 24n * 3600n;
+const REAL_BLOCKS_MAX = 256;
 
 export async function startLocalEthereum(opts: { ethUsd?: bigint } = {}): Promise<LocalEthereum> {
   const require = createRequire(import.meta.url);
@@ -184,7 +188,10 @@ export async function startLocalEthereum(opts: { ethUsd?: bigint } = {}): Promis
       return { block: blockOf(await tx(owner, aggregator, artifacts.Aggregator.abi.encodeFunctionData('setAnswer', [answer]))) };
     },
     async mine(blocks) {
-      await send('hardhat_mine', [hex(blocks)]);
+      // hardhat_mine makes "reserved" blocks whose state eth_call cannot read (it answers 0x): short
+      // runs are mined one by one; long runs in bulk with only the last block real.
+      if (blocks > REAL_BLOCKS_MAX) await send('hardhat_mine', [hex(blocks - 1)]);
+      for (let i = blocks > REAL_BLOCKS_MAX ? blocks - 1 : 0; i < blocks; i++) await send('evm_mine', []);
     },
     async setAutomine(on) {
       await send('evm_setAutomine', [on]);
@@ -192,6 +199,15 @@ export async function startLocalEthereum(opts: { ethUsd?: bigint } = {}): Promis
     },
     async blockNumber() {
       return BigInt((await send('eth_blockNumber', [])) as string);
+    },
+    async checkpoint() {
+      const id = await send('evm_snapshot', []);
+      const approvedThen = new Set(approved);
+      return async () => {
+        assert((await send('evm_revert', [id])) === true, 'evm_revert refused');
+        approved.clear();
+        for (const a of approvedThen) approved.add(a);
+      };
     },
     send,
     async stop() {
