@@ -56,10 +56,17 @@ const rawSchema = z.strictObject({
       ethereum: z
         .strictObject({
           rpcUrls: z.array(httpUrl).min(1),
+          chainId: z.number().int().min(1).max(2 ** 48).default(1),
           preBridge: evmAddress,
+          /** Default: Lido's stETH for chainId. */
           steth: evmAddress.optional(),
-          chainlink: z.strictObject({ stethUsd: evmAddress.optional() }).optional(),
-          finalityLagBlocks: z.number().int().min(0).max(10_000).default(64),
+          /** Chainlink ETH/USD aggregator; default: mainnet's feed on chain 1. */
+          chainlinkEthUsd: evmAddress.optional(),
+          /** Pin to latest − confirmations instead of the `finalized` block. */
+          confirmations: z.number().int().min(0).max(10_000).optional(),
+          finalityLagBlocks: z.number().int().min(0).max(10_000).default(0),
+          /** The pre-bridge's deployment block: where a first scan starts. */
+          startBlock: z.number().int().min(0).default(0),
         })
         .optional(),
       solana: z
@@ -120,7 +127,11 @@ export const ENV_LEAVES: readonly EnvLeaf[] = [
   { path: ['sources', 'arweave', 'confirmations'], kind: 'int' },
   { path: ['sources', 'ethereum', 'rpcUrls'], kind: 'list' },
   { path: ['sources', 'ethereum', 'preBridge'], kind: 'string' },
+  { path: ['sources', 'ethereum', 'chainId'], kind: 'int' },
   { path: ['sources', 'ethereum', 'steth'], kind: 'string' },
+  { path: ['sources', 'ethereum', 'chainlinkEthUsd'], kind: 'string' },
+  { path: ['sources', 'ethereum', 'confirmations'], kind: 'int' },
+  { path: ['sources', 'ethereum', 'startBlock'], kind: 'int' },
   { path: ['sources', 'ethereum', 'finalityLagBlocks'], kind: 'int' },
   { path: ['sources', 'solana', 'rpcUrls'], kind: 'list' },
   { path: ['sources', 'solana', 'voteAccounts'], kind: 'list' },

@@ -147,6 +147,9 @@ export class TickRunner {
     const limit = Math.min(o.ticksPerRunMax ?? TICKS_PER_RUN_MAX, TICKS_PER_RUN_MAX);
     let applied = 0;
     while (last < dueTick && applied < limit) {
+      // With a synchronous driver (better-sqlite3) a catch-up would otherwise run entirely in
+      // microtasks, starving signals, HTTP and log output until it ends.
+      await new Promise((resolve) => setImmediate(resolve));
       if (this.#stopping) return { kind: 'stopped', lastTick: last };
       if (!o.leader.held()) {
         o.log.warn({ lastTick: last }, 'leader lock lost; stepping down');

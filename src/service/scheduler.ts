@@ -52,3 +52,18 @@ export function manualTrigger(): Trigger & { fire(): void } {
     },
   };
 }
+
+/** Fires every `everyMs` of real time (the accelerated demo and the process tests). */
+export function intervalTrigger(everyMs: number): Trigger {
+  let timer: NodeJS.Timeout | null = null;
+  return {
+    start(fire) {
+      timer = setInterval(fire, everyMs);
+      fire();
+    },
+    async stop() {
+      if (timer) clearInterval(timer);
+      timer = null;
+    },
+  };
+}
