@@ -26,7 +26,11 @@ export function spawnTs(script: string, args: readonly string[], env: Record<str
       if (!line.startsWith('{')) continue;
       const event = JSON.parse(line) as Record<string, unknown>;
       events.push(event);
-      for (const w of [...waiters]) if (w.match(event)) waiters.splice(waiters.indexOf(w), 1) && w.resolve(event);
+      for (const w of [...waiters]) {
+        if (!w.match(event)) continue;
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(event);
+      }
     }
   });
   proc.stderr.on('data', (chunk: Buffer) => (err += chunk.toString('utf8')));
