@@ -1,0 +1,296 @@
+import { Connection, PublicKey } from '@solana/web3.js';
+import { Decimal } from 'decimal.js';
+import { z } from 'zod';
+import { type ArweaveAddress, parseArweaveAddress } from '../../address.ts';
+import { EngineError } from '../../errors.ts';
+import type { Snapshot, Source, WeightUpdate, YieldQuote } from '../types.ts';
+import { decodeStakeAccount, STAKE_ACCOUNT_BYTES, STAKE_PROGRAM_ID, VOTER_OFFSET } from './stake-account.ts';
+import { decodeStakeHistory, STAKE_HISTORY_SYSVAR, stakeActivation } from './stake-activation.ts';
+import { MEMO_PROGRAM_ID, parseRegistrationMemo, type MemoInstruction } from './registration.ts';
+import { createFailoverFetch, type FetchLike } from './transport.ts';
+import { aprFromRewards, configDecimal, toDecimal18 } from './yield-quote.ts';
+
+/**
+ * The SOL bridge source (pool 'sol').
+ *
+ * On-chain model. Depositors keep custody and keep earning: a deposit is a native stake account
+ * delegated to one of the bridge's vote accounts. The source lists them the standard way —
+ * getProgramAccounts on the Stake program with dataSize = 200 and a memcmp on the delegation's
+ * voter field (offset 124) — at a finalized slot.
+ *
+ * Account = the stake accounts' WITHDRAW AUTHORITY (base58), not each stake account: it is who
+ * owns the SOL, who signs the recipient registration, and who can prove it later to claim AO
+ * accrued while unregistered. A depositor's stake accounts add up; splitting/merging stake
+ * accounts changes nothing; handing the withdraw authority to someone else moves the weight.
+ *
+ * Weight = effective ("active") delegated lamports at the pinned slot's epoch, computed as the
+ * runtime does from the delegation and the StakeHistory sysvar (stake-activation.ts): stake
+ * still warming up does not count yet, stake cooling down counts until it is inactive.
+ * Deactivated, withdrawn, closed or re-delegated-elsewhere accounts drop out of the listing.
+ *
+ * Recipient = the Arweave address of the depositor's latest valid `ao:<address>` memo
+ * registration (registration.ts), found through the registry address; null until then — the
+ * ledger accrues it under the depositor's address as unclaimed, never dropped.
+ *
+ * Snapshots are complete (every depositor with weight > 0); the cursor carries the pinned slot,
+ * the newest registration signature processed, and the registrations seen so far.
+ */
+export interface SolanaSourceOptions {
+  /** RPC URLs in failover order, or an in-process fetch (e.g. LiteSvmRpc.fetch). */
+  readonly rpcUrls: readonly string[] | { readonly fetch: FetchLike };
+  /** The bridge's vote accounts (base58). */
+  readonly voteAccounts: readonly string[];
+  /** The registration reference address (base58), see registration.ts. */
+  readonly registry: string;
+  readonly commitment?: 'finalized' | 'confirmed';
+  /** SOL/USD, decimal string; or a feed. One of the two is required. */
+  readonly priceUsd?: string;
+  readonly priceFeed?: (signal?: AbortSignal) => Promise<{ priceUsd: string; source: string }>;
+  /** Static APR override (fraction, decimal string). */
+  readonly apr?: string;
+  /** Extra rounds over the RPC URLs per request (default 2), per-attempt timeout (default 30 s), first backoff (default 250 ms). */
+  readonly retries?: number;
+  readonly timeoutMs?: number;
+  readonly backoffMs?: number;
+  readonly backoffMaxMs?: number;
+  /** Epoch from which the 9 % warm-up/cool-down rate applies; mainnet-beta 565, null = always 25 %. */
+  readonly newRateActivationEpoch?: bigint | null;
+  /** Bridge stake accounts sampled (largest first) for getInflationReward; default 64. */
+  readonly aprSampleMax?: number;
+  /** Pages of 1,000 registry signatures read per snapshot before giving up with LIMIT_EXCEEDED; default 100. */
+  readonly registrationPagesMax?: number;
+  readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
+const CURSOR_VERSION = 1;
+const SIGNATURES_PAGE = 1_000;
+const TRANSACTIONS_BATCH = 100;
+const MAINNET_NEW_RATE_EPOCH = 565n;
+
+const cursorSchema = z.object({
+  v: z.literal(CURSOR_VERSION),
+  slot: z.string().regex(/^[0-9]+$/),
+  lastSignature: z.string().nullable(),
+  recipients: z.record(z.string(), z.string()),
+});
+type Cursor = z.infer<typeof cursorSchema>;
+
+function parseCursor(text: string | null): Cursor {
+  if (text === null) return { v: CURSOR_VERSION, slot: '0', lastSignature: null, recipients: {} };
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    throw new EngineError('INVALID_ARGUMENT', 'sol cursor: not JSON; expected the cursor of an earlier sol snapshot');
+  }
+  const parsed = cursorSchema.safeParse(raw);
+  if (!parsed.success) throw new EngineError('INVALID_ARGUMENT', `sol cursor: ${parsed.error.issues[0]?.message ?? 'invalid'}; expected {v:${CURSOR_VERSION}, slot, lastSignature, recipients}`);
+  return parsed.data;
+}
+
+function base58Key(text: string, field: string): string {
+  try {
+    return new PublicKey(text).toBase58();
+  } catch {
+    throw new EngineError('INVALID_CONFIG', `${field}: ${JSON.stringify(text)} is not a base58 Solana address`);
+  }
+}
+
+/** Wraps anything thrown while talking to the cluster so the tick fails cleanly with one coded error. */
+function unavailable(error: unknown, step: string): EngineError {
+  if (error instanceof EngineError) return error;
+  const why = error instanceof Error ? error.message : String(error);
+  return new EngineError('SOURCE_UNAVAILABLE', `sol snapshot: ${step} failed: ${why}`, { cause: error });
+}
+
+export function createSolanaSource(options: SolanaSourceOptions): Source {
+  const voteAccounts = options.voteAccounts.map((v, i) => base58Key(v, `solana voteAccounts[${i}]`));
+  if (voteAccounts.length === 0) throw new EngineError('INVALID_CONFIG', 'solana voteAccounts: empty; expected the bridge vote account(s)');
+  const registry = base58Key(options.registry, 'solana registry');
+  if (options.priceUsd === undefined && options.priceFeed === undefined) {
+    throw new EngineError('INVALID_CONFIG', 'solana priceUsd: missing; expected a SOL/USD price like "150.25" or a priceFeed');
+  }
+  const priceUsd = options.priceUsd === undefined ? undefined : configDecimal(options.priceUsd, 'solana priceUsd');
+  const apr = options.apr === undefined ? undefined : configDecimal(options.apr, 'solana apr');
+  const commitment = options.commitment ?? 'finalized';
+  const newRate = options.newRateActivationEpoch === undefined ? MAINNET_NEW_RATE_EPOCH : options.newRateActivationEpoch;
+  const aprSampleMax = options.aprSampleMax ?? 64;
+  const pagesMax = options.registrationPagesMax ?? 100;
+  const inProcess = !Array.isArray(options.rpcUrls) ? (options.rpcUrls as { fetch: FetchLike }).fetch : undefined;
+  const urls = inProcess ? ['http://in-process.invalid/'] : (options.rpcUrls as readonly string[]);
+  // Validate the transport options now (fail fast at start-up, not at the first tick).
+  createFailoverFetch({ urls, retries: options.retries });
+
+  const connect = (signal?: AbortSignal): Connection => {
+    const fetch = createFailoverFetch({
+      urls,
+      fetch: inProcess,
+      retries: options.retries,
+      timeoutMs: options.timeoutMs,
+      backoffMs: options.backoffMs,
+      backoffMaxMs: options.backoffMaxMs,
+      sleep: options.sleep,
+      signal,
+    });
+    return new Connection(urls[0]!, { commitment, fetch: fetch as never, disableRetryOnRateLimit: true });
+  };
+
+  async function readRegistrations(conn: Connection, cursor: Cursor, pinSlot: number, notes: string[]): Promise<{ lastSignature: string | null; recipients: Record<string, string> }> {
+    // Newest first, back to the cursor's signature; only signatures at or below the pinned slot count.
+    const pages: { signature: string; slot: number; err: unknown }[] = [];
+    let before: string | undefined;
+    for (let page = 0; ; page++) {
+      if (page === pagesMax) {
+        throw new EngineError('LIMIT_EXCEEDED', `sol snapshot: more than ${pagesMax * SIGNATURES_PAGE} new registry signatures; raise registrationPagesMax`);
+      }
+      const batch = await conn.getSignaturesForAddress(new PublicKey(registry), { limit: SIGNATURES_PAGE, before, until: cursor.lastSignature ?? undefined }, commitment as 'finalized');
+      pages.push(...batch);
+      if (batch.length < SIGNATURES_PAGE) break;
+      before = batch[batch.length - 1]!.signature;
+    }
+    const due = pages.filter((s) => s.slot <= pinSlot && s.err === null).reverse();
+    const recipients = { ...cursor.recipients };
+    for (let i = 0; i < due.length; i += TRANSACTIONS_BATCH) {
+      const chunk = due.slice(i, i + TRANSACTIONS_BATCH);
+      const txs = await conn.getTransactions(chunk.map((s) => s.signature), { commitment: commitment as 'finalized', maxSupportedTransactionVersion: 0 });
+      for (const [j, tx] of txs.entries()) {
+        const signature = chunk[j]!.signature;
+        if (tx === null) throw new EngineError('SOURCE_UNAVAILABLE', `sol snapshot: registry transaction ${signature} not found at ${commitment}`);
+        if (tx.meta?.err) continue;
+        const message = tx.transaction.message;
+        const keys = message.staticAccountKeys.map((k) => k.toBase58());
+        const signerCount = message.header.numRequiredSignatures;
+        for (const ix of message.compiledInstructions) {
+          if (keys[ix.programIdIndex] !== MEMO_PROGRAM_ID) continue;
+          const memo: MemoInstruction = {
+            text: Buffer.from(ix.data).toString('utf8'),
+            // The Memo program already refused non-signers; re-check against the header anyway.
+            signers: ix.accountKeyIndexes.filter((k) => k < signerCount).map((k) => keys[k]!),
+          };
+          const verdict = parseRegistrationMemo(memo);
+          if (verdict.ok) recipients[verdict.signer] = verdict.recipient;
+          else notes.push(`ignored registration ${signature}: ${verdict.reason}`);
+        }
+      }
+    }
+    const newest = pages.find((s) => s.slot <= pinSlot);
+    return { lastSignature: newest?.signature ?? cursor.lastSignature, recipients };
+  }
+
+  async function quote(conn: Connection, bridgeStakes: readonly { address: string; effective: bigint }[], epoch: number, slotsPerEpoch: number, signal?: AbortSignal): Promise<YieldQuote> {
+    let price: { priceUsd: string; source: string };
+    if (priceUsd !== undefined) price = { priceUsd, source: 'config' };
+    else {
+      const fed = await options.priceFeed!(signal);
+      price = { priceUsd: configDecimal(fed.priceUsd, 'solana priceFeed priceUsd'), source: fed.source };
+    }
+    if (apr !== undefined) return { asset: 'SOL', decimals: 9, priceUsd: price.priceUsd, apr, priceSource: price.source, aprSource: 'config' };
+    const sample = [...bridgeStakes]
+      .filter((s) => s.effective > 0n)
+      .sort((a, b) => (a.effective === b.effective ? 0 : a.effective > b.effective ? -1 : 1))
+      .slice(0, aprSampleMax);
+    if (epoch > 0 && sample.length > 0) {
+      const rewards = await conn.getInflationReward(sample.map((s) => new PublicKey(s.address)), epoch - 1, commitment as 'finalized');
+      const measured = aprFromRewards(
+        rewards.flatMap((r) => (r === null ? [] : [{ amount: BigInt(r.amount), postBalance: BigInt(r.postBalance) }])),
+        slotsPerEpoch,
+      );
+      if (measured !== null) {
+        return { asset: 'SOL', decimals: 9, priceUsd: price.priceUsd, apr: measured, priceSource: price.source, aprSource: `solana:inflationReward epoch ${epoch - 1} (${sample.length} bridge stake accounts)` };
+      }
+    }
+    const rate = await conn.getInflationRate();
+    return {
+      asset: 'SOL',
+      decimals: 9,
+      priceUsd: price.priceUsd,
+      apr: toDecimal18(new Decimal(rate.validator), 'solana inflation rate'),
+      priceSource: price.source,
+      aprSource: `solana:inflationRate validator epoch ${rate.epoch} (nominal; no bridge reward observed)`,
+    };
+  }
+
+  return {
+    pool: 'sol',
+    async snapshot(cursorText, signal) {
+      const cursor = parseCursor(cursorText);
+      const conn = connect(signal);
+      const notes: string[] = [];
+      let step = 'getEpochSchedule';
+      try {
+        const schedule = await conn.getEpochSchedule();
+        // 1. Delegations to each bridge vote account, at the commitment level, never older than the cursor's slot.
+        step = 'getProgramAccounts';
+        const minContextSlot = Number(cursor.slot);
+        const listings = [];
+        for (const voter of voteAccounts) {
+          listings.push(
+            await conn.getProgramAccounts(new PublicKey(STAKE_PROGRAM_ID), {
+              commitment,
+              minContextSlot,
+              withContext: true,
+              encoding: 'base64',
+              filters: [{ dataSize: STAKE_ACCOUNT_BYTES }, { memcmp: { offset: VOTER_OFFSET, bytes: voter } }],
+            }),
+          );
+        }
+        const pinSlot = Math.max(...listings.map((l) => l.context.slot));
+        if (listings.some((l) => l.context.slot !== pinSlot)) notes.push(`vote-account listings answered at slots ${listings.map((l) => l.context.slot).join(', ')}; pinned to the latest`);
+        const epoch = schedule.getEpoch(pinSlot);
+
+        step = 'getAccountInfo(StakeHistory)';
+        const historyAccount = await conn.getAccountInfoAndContext(new PublicKey(STAKE_HISTORY_SYSVAR), { commitment, minContextSlot: pinSlot });
+        if (historyAccount.value === null) throw new EngineError('MALFORMED_RESPONSE', 'sol snapshot: the StakeHistory sysvar is missing');
+        const history = decodeStakeHistory(historyAccount.value.data);
+
+        step = 'getBlock';
+        const block = await conn.getBlock(pinSlot, { commitment: commitment as 'finalized', transactionDetails: 'none', rewards: false, maxSupportedTransactionVersion: 0 });
+        if (block === null || block.blockTime === null) throw new EngineError('SOURCE_UNAVAILABLE', `sol snapshot: block ${pinSlot} has no block time yet`);
+
+        // 2. Effective stake per withdraw authority.
+        const weights = new Map<string, bigint>();
+        const bridgeStakes: { address: string; effective: bigint }[] = [];
+        for (const listing of listings) {
+          for (const { pubkey, account } of listing.value) {
+            const address = pubkey.toBase58();
+            const stake = decodeStakeAccount(account.data, `stake account ${address}`);
+            if (stake.delegation === null || stake.withdrawer === null) continue;
+            const { effective } = stakeActivation(stake.delegation, BigInt(epoch), history, newRate);
+            bridgeStakes.push({ address, effective });
+            if (effective > 0n) weights.set(stake.withdrawer, (weights.get(stake.withdrawer) ?? 0n) + effective);
+          }
+        }
+
+        // 3. Registrations up to the pinned slot.
+        step = 'registrations';
+        const registrations = await readRegistrations(conn, cursor, pinSlot, notes);
+
+        step = 'yield';
+        const yieldQuote = await quote(conn, bridgeStakes, epoch, schedule.slotsPerEpoch, signal);
+
+        const updates: WeightUpdate[] = [...weights]
+          .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+          .map(([account, weight]) => {
+            const registered = registrations.recipients[account];
+            const recipient: ArweaveAddress | null = registered === undefined ? null : parseArweaveAddress(registered, `sol cursor recipient of ${account}`);
+            return { account, recipient, weight };
+          });
+        const unregistered = updates.filter((u) => u.recipient === null).length;
+        if (unregistered > 0) notes.push(`${unregistered} depositor(s) without a registered recipient: accruing unclaimed`);
+        const next: Cursor = { v: CURSOR_VERSION, slot: String(pinSlot), lastSignature: registrations.lastSignature, recipients: registrations.recipients };
+        return {
+          pool: 'sol',
+          pin: { chain: 'solana', height: String(pinSlot), hash: block.blockhash, timeMs: block.blockTime * 1000 },
+          complete: true,
+          updates,
+          yield: yieldQuote,
+          cursor: JSON.stringify(next),
+          notes,
+        } satisfies Snapshot;
+      } catch (error) {
+        if (signal?.aborted) throw signal.reason;
+        throw unavailable(error, step);
+      }
+    },
+  };
+}

@@ -1,0 +1,122 @@
+import { EngineError } from '../../errors.ts';
+
+/**
+ * The HTTP layer under web3.js's `Connection` (its `fetch` option): bounded retries with
+ * exponential backoff and failover across RPC URLs. Every request the source makes is a read,
+ * so any of them may be retried or re-sent to another node without effect.
+ *
+ * Attempt i goes to urls[i mod n]; after each full round over the URLs the transport sleeps
+ * min(backoffMs · 2^round, backoffMaxMs). At most (retries + 1) rounds, then the request fails
+ * with SOURCE_UNAVAILABLE naming each URL's last error (credentials and query strings redacted).
+ *
+ * Retried: network errors, timeouts (timeoutMs per attempt), HTTP 408/429/5xx, and JSON-RPC
+ * errors that mean "this node cannot answer yet" (-32004 block not available, -32005 node
+ * unhealthy/behind, -32014 block status not available, -32016 min context slot not reached).
+ * Any other JSON-RPC error is a real answer and is returned to the caller as-is.
+ */
+export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
+
+export interface TransportOptions {
+  readonly urls: readonly string[];
+  /** Performs one HTTP request; global fetch by default. */
+  readonly fetch?: FetchLike;
+  /** Extra rounds over the URLs after the first; default 2. */
+  readonly retries?: number;
+  readonly timeoutMs?: number;
+  readonly backoffMs?: number;
+  readonly backoffMaxMs?: number;
+  /** Aborts waits and requests (the tick's snapshot was cancelled). */
+  readonly signal?: AbortSignal;
+  readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
+export const RETRYABLE_RPC_CODES: ReadonlySet<number> = new Set([-32004, -32005, -32014, -32016]);
+const RETRIES_MAX = 10;
+
+/** "https://user:pw@host/path?api-key=x" → "https://***@host/path?…": safe for logs and errors. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    const auth = u.username || u.password ? '***@' : '';
+    return `${u.protocol}//${auth}${u.host}${u.pathname}${u.search ? '?…' : ''}`;
+  } catch {
+    return '(unparseable url)';
+  }
+}
+
+function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** The JSON-RPC error code of a single or batch response that says "ask another node", or null. */
+function retryableRpcCode(body: unknown): number | null {
+  const items = Array.isArray(body) ? body : [body];
+  for (const item of items) {
+    const code = (item as { error?: { code?: unknown } } | null)?.error?.code;
+    if (typeof code === 'number' && RETRYABLE_RPC_CODES.has(code)) return code;
+  }
+  return null;
+}
+
+export function createFailoverFetch(options: TransportOptions): FetchLike {
+  const { urls } = options;
+  if (urls.length === 0) throw new EngineError('INVALID_CONFIG', 'solana rpcUrls: empty; expected at least one RPC URL');
+  for (const url of urls) {
+    if (!/^https?:\/\//.test(url)) throw new EngineError('INVALID_CONFIG', `solana rpcUrls: ${JSON.stringify(redactUrl(url))} is not an http(s) URL`);
+  }
+  const retries = options.retries ?? 2;
+  if (!Number.isInteger(retries) || retries < 0 || retries > RETRIES_MAX) {
+    throw new EngineError('INVALID_CONFIG', `solana retries: ${retries}; expected an integer 0..${RETRIES_MAX}`);
+  }
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const backoffMs = options.backoffMs ?? 250;
+  const backoffMaxMs = options.backoffMaxMs ?? 5_000;
+  const doFetch = options.fetch ?? ((input, init) => fetch(input, init));
+  const sleep = options.sleep ?? defaultSleep;
+
+  return async (_input, init) => {
+    const failures = new Map<string, string>();
+    for (let round = 0; round <= retries; round++) {
+      if (round > 0) await sleep(Math.min(backoffMs * 2 ** (round - 1), backoffMaxMs), options.signal);
+      for (const url of urls) {
+        options.signal?.throwIfAborted();
+        const timeout = AbortSignal.timeout(timeoutMs);
+        const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+        try {
+          const res = await doFetch(url, { ...init, signal });
+          if (res.status === 408 || res.status === 429 || res.status >= 500) {
+            failures.set(url, `HTTP ${res.status}`);
+            await res.body?.cancel();
+            continue;
+          }
+          if (!res.ok) return res; // 4xx other than 408/429: a real answer; web3.js reports it
+          const text = await res.text();
+          const code = retryableRpcCode(JSON.parse(text));
+          if (code !== null) {
+            failures.set(url, `JSON-RPC error ${code}`);
+            continue;
+          }
+          return new Response(text, { status: res.status, headers: res.headers });
+        } catch (error) {
+          if (options.signal?.aborted) throw options.signal.reason;
+          failures.set(url, timeout.aborted ? `timeout after ${timeoutMs} ms` : error instanceof Error ? error.message : String(error));
+        }
+      }
+    }
+    const summary = [...failures].map(([url, why]) => `${redactUrl(url)}: ${why}`).join('; ');
+    throw new EngineError('SOURCE_UNAVAILABLE', `solana rpc: no answer after ${retries + 1} rounds over ${urls.length} URL(s) (${summary})`, {
+      details: { urls: urls.map(redactUrl), rounds: retries + 1 },
+    });
+  };
+}
