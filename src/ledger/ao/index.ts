@@ -1,0 +1,6 @@
+export { createAoWriter, verdictOf, mintBatchTags } from './writer.ts';
+export type { AoWriter, AoWriterOptions, DeliveryReport, WriterStats } from './writer.ts';
+export { reconcile, readProcessBalances } from './reconcile.ts';
+export type { ReconcileReport, ReconcileBasis, BalanceDifference } from './reconcile.ts';
+export { createAoClient } from './client.ts';
+export type { AoClient, AoEndpoints, ArweaveJwk, AoTag, AoResultIn } from './client.ts';
