@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { EngineError, isInputError } from '../errors.ts';
 import { registerEmissionCommands } from './commands/emission.ts';
+import { registerAoCommands } from './commands/ao.ts';
 import { registerSimulateCommand } from './commands/simulate.ts';
 import { registerDbCommands } from './commands/db.ts';
 
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
     .showSuggestionAfterError(true)
     .configureOutput({ outputError: (text, write) => write(text.replace(/^error: /, 'ao-emission: ')) });
   registerEmissionCommands(program);
+  registerAoCommands(program);
   registerSimulateCommand(program);
   registerDbCommands(program);
   return program;

@@ -1,0 +1,83 @@
+import type { Command } from 'commander';
+import { EngineError } from '../../errors.ts';
+import { formatAo } from '../../units.ts';
+import { openLedger } from '../../ledger/index.ts';
+import { createAoClient, reconcile } from '../../ledger/ao/index.ts';
+import type { ReconcileReport } from '../../ledger/ao/index.ts';
+import { startLocalAoNode } from '../../../ao/node/server.ts';
+import { printTable, writeJson } from '../output.ts';
+
+const PROCESS_ID = /^[A-Za-z0-9_-]{43}$/;
+
+function parseUrl(text: string, field: string): string {
+  try {
+    const url = new URL(text);
+    if (url.protocol === 'http:' || url.protocol === 'https:') return text.replace(/\/$/, '');
+  } catch {
+    // falls through to the error below
+  }
+  throw new EngineError('INVALID_ARGUMENT', `${field}: ${JSON.stringify(text)} is not an http(s) URL`);
+}
+
+function printReport(r: ReconcileReport): void {
+  process.stdout.write(`process ${r.processId}, basis ${r.basis}: ${r.equal ? 'EQUAL' : `${r.differences.length} difference(s)`}\n`);
+  printTable(
+    [
+      ['ledger', r.ledgerTotal.toString(), formatAo(r.ledgerTotal)],
+      ['process Σ Balances', r.processTotal.toString(), formatAo(r.processTotal)],
+      ['process Total-Supply', r.processTotalSupply.toString(), formatAo(r.processTotalSupply)],
+    ],
+    ['total', 'base units', 'AO'],
+  );
+  process.stdout.write(`outbox: ${r.outbox.delivered} delivered, ${r.outbox.pending} pending, ${r.outbox.sent} sent, ${r.outbox.failed} failed; ${r.recipients} recipients\n`);
+  if (r.differences.length > 0) {
+    printTable(
+      r.differences.map((d) => [d.recipient, d.ledger.toString(), d.process.toString(), d.difference.toString()]),
+      ['recipient', 'ledger', 'process', 'process - ledger'],
+    );
+  }
+}
+
+export function registerAoCommands(program: Command): void {
+  const ao = program.command('ao').description('The AO token process: reconciliation and the local AO node.');
+
+  ao.command('reconcile')
+    .description("Compare the token process's Balances (dry-run) with the ledger's settled totals, recipient by recipient. Exit 0 when equal, 1 when not.")
+    .requiredOption('--database <url>', 'ledger database URL (sqlite:<path> or postgres://…)')
+    .requiredOption('--process <id>', 'token process id (43 characters)')
+    .requiredOption('--cu <url>', 'compute unit URL (the local node: its own URL)')
+    .option('--delivered-only', 'compare only batches the writer saw confirmed, not every settled credit')
+    .option('--json', 'print the report as JSON')
+    .action(async (opts: { database: string; process: string; cu: string; deliveredOnly?: boolean; json?: boolean }) => {
+      if (!PROCESS_ID.test(opts.process)) throw new EngineError('INVALID_ARGUMENT', `--process: ${JSON.stringify(opts.process)} is not a process id; expected 43 base64url characters`);
+      const cu = parseUrl(opts.cu, '--cu');
+      const ledger = await openLedger({ url: opts.database });
+      try {
+        const report = await reconcile({ db: ledger.db, client: createAoClient({ muUrl: cu, cuUrl: cu }), processId: opts.process, basis: opts.deliveredOnly ? 'delivered' : 'settled' });
+        if (opts.json) writeJson(report);
+        else printReport(report);
+        process.exitCode = report.equal ? 0 : 1;
+      } finally {
+        await ledger.close();
+      }
+    });
+
+  ao.command('node')
+    .description('Run the local AO node (MU + SU + CU for the token process on 127.0.0.1; see ao/node/README.md) until interrupted.')
+    .requiredOption('--db <file>', 'SQLite file of the node (created if missing)')
+    .requiredOption('--minter <address>', 'the address allowed to Mint-Batch')
+    .option('--port <n>', 'port (0 picks a free one)', '0')
+    .option('--max-supply <units>', 'max supply in base units', '21000000000000000000')
+    .action(async (opts: { db: string; minter: string; port: string; maxSupply: string }) => {
+      const port = Number(opts.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new EngineError('INVALID_ARGUMENT', `--port: ${JSON.stringify(opts.port)} is not a port; expected 0..65535`);
+      if (!/^(0|[1-9][0-9]{0,77})$/.test(opts.maxSupply)) throw new EngineError('INVALID_AMOUNT', `--max-supply: ${JSON.stringify(opts.maxSupply)} is not a decimal string of base units`);
+      const node = await startLocalAoNode({ dbPath: opts.db, minter: opts.minter, port, maxSupply: opts.maxSupply });
+      writeJson({ url: node.url, processId: node.processId, replayed: node.replayed });
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      await node.stop();
+    });
+}
