@@ -14,7 +14,7 @@ import {
   VoteProgram,
 } from '@solana/web3.js';
 import { lamports as kitLamports } from '@solana/kit';
-import { EpochSchedule as SvmEpochSchedule, LiteSVM } from 'litesvm';
+import { EpochSchedule as SvmEpochSchedule, FailedTransactionMetadata, LiteSVM } from 'litesvm';
 import { EngineError } from '../../errors.ts';
 import { LiteSvmRpc } from './local-rpc.ts';
 import { registrationInstructions } from './registration.ts';
@@ -124,12 +124,15 @@ function serve(rpc: LiteSvmRpc): Server {
 
 export async function startLocalSolana(options: LocalSolanaOptions = {}): Promise<LocalSolana> {
   const slotsPerEpoch = options.slotsPerEpoch ?? 32;
-  const svm = new LiteSVM();
+  // litesvm's airdrop faucet starts with less than 10^15 lamports; give it enough for the payer.
+  const svm = new LiteSVM().withLamports(10n ** 18n);
   svm.setEpochSchedule(new SvmEpochSchedule(BigInt(slotsPerEpoch), BigInt(slotsPerEpoch), false, 0n, 0n));
   const rpc = new LiteSvmRpc(svm, { genesisMs: options.genesisMs ?? Date.parse('2024-06-18T15:00:00Z') });
   const payer = Keypair.generate();
   const funded = svm.airdrop(payer.publicKey.toBase58() as never, kitLamports(options.payerLamports ?? 10n ** 17n));
-  if (funded === null || !('logs' in funded)) throw new EngineError('SOURCE_UNAVAILABLE', 'local solana: airdrop to the payer failed');
+  if (funded === null || funded instanceof FailedTransactionMetadata) {
+    throw new EngineError('SOURCE_UNAVAILABLE', `local solana: airdrop to the payer failed: ${funded?.err().toString() ?? 'no result'}`);
+  }
 
   const send = (instructions: readonly TransactionInstruction[], signers: readonly Keypair[]): string => {
     const tx = new Transaction().add(...instructions);
@@ -188,7 +191,7 @@ export async function startLocalSolana(options: LocalSolanaOptions = {}): Promis
       });
       const ixs = [...create.instructions];
       if (voter !== null) ixs.push(...StakeProgram.delegate({ stakePubkey: stake.publicKey, authorizedPubkey: authority.publicKey, votePubkey: voter }).instructions);
-      send(ixs, [stake, authority]);
+      send(ixs, voter === null ? [stake] : [stake, authority]);
       return { stake: stake.publicKey, authority };
     },
     createStakes({ withdrawers, lamports, voter = bridgeVote }) {
