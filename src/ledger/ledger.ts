@@ -4,10 +4,8 @@ import type { Clock } from '../clock.ts';
 import { applyTickIn, lastTickRow } from './apply-tick.ts';
 import type { Db, Dialect } from './db.ts';
 import { OutboxStore } from './outbox.ts';
-import { PostgresDb } from './postgres-db.ts';
 import { accountView, accountsByRecipient, conservation, poolTotals, tickRecord } from './queries.ts';
 import { DEFAULT_BATCH_SIZE, settleIn } from './settle.ts';
-import { SqliteDb } from './sqlite-db.ts';
 import type { AccountView, AppliedTick, Conservation, PoolId, PoolTotals, SettlementResult, TickInput, TickRecord } from './types.ts';
 
 export const DEFAULT_DATABASE_URL = 'sqlite:./data/ao-emission.db';
@@ -116,6 +114,7 @@ export class Ledger {
 
 export async function openLedger(opts: OpenLedgerOptions): Promise<Ledger> {
   const { dialect, target } = parseDatabaseUrl(opts.url);
-  const db = dialect === 'sqlite' ? new SqliteDb(target) : new PostgresDb(target);
+  // Drivers load on demand: a SQLite process never loads pg (and starts faster), and vice versa.
+  const db = dialect === 'sqlite' ? new (await import('./sqlite-db.ts')).SqliteDb(target) : new (await import('./postgres-db.ts')).PostgresDb(target);
   return new Ledger(db, opts.clock ?? systemClock);
 }
