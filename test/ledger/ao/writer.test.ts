@@ -1,0 +1,150 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLocalAoNode } from '../../../ao/node/server.ts';
+import type { LocalAoNode } from '../../../ao/node/server.ts';
+import type { Ledger } from '../../../src/ledger/index.ts';
+import { createAoClient, createAoWriter, readProcessBalances, reconcile } from '../../../src/ledger/ao/index.ts';
+import type { ArweaveJwk } from '../../../src/ledger/ao/index.ts';
+import { freshLedger, settleTick, tempDir, wallet } from './fixture.ts';
+
+/**
+ * The writer end to end: a real SQLite ledger settles real credits into its outbox, the writer
+ * signs Mint-Batch messages with a real Arweave key through aoconnect, the local AO node verifies,
+ * schedules and evaluates ao/token.lua, and the writer marks batches by the process's answers.
+ */
+let minter: { jwk: ArweaveJwk; address: string };
+let stranger: { jwk: ArweaveJwk; address: string };
+const toClose: { stop?: () => Promise<void>; close?: () => Promise<void> }[] = [];
+
+beforeAll(async () => {
+  [minter, stranger] = await Promise.all([wallet(), wallet()]);
+});
+afterAll(async () => {
+  for (const c of toClose.reverse()) await (c.stop ?? c.close)!.call(c);
+});
+
+async function setUp(maxSupply?: string): Promise<{ ledger: Ledger; node: LocalAoNode }> {
+  const dir = tempDir();
+  const ledger = await freshLedger(dir);
+  const node = await startLocalAoNode({ dbPath: `${dir}/node.db`, minter: minter.address, ...(maxSupply !== undefined && { maxSupply }) });
+  toClose.push(ledger, node);
+  return { ledger, node };
+}
+
+const writerFor = (ledger: Ledger, node: LocalAoNode, jwk = minter.jwk, extra = {}) =>
+  createAoWriter({ outbox: ledger.outbox, processId: node.processId, jwk, endpoints: { muUrl: node.url, cuUrl: node.url }, backoffMs: 5, ...extra });
+
+describe('AO writer → local AO node', () => {
+  it('delivers batches of 10,000 credits, marks them delivered, and the process matches the ledger', async () => {
+    const { ledger, node } = await setUp();
+    const settlement = await settleTick(ledger, 20_000, 10_000);
+    expect(settlement.batchIds).toHaveLength(2);
+    const writer = writerFor(ledger, node);
+    const report = await writer.deliverPending();
+    expect(report).toMatchObject({ delivered: 2, duplicates: 0, failed: 0, credits: 20_000, retries: 0, unavailable: null });
+    expect(await ledger.outbox.counts()).toEqual({ pending: 0, sent: 0, delivered: 2, failed: 0 });
+    const client = createAoClient({ muUrl: node.url, cuUrl: node.url });
+    const { totalSupply, balances } = await readProcessBalances(client, node.processId);
+    expect(totalSupply).toBe(settlement.total);
+    expect(balances.size).toBe(20_000);
+    const r = await reconcile({ db: ledger.db, client, processId: node.processId });
+    expect(r).toMatchObject({ equal: true, differences: [], recipients: 20_000, ledgerTotal: settlement.total, processTotal: settlement.total });
+    // Nothing left: a second pass sends nothing.
+    expect((await writer.deliverPending()).delivered).toBe(0);
+  });
+
+  it('re-sending a batch the process already applied is confirmed as a duplicate and changes no balance', async () => {
+    const { ledger, node } = await setUp();
+    const s = await settleTick(ledger, 300, 100);
+    const writer = writerFor(ledger, node);
+    await writer.deliverPending();
+    // A crash after the process applied batch 0 but before the outbox recorded it: the row is still pending.
+    await ledger.db.run("UPDATE outbox_batches SET status = 'pending', message_id = NULL WHERE batch_id = ?", [s.batchIds[0]!]);
+    const again = await writer.deliverPending();
+    expect(again).toMatchObject({ delivered: 1, duplicates: 1, failed: 0 });
+    const client = createAoClient({ muUrl: node.url, cuUrl: node.url });
+    expect((await readProcessBalances(client, node.processId)).totalSupply).toBe(s.total);
+    expect((await reconcile({ db: ledger.db, client, processId: node.processId })).equal).toBe(true);
+  });
+
+  it('a batch signed by a stranger is refused (Mint-Error), marked failed with the reason, and not retried', async () => {
+    const { ledger, node } = await setUp();
+    const s = await settleTick(ledger, 50, 100);
+    const rogue = writerFor(ledger, node, stranger.jwk);
+    const report = await rogue.deliverPending();
+    expect(report).toMatchObject({ delivered: 0, failed: 1, unavailable: null });
+    const row = (await ledger.outbox.get(s.batchIds[0]!))!;
+    expect(row.status).toBe('failed');
+    expect(row.lastError).toBe(`Mint-Error: Sender ${stranger.address} is not the minter`);
+    expect(rogue.stats()).toMatchObject({ failed: 1, lastError: row.lastError });
+    // Failed is final for the writer: the honest writer does not pick it up again either.
+    expect((await writerFor(ledger, node).deliverPending()).delivered).toBe(0);
+    expect(await ledger.outbox.counts()).toMatchObject({ failed: 1, pending: 0 });
+    const client = createAoClient({ muUrl: node.url, cuUrl: node.url });
+    const r = await reconcile({ db: ledger.db, client, processId: node.processId });
+    expect(r.equal).toBe(false);
+    expect(r.differences).toHaveLength(50);
+    expect(r.processTotal).toBe(0n);
+    expect((await reconcile({ db: ledger.db, client, processId: node.processId, basis: 'delivered' })).equal).toBe(true);
+  });
+
+  it('a batch beyond the max supply is refused and failed; the batches before it stay delivered', async () => {
+    // Tick 1 mints 34,137,577,002,053 units (DESIGN.md §2), all to AR holders under ao-mainnet.
+    const { ledger, node } = await setUp('40000000000000');
+    const s = await settleTick(ledger, 100, 60);
+    expect(s.total).toBeLessThanOrEqual(34_137_577_002_053n);
+    const s2 = await settleTick(ledger, 100, 1_000);
+    const report = await writerFor(ledger, node).deliverPending();
+    expect(report).toMatchObject({ delivered: 2, failed: 1 });
+    const failed = (await ledger.outbox.get(s2.batchIds[0]!))!;
+    expect(failed.status).toBe('failed');
+    expect(failed.lastError).toBe(`Mint-Error: Total-Supply would be ${s.total + s2.total}, beyond Max-Supply 40000000000000`);
+  });
+
+  it('an outbox row whose Total disagrees with its payload is refused by the process and failed', async () => {
+    const { ledger, node } = await setUp();
+    const s = await settleTick(ledger, 10, 100);
+    const row = (await ledger.outbox.get(s.batchIds[0]!))!;
+    await ledger.db.run('UPDATE outbox_batches SET total = ? WHERE batch_id = ?', [(row.total + 1n).toString(), row.batchId]);
+    await writerFor(ledger, node).deliverPending();
+    const after = (await ledger.outbox.get(row.batchId))!;
+    expect(after.status).toBe('failed');
+    expect(after.lastError).toBe(`Mint-Error: Total ${row.total + 1n} does not match the sum of Data ${row.total}`);
+  });
+
+  it('while the node is unreachable: bounded retries with backoff, then the pass stops and the batch stays pending', async () => {
+    const { ledger, node } = await setUp();
+    const s = await settleTick(ledger, 10, 100);
+    const url = node.url;
+    await node.stop();
+    const delays: number[] = [];
+    const writer = createAoWriter({
+      outbox: ledger.outbox,
+      processId: node.processId,
+      jwk: minter.jwk,
+      endpoints: { muUrl: url, cuUrl: url },
+      attemptsMax: 4,
+      backoffMs: 100,
+      backoffMsMax: 250,
+      sleep: async (ms) => void delays.push(ms),
+    });
+    const report = await writer.deliverPending();
+    expect(report.delivered + report.failed).toBe(0);
+    expect(report.retries).toBe(3);
+    expect(report.unavailable).toMatch(/^MU: /);
+    expect(delays).toEqual([100, 200, 250]); // doubled, capped at backoffMsMax
+    const row = (await ledger.outbox.get(s.batchIds[0]!))!;
+    expect(row).toMatchObject({ status: 'pending', attempts: 4 });
+    expect(row.lastError).toMatch(/^MU: /);
+  });
+
+  it('start() delivers what settlement writes, until stop()', async () => {
+    const { ledger, node } = await setUp();
+    const writer = writerFor(ledger, node, minter.jwk, { idleMs: 20 });
+    writer.start();
+    const s = await settleTick(ledger, 40, 10);
+    for (let i = 0; i < 500 && (await ledger.outbox.counts()).delivered < s.batchIds.length; i++) await new Promise((r) => setTimeout(r, 20));
+    await writer.stop();
+    expect(await ledger.outbox.counts()).toEqual({ pending: 0, sent: 0, delivered: 4, failed: 0 });
+    expect(writer.stats().credits).toBe(40);
+  });
+});
