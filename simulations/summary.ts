@@ -10,6 +10,8 @@ export interface SummaryTables {
 }
 
 const pct = (d: { mul(n: number): { toFixed(n: number): string } }): string => `${d.mul(100).toFixed(2)} %`;
+/** FDVs as $1 B / $210 M, exact to 4 significant digits. */
+const compactUsd = (x: number): string => (x >= 1e9 ? `$${+(x / 1e9).toPrecision(4)} B` : x >= 1e6 ? `$${+(x / 1e6).toPrecision(4)} M` : usd(x));
 const usd = (x: number): string => `$${x.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
 
 export function summaryTables(sim: Simulation): SummaryTables {
@@ -33,13 +35,13 @@ export function summaryTables(sim: Simulation): SummaryTables {
   if (pools.carried > 0n) figures.push(['bridge units unallocated (no TVL)', formatAo(pools.carried)]);
   if (sim.monteCarlo) {
     const mc = sim.monteCarlo;
-    figures.push(['Monte Carlo', `${mc.runs} runs, seed ${mc.seed}, start FDV ${usd(mc.startFdvUsd)}, σ ${mc.volatilityPerYear}/yr`]);
+    figures.push(['Monte Carlo', `${mc.runs} runs, seed ${mc.seed}, start FDV ${compactUsd(mc.startFdvUsd)}, σ ${mc.volatilityPerYear}/yr`]);
     figures.push(['  AR APY percentiles', mc.percentiles.map((p) => `p${p} ${pct(mc.arApy[p]!)}`).join(', ')]);
     s.bridges.forEach((b, i) => figures.push([`  ${b.asset} APY percentiles`, mc.percentiles.map((p) => `p${p} ${pct(mc.bridgeApy[i]![p]!)}`).join(', ')]));
   }
   const header = ['FDV', 'AO price', 'AR APY', ...s.bridges.flatMap((b) => [`${b.asset} APY`, `${b.asset} APR`, `${b.asset} net`])];
   const rows = sim.rows.map((r) => [
-    usd(r.fdvUsd),
+    compactUsd(r.fdvUsd),
     usd(r.aoPriceUsd.toNumber()),
     pct(r.arApy),
     ...s.bridges.flatMap((b, i) => [pct(r.bridgeApy[i]!), `${(b.apr * 100).toFixed(2)} %`, pct(r.netBridgeApy[i]!)]),

@@ -34,7 +34,7 @@ export function runSweep(axes: Scenario['sweep'], input: SweepInput, onProgress?
   const total = sweepSize(axes);
   const points: SweepPoint[] = [];
   // arApy depends on (fdv, arPrice) and bridgeApy on (fdv, tvl): compute each once, combine per point.
-  const bridgeByTvl = axes.tvlUsd.map((tvl) => input.aoPerBridgeUsd.map((perUsd) => perUsd.mul(input.baseTvlUsd).div(tvl)));
+  const bridgeByTvl = axes.tvlUsd.map((tvl) => input.aoPerBridgeUsd.map((perUsd) => new D(perUsd).mul(input.baseTvlUsd).div(tvl)));
   for (const fdv of axes.fdvUsd) {
     const bridge = bridgeByTvl.map((perUsd) => perUsd.map((p) => bridgeApy(p, fdv, input.months)));
     for (const arPrice of axes.arPriceUsd) {
