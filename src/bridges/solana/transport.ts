@@ -13,6 +13,8 @@ import { EngineError } from '../../errors.ts';
  * errors that mean "this node cannot answer yet" (-32004 block not available, -32005 node
  * unhealthy/behind, -32014 block status not available, -32016 min context slot not reached).
  * Any other JSON-RPC error is a real answer and is returned to the caller as-is.
+ * Credentials in a URL (https://user:pw@host) are sent as a Basic Authorization header, never
+ * echoed in errors.
  */
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
 
@@ -42,6 +44,28 @@ export function redactUrl(url: string): string {
   } catch {
     return '(unparseable url)';
   }
+}
+
+interface Endpoint {
+  readonly raw: string;
+  /** The URL without user:password (fetch refuses credentials in URLs). */
+  readonly target: string;
+  /** "Basic …" from the URL's user:password, or null. */
+  readonly authorization: string | null;
+}
+
+function endpoint(raw: string): Endpoint {
+  const u = new URL(raw);
+  const authorization = u.username || u.password ? `Basic ${Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64')}` : null;
+  u.username = '';
+  u.password = '';
+  return { raw, target: u.toString(), authorization };
+}
+
+/** An error's message with every form of the endpoint's URL replaced by its redacted form. */
+function scrub(message: string, e: Endpoint): string {
+  const safe = redactUrl(e.raw);
+  return message.split(e.raw).join(safe).split(e.target).join(safe);
 }
 
 function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
@@ -85,16 +109,21 @@ export function createFailoverFetch(options: TransportOptions): FetchLike {
   const doFetch = options.fetch ?? ((input, init) => fetch(input, init));
   const sleep = options.sleep ?? defaultSleep;
 
+  const endpoints = urls.map(endpoint);
+
   return async (_input, init) => {
     const failures = new Map<string, string>();
     for (let round = 0; round <= retries; round++) {
       if (round > 0) await sleep(Math.min(backoffMs * 2 ** (round - 1), backoffMaxMs), options.signal);
-      for (const url of urls) {
+      for (const e of endpoints) {
+        const url = e.raw;
         options.signal?.throwIfAborted();
         const timeout = AbortSignal.timeout(timeoutMs);
         const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+        const headers = new Headers(init?.headers);
+        if (e.authorization !== null) headers.set('authorization', e.authorization);
         try {
-          const res = await doFetch(url, { ...init, signal });
+          const res = await doFetch(e.target, { ...init, headers, signal });
           if (res.status === 408 || res.status === 429 || res.status >= 500) {
             failures.set(url, `HTTP ${res.status}`);
             await res.body?.cancel();
@@ -110,7 +139,8 @@ export function createFailoverFetch(options: TransportOptions): FetchLike {
           return new Response(text, { status: res.status, headers: res.headers });
         } catch (error) {
           if (options.signal?.aborted) throw options.signal.reason;
-          failures.set(url, timeout.aborted ? `timeout after ${timeoutMs} ms` : error instanceof Error ? error.message : String(error));
+          const why = error instanceof Error ? `${error.message}${error.cause instanceof Error ? ` (${error.cause.message})` : ''}` : String(error);
+          failures.set(url, timeout.aborted ? `timeout after ${timeoutMs} ms` : scrub(why, e));
         }
       }
     }
