@@ -7,7 +7,7 @@ import type { Progress } from './sweep.ts';
 /**
  * Monte Carlo over the AO price path (seeded, reproducible). The AO price follows a geometric
  * Brownian motion with daily steps from startFdvUsd / 21 M:
- *   ln P_{d+1} = ln P_d + (μ − σ²/2)·Δt + σ·√Δt·Z,   Δt = 1 day / 365.25 days,  Z ~ N(0, 1)
+ *   ln P_{d+1} = ln P_d + (μ − σ²/2)·Δt + σ·√Δt·Z,   Δt = the day's length / 365.25 days,  Z ~ N(0, 1)
  * with μ = driftPerYear, σ = volatilityPerYear, Z from mulberry32(seed) by Box–Muller.
  * The AO each pool receives is exact and the same in every run; what varies is its USD value.
  * Per day d, over runs, the chosen percentiles (nearest rank) of:
@@ -24,6 +24,8 @@ export interface MonteCarloInput {
   /** Per horizon day: cumulative AO per AR and per USD of each asset up to the day's end. */
   readonly cumulativeAoPerAr: readonly Decimal[];
   readonly cumulativeAoPerUsd: readonly (readonly Decimal[])[];
+  /** Per horizon day, its length in years of 365.25 days (the last day may be partial). */
+  readonly dayYears: readonly number[];
   readonly arPriceUsd: number;
   readonly months: Decimal;
 }
@@ -47,8 +49,6 @@ export interface MonteCarloResult {
   readonly bridgeApy: readonly Band[];
 }
 
-const DAYS_PER_YEAR = 365.25;
-
 /** Nearest-rank percentile of sorted values: the ⌈p/100 · n⌉-th smallest. */
 export function nearestRank(sorted: Float64Array, p: number): number {
   const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
@@ -58,9 +58,8 @@ export function nearestRank(sorted: Float64Array, p: number): number {
 export function runMonteCarlo(config: NonNullable<Scenario['monteCarlo']>, input: MonteCarloInput, onProgress?: Progress): MonteCarloResult {
   const days = input.cumulativeAoPerAr.length;
   const { runs } = config;
-  const dt = 1 / DAYS_PER_YEAR;
-  const driftStep = (config.driftPerYear - (config.volatilityPerYear ** 2) / 2) * dt;
-  const volStep = config.volatilityPerYear * Math.sqrt(dt);
+  const driftSteps = input.dayYears.map((dt) => (config.driftPerYear - config.volatilityPerYear ** 2 / 2) * dt);
+  const volSteps = input.dayYears.map((dt) => config.volatilityPerYear * Math.sqrt(dt));
   const logStart = Math.log(aoPriceUsd(config.startFdvUsd).toNumber());
   const normal = normalSource(mulberry32(config.seed));
   // prices[d · runs + r]: day-major, so each day's prices are contiguous for sorting.
@@ -68,7 +67,7 @@ export function runMonteCarlo(config: NonNullable<Scenario['monteCarlo']>, input
   for (let r = 0; r < runs; r++) {
     let logPrice = logStart;
     for (let d = 0; d < days; d++) {
-      logPrice += driftStep + volStep * normal();
+      logPrice += driftSteps[d]! + volSteps[d]! * normal();
       prices[d * runs + r] = Math.exp(logPrice);
     }
     if (onProgress && (r % 100 === 99 || r === runs - 1)) onProgress(r + 1, runs);

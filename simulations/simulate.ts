@@ -40,6 +40,9 @@ export interface SimulateOptions {
   readonly onMonteCarloProgress?: Progress;
 }
 
+/** A year of 365.25 days, the Monte Carlo's time unit for drift and volatility. */
+const YEAR_MS = 365.25 * 86_400_000;
+
 export function simulate(scenario: Scenario, options: SimulateOptions = {}): Simulation {
   const pools = accruePools(scenario);
   const aoPerAr = toAo(pools.arPool).div(scenario.arSupply);
@@ -78,7 +81,13 @@ export function simulate(scenario: Scenario, options: SimulateOptions = {}): Sim
       ? undefined
       : runMonteCarlo(
           scenario.monteCarlo,
-          { cumulativeAoPerAr: cumulative.map((c) => c.aoPerAr), cumulativeAoPerUsd: cumulative.map((c) => c.aoPerUsd), arPriceUsd: scenario.arPriceUsd, months },
+          {
+            cumulativeAoPerAr: cumulative.map((c) => c.aoPerAr),
+            cumulativeAoPerUsd: cumulative.map((c) => c.aoPerUsd),
+            dayYears: pools.days.map((d) => (d.endMs - d.startMs) / YEAR_MS),
+            arPriceUsd: scenario.arPriceUsd,
+            months,
+          },
           options.onMonteCarloProgress,
         );
 

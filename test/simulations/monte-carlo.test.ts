@@ -72,7 +72,7 @@ describe('Monte Carlo over the AO price path', () => {
       const ps = mc.percentiles.map((p) => day.arReturn[p]!.toNumber());
       expect([...ps].sort((a, b) => a - b)).toEqual(ps);
     }
-    // GBM median after one year: P0 · exp(−σ²/2) = (5e9/21e6) · exp(−0.405) = 158.8 USD; 2,000 runs put the
+    // GBM median after one year (365.25 days of steps): P0 · exp(−σ²/2) = (5e9/21e6) · exp(−0.405) = 158.8 USD; 2,000 runs put the
     // sample median within ~4 % (standard error of the median of ln P: 1.2533 · 0.9 / √2000 = 0.025).
     const median = mc.days.at(-1)!.aoPriceUsd[50]!.toNumber();
     expect(Math.abs(median / ((5e9 / 21e6) * Math.exp(-0.405)) - 1)).toBeLessThan(0.1);

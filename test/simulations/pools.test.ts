@@ -2,6 +2,7 @@ import { Decimal } from 'decimal.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { flatPolicy, lastEndedTick, splitByYield, splitMint, supplyAt, walkTicks, AO_MAINNET, DEFAULT_GENESIS_MS } from '../../src/emission/index.ts';
+import { aoUnits } from '../../src/units.ts';
 import { accruePools } from '../../simulations/pools.ts';
 import { parseScenario, type Scenario } from '../../simulations/scenario.ts';
 
@@ -126,6 +127,6 @@ describe('pool accrual over the horizon (exact)', () => {
     const s2 = parseScenario({ ...base, start: '2024-02-27T18:04:59Z', months: undefined, end: '2024-02-27T18:14:59Z' });
     expect([accruePools(s2).firstTick, accruePools(s2).lastTick]).toEqual([1, 2]);
     // ao-mainnet: tick 32,220 ends exactly at 2024-06-18T15:00Z and is 100 % AR; the horizon starts with 32,221, split 1/3.
-    expect(splitMint(AO_MAINNET, 32_221, 1_000n).ar).toBe(333n);
+    expect(splitMint(AO_MAINNET, 32_221, aoUnits(1_000n)).ar).toBe(333n);
   });
 });
