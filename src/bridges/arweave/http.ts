@@ -1,0 +1,205 @@
+import { EngineError } from '../../errors.ts';
+
+/**
+ * HTTP access to one or more Arweave nodes/gateways: a timeout per request, failover across URLs,
+ * bounded retries with exponential backoff on transient faults (network error, timeout, 429, 5xx),
+ * and a clean SOURCE_UNAVAILABLE when every URL failed every round. Every call the source makes
+ * is a read (GET, or a GraphQL query by POST), so retrying a call that may have reached the node
+ * is always safe.
+ */
+export interface HttpOptions {
+  /** Node or gateway base URLs (e.g. "http://127.0.0.1:1984"), tried in order on failure. */
+  readonly urls: readonly string[];
+  /** Per request, headers to end of body. */
+  readonly timeoutMs: number;
+  /** Rounds over all URLs after the first (so a request is tried (retries + 1) × urls.length times at most). */
+  readonly retries: number;
+  /** Backoff before round r (r ≥ 1): min(backoffBaseMs · 2^(r−1), backoffMaxMs), or the node's Retry-After if larger (still capped). */
+  readonly backoffBaseMs: number;
+  readonly backoffMaxMs: number;
+  readonly fetch: typeof fetch;
+}
+
+export interface RequestInit2 {
+  readonly method?: 'GET' | 'POST';
+  readonly headers?: Record<string, string>;
+  readonly body?: string;
+  readonly signal?: AbortSignal;
+}
+
+/** A fault worth trying on the next URL / round (as opposed to an answer retrying cannot change). */
+class TransientFault extends Error {
+  readonly retryAfterMs: number;
+  constructor(message: string, retryAfterMs = 0) {
+    super(message);
+    this.name = 'TransientFault';
+    this.retryAfterMs = retryAfterMs;
+  }
+}
+
+/** Scheme and host only: credentials and API keys in paths never reach a message or a log. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.host}`;
+  } catch {
+    return '<invalid url>';
+  }
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const onAbort = (): void => {
+      clearTimeout(t);
+      reject(signal?.reason);
+    };
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+function retryAfterMs(res: Response): number {
+  const h = res.headers.get('retry-after');
+  if (h === null) return 0;
+  const seconds = Number(h);
+  return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : 0;
+}
+
+const isNodeError = (e: unknown): e is Error => e instanceof Error;
+
+export class ArweaveHttp {
+  readonly #opts: HttpOptions;
+
+  constructor(opts: HttpOptions) {
+    if (opts.urls.length === 0) throw new EngineError('INVALID_CONFIG', 'arweave.urls: empty; expected at least one node or gateway URL');
+    for (const [i, url] of opts.urls.entries()) {
+      let ok = false;
+      try {
+        ok = ['http:', 'https:'].includes(new URL(url).protocol);
+      } catch {
+        ok = false;
+      }
+      if (!ok) throw new EngineError('INVALID_CONFIG', `arweave.urls[${i}]: ${redactUrl(url)} is not an http(s) URL`);
+    }
+    if (!Number.isInteger(opts.retries) || opts.retries < 0 || opts.retries > 20) {
+      throw new EngineError('INVALID_CONFIG', `arweave.retries: ${opts.retries}; expected an integer 0..20`);
+    }
+    if (!Number.isInteger(opts.timeoutMs) || opts.timeoutMs <= 0) {
+      throw new EngineError('INVALID_CONFIG', `arweave.timeoutMs: ${opts.timeoutMs}; expected a positive integer`);
+    }
+    this.#opts = opts;
+  }
+
+  get urls(): readonly string[] {
+    return this.#opts.urls;
+  }
+
+  /**
+   * Runs `consume` on the first 2xx answer for `path`, failing over and retrying as described above.
+   * `consume` runs inside the timeout, so a body that stalls mid-stream is a transient fault too.
+   * An EngineError thrown by `consume` (a malformed answer) is final: it is not retried.
+   * Returns null when every URL answered 404 or 202 (an answer, not a fault).
+   */
+  async request<T>(path: string, consume: (res: Response) => Promise<T>, init: RequestInit2 = {}): Promise<T | null> {
+    const { urls, retries, backoffBaseMs, backoffMaxMs } = this.#opts;
+    const faults: string[] = [];
+    for (let round = 0; round <= retries; round++) {
+      let notFound = 0;
+      let waitMs = 0;
+      for (const url of urls) {
+        try {
+          return await this.#once(url, path, consume, init);
+        } catch (e) {
+          if (e === NOT_FOUND) {
+            notFound++;
+            continue;
+          }
+          if (e instanceof TransientFault) {
+            faults.push(`${redactUrl(url)}: ${e.message}`);
+            waitMs = Math.max(waitMs, e.retryAfterMs);
+            continue;
+          }
+          throw e;
+        }
+      }
+      if (notFound === urls.length) return null;
+      if (round < retries) {
+        const backoff = Math.min(backoffBaseMs * 2 ** round, backoffMaxMs);
+        await sleep(Math.min(Math.max(backoff, waitMs), backoffMaxMs), init.signal);
+      }
+    }
+    throw new EngineError('SOURCE_UNAVAILABLE', `arweave: ${init.method ?? 'GET'} ${path} failed on every URL after ${retries + 1} round(s); last: ${faults.at(-1) ?? 'n/a'}`, {
+      details: { path, faults: faults.slice(-2 * urls.length) },
+    });
+  }
+
+  async #once<T>(url: string, path: string, consume: (res: Response) => Promise<T>, init: RequestInit2): Promise<T> {
+    const timeout = AbortSignal.timeout(this.#opts.timeoutMs);
+    const signal = init.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
+    let res: Response;
+    try {
+      res = await this.#opts.fetch(new URL(path, url.endsWith('/') ? url : `${url}/`), {
+        method: init.method ?? 'GET',
+        headers: init.headers,
+        body: init.body,
+        signal,
+      });
+    } catch (e) {
+      if (init.signal?.aborted) throw init.signal.reason;
+      throw new TransientFault(timeout.aborted ? `timed out after ${this.#opts.timeoutMs} ms` : `network error: ${isNodeError(e) ? e.message : String(e)}`);
+    }
+    // 404, and 202 "Pending" (a tx still in the mempool): this node has no confirmed value for the path.
+    if (res.status === 404 || res.status === 202) {
+      await res.body?.cancel();
+      throw NOT_FOUND;
+    }
+    if (res.status === 429 || res.status >= 500) {
+      await res.body?.cancel();
+      throw new TransientFault(`HTTP ${res.status}`, retryAfterMs(res));
+    }
+    if (res.status < 200 || res.status >= 300) {
+      // 400 "Request type not found" (an older node), 421 "endpoint disabled": perhaps another URL serves it.
+      await res.body?.cancel();
+      throw new TransientFault(`HTTP ${res.status}`);
+    }
+    try {
+      return await consume(res);
+    } catch (e) {
+      if (e instanceof EngineError) throw e;
+      if (init.signal?.aborted) throw init.signal.reason;
+      throw new TransientFault(timeout.aborted ? `timed out reading the body after ${this.#opts.timeoutMs} ms` : `body: ${isNodeError(e) ? e.message : String(e)}`);
+    }
+  }
+
+  async getText(path: string, signal?: AbortSignal): Promise<string | null> {
+    return this.request(path, (res) => res.text(), { signal });
+  }
+
+  async getJson(path: string, signal?: AbortSignal): Promise<unknown> {
+    return this.request(path, (res) => readJson(res, path), { signal });
+  }
+
+  async postJson(path: string, body: unknown, signal?: AbortSignal): Promise<unknown> {
+    return this.request(path, (res) => readJson(res, path), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+      signal,
+    });
+  }
+}
+
+const NOT_FOUND = Symbol('not found');
+
+async function readJson(res: Response, path: string): Promise<unknown> {
+  const text = await res.text();
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new EngineError('MALFORMED_RESPONSE', `arweave: GET ${path} answered non-JSON ${JSON.stringify(text.slice(0, 80))}; expected a JSON document`);
+  }
+}
