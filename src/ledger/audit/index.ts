@@ -1,0 +1,12 @@
+export { verifyLedger, DEFAULT_MAX_DIVERGENCES } from './verify.ts';
+export type { VerifyOptions, VerifyReport, DeliverySummary } from './verify.ts';
+export { describeDivergence } from './divergence.ts';
+export type { Divergence } from './divergence.ts';
+export { LEAF_ENCODING, settlementLeaves, settlementTree, treeOf, proofFor, checkProof } from './merkle.ts';
+export type { Leaf, Proof, SettlementTree } from './merkle.ts';
+export { statement } from './statement.ts';
+export type { Statement, StatementLine } from './statement.ts';
+export { exportHistory } from './export.ts';
+export type { ExportResult } from './export.ts';
+export { APP_NAME, RECORD_TYPE, RECORD_FORMAT, settlementRecord, fetchPublished, publishSettlements, verifyPublished } from './publish.ts';
+export type { PublishedRecord, PublishedRecordData, PublishResult } from './publish.ts';
