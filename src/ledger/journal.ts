@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 
 /**
@@ -81,9 +82,15 @@ const compareChange = (a: JournalChange, b: JournalChange): number =>
 
 /** The canonical encoding of one tick: what the hash covers. */
 export function encodeEntry(entry: JournalEntry): string {
-  const changes = [...entry.changes].sort(compareChange).map((c) => [c.pool, c.account, c.oldWeight, c.newWeight, c.oldRecipient, c.newRecipient]);
   const pools = [...entry.pools].sort((a, b) => (a.pool < b.pool ? -1 : a.pool > b.pool ? 1 : 0));
-  return canonicalJson({ ...entry, pools, changes });
+  // "changes" is the third key (after bridgeCarryIn/Out, whose values are digits); encoded directly (the same bytes canonicalJson gives for
+  // [pool, account, "old", "new", oldRecipient, newRecipient]) because a tick may carry thousands.
+  const changes = [...entry.changes]
+    .sort(compareChange)
+    .map((c) => `[${JSON.stringify(c.pool)},${JSON.stringify(c.account)},"${c.oldWeight}","${c.newWeight}",${c.oldRecipient === null ? 'null' : JSON.stringify(c.oldRecipient)},${c.newRecipient === null ? 'null' : JSON.stringify(c.newRecipient)}]`);
+  const rest = canonicalJson({ ...entry, pools, changes: [] });
+  assert.ok(rest.startsWith('{"bridgeCarryIn":') && rest.includes(',"changes":[],'), 'encodeEntry: key order changed');
+  return rest.replace(',"changes":[],', `,"changes":[${changes.join(',')}],`);
 }
 
 export function chainHash(prevHash: string, canonical: string): string {

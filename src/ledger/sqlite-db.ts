@@ -68,8 +68,10 @@ export class SqliteDb implements Db {
   }
 
   async accountPage(pool: string, afterId: number, limit: number, onlyActive: boolean): Promise<AccountRow[]> {
-    const sql = `SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE pool = ? AND id > ?${onlyActive ? ` AND weight <> '0'` : ''} ORDER BY id LIMIT ?`;
-    return (this.#prepare(sql).all(pool, afterId, limit) as Row[]).map(toAccountRow);
+    // `+pool` keeps the planner on the rowid range (id > ?) instead of the (pool, account) index,
+    // which would sort the whole pool for every page.
+    const sql = `SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE id > ? AND +pool = ?${onlyActive ? ` AND weight <> '0'` : ''} ORDER BY id LIMIT ?`;
+    return (this.#prepare(sql).all(afterId, pool, limit) as Row[]).map(toAccountRow);
   }
 
   async writeAccounts(updates: readonly AccountRow[], inserts: readonly AccountRow[]): Promise<void> {

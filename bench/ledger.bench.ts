@@ -1,0 +1,141 @@
+// Ledger bench (issue 3): N accounts in one pool, 0.5 % changing weight per tick, T ticks, then one
+// settlement of every account, on SQLite (WAL, synchronous=NORMAL). Beside it, in the same process, a
+// naive baseline that recomputes every account's share every tick (read all rows, compute, write all).
+// Knobs: BENCH_ACCOUNTS (1,000,000), BENCH_TICKS (288), BENCH_CHANGE_PERMILLE (5 = 0.5 %),
+// BENCH_NAIVE_TICKS (3: the baseline is O(accounts) a tick, so it runs a few ticks only).
+import { mkdtempSync, rmSync, statSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import type { ArweaveAddress } from '../src/address.ts';
+import type { WeightUpdate } from '../src/bridges/types.ts';
+import { mintAt } from '../src/emission/curve.ts';
+import { AO_MAINNET } from '../src/emission/policy.ts';
+import { DEFAULT_GENESIS_MS } from '../src/emission/ticks.ts';
+import { SCALE, openLedger } from '../src/ledger/index.ts';
+import type { TickInput } from '../src/ledger/index.ts';
+
+const int = (name: string, fallback: number): number => {
+  const v = process.env[name];
+  const n = v === undefined ? fallback : Number(v);
+  if (!Number.isSafeInteger(n) || n < 1) throw new Error(`${name}: ${v} is not a positive integer`);
+  return n;
+};
+const ACCOUNTS = int('BENCH_ACCOUNTS', 1_000_000);
+const TICKS = int('BENCH_TICKS', 288);
+const CHANGES = Math.max(1, Math.floor((ACCOUNTS * int('BENCH_CHANGE_PERMILLE', 5)) / 1000));
+const NAIVE_TICKS = int('BENCH_NAIVE_TICKS', 3);
+
+let seed = 42;
+const rand = (): number => {
+  seed = (seed + 0x6d2b79f5) >>> 0;
+  let t = seed;
+  t = Math.imul(t ^ (t >>> 15), t | 1);
+  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+};
+// 43-character account keys and recipients, like Arweave addresses.
+const key = (i: number): string => `acct${i.toString(36)}`.padEnd(43, '_');
+const recipientOf = (i: number): ArweaveAddress => `rcpt${i.toString(36)}`.padEnd(43, '-') as ArweaveAddress;
+const randomWeight = (): bigint => BigInt(1 + Math.floor(rand() * 1e9)) * 1_000_000n; // winston
+
+const pin = (k: number) => ({ chain: 'arweave' as const, height: String(1_372_724 + k), hash: `h${k}`, timeMs: DEFAULT_GENESIS_MS + k * 300_000 });
+const input = (tick: number, updates: WeightUpdate[]): TickInput => ({
+  tick,
+  genesisMs: DEFAULT_GENESIS_MS,
+  policy: AO_MAINNET,
+  snapshots: [{ pool: 'ar', pin: pin(tick), complete: false, updates, cursor: JSON.stringify({ height: 1_372_724 + tick }), notes: [] }],
+});
+
+const quantile = (xs: number[], q: number): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
+};
+const fileBytes = (path: string): number => [path, `${path}-wal`].filter(existsSync).reduce((s, p) => s + statSync(p).size, 0);
+const ms = (x: number): string => `${x.toFixed(1)} ms`;
+
+const dir = mkdtempSync(join(tmpdir(), 'ao-emission-bench-ledger-'));
+try {
+  const path = join(dir, 'ledger.db');
+  const ledger = await openLedger({ url: `sqlite:${path}` });
+  await ledger.migrate();
+  console.log(`accounts ${ACCOUNTS.toLocaleString('en')}, ${CHANGES.toLocaleString('en')} weight changes per tick, ${TICKS} ticks, SQLite file (WAL, synchronous=NORMAL)`);
+
+  // Setup (not part of the figures): every account joins at tick 1; 1 % have no recipient yet.
+  let t0 = performance.now();
+  const weights: bigint[] = new Array(ACCOUNTS);
+  const joins: WeightUpdate[] = [];
+  for (let i = 0; i < ACCOUNTS; i++) {
+    weights[i] = randomWeight();
+    joins.push({ account: key(i), recipient: i % 100 === 0 ? null : recipientOf(i), weight: weights[i]! });
+  }
+  await ledger.applyTick(input(1, joins));
+  joins.length = 0;
+  await ledger.db.all('PRAGMA wal_checkpoint(TRUNCATE)');
+  console.log(`setup: tick 1 with ${ACCOUNTS.toLocaleString('en')} joins ${ms(performance.now() - t0)}`);
+
+  const bytesBefore = fileBytes(path);
+  const latencies: number[] = [];
+  t0 = performance.now();
+  for (let k = 2; k <= TICKS + 1; k++) {
+    const picked = new Set<number>();
+    while (picked.size < CHANGES) picked.add(Math.floor(rand() * ACCOUNTS));
+    const updates: WeightUpdate[] = [];
+    for (const i of picked) {
+      weights[i] = rand() < 0.1 ? 0n : randomWeight();
+      updates.push({ account: key(i), recipient: i % 100 === 0 ? null : recipientOf(i), weight: weights[i]! });
+    }
+    const start = performance.now();
+    await ledger.applyTick(input(k, updates));
+    latencies.push(performance.now() - start);
+  }
+  const tickWallMs = performance.now() - t0;
+  await ledger.db.all('PRAGMA wal_checkpoint(TRUNCATE)');
+  const bytesPerTick = (fileBytes(path) - bytesBefore) / TICKS;
+  const p50 = quantile(latencies, 0.5);
+  const p99 = quantile(latencies, 0.99);
+  console.log(`tick latency p50 ${ms(p50)} (target < 100 ms), p99 ${ms(p99)}, max ${ms(Math.max(...latencies))}`);
+  console.log(`ticks/s ${(latencies.length / (latencies.reduce((a, b) => a + b, 0) / 1000)).toFixed(1)} (applyTick only; ${(latencies.length / (tickWallMs / 1000)).toFixed(1)} including input generation)`);
+  console.log(`DB bytes per tick ${(bytesPerTick / 1024).toFixed(1)} KiB (file + WAL growth over ${TICKS} ticks, after checkpoint)`);
+
+  t0 = performance.now();
+  const settlement = await ledger.settle('ar', TICKS + 1);
+  const settleMs = performance.now() - t0;
+  console.log(
+    `settlement of ${ACCOUNTS.toLocaleString('en')} accounts ${ms(settleMs)} (target < 10 s): ${settlement!.creditCount.toLocaleString('en')} credits, ${settlement!.batchIds.length} outbox batches, total ${settlement!.total} base units`,
+  );
+  t0 = performance.now();
+  const conservation = await ledger.conservation();
+  console.log(`conservation (full recompute over every row) ${conservation.ok ? 'ok' : 'FAILED'} in ${ms(performance.now() - t0)}`);
+  await ledger.close();
+
+  // Naive baseline: accounts (id, weight, accrued) in a table of the same shape, and every tick
+  // reads every row, adds w·P·SCALE/W (rounded down) to each and writes every row back.
+  const naive = new Database(join(dir, 'naive.db'));
+  naive.pragma('journal_mode = WAL');
+  naive.pragma('synchronous = NORMAL');
+  naive.exec('CREATE TABLE accounts (id INTEGER PRIMARY KEY, weight TEXT NOT NULL, accrued TEXT NOT NULL)');
+  const ins = naive.prepare('INSERT INTO accounts (id, weight, accrued) VALUES (?, ?, ?)');
+  naive.transaction(() => {
+    for (let i = 0; i < ACCOUNTS; i++) ins.run(i + 1, weights[i]!.toString(), '0');
+  })();
+  const all = naive.prepare('SELECT id, weight, accrued FROM accounts ORDER BY id').raw();
+  const upd = naive.prepare('UPDATE accounts SET accrued = ? WHERE id = ?');
+  const naiveLatencies: number[] = [];
+  for (let k = 2; k < 2 + NAIVE_TICKS; k++) {
+    const start = performance.now();
+    naive.transaction(() => {
+      const rows = all.all() as [number, string, string][];
+      const total = rows.reduce((s, r) => s + BigInt(r[1]), 0n);
+      const amount = mintAt(k) * SCALE;
+      for (const [id, w, acc] of rows) upd.run((BigInt(acc) + (amount * BigInt(w)) / total).toString(), id);
+    })();
+    naiveLatencies.push(performance.now() - start);
+  }
+  naive.close();
+  const naiveP50 = quantile(naiveLatencies, 0.5);
+  console.log(`naive baseline (recompute every account every tick, ${NAIVE_TICKS} ticks): p50 ${ms(naiveP50)} per tick → index accrual is ${(naiveP50 / p50).toFixed(1)}× faster per tick`);
+  console.log(`peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
