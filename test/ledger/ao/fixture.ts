@@ -1,5 +1,5 @@
 import Arweave from 'arweave';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ArweaveAddress } from '../../../src/address.ts';
@@ -13,9 +13,22 @@ import type { ArweaveJwk } from '../../../src/ledger/ao/index.ts';
 /** Shared set-up for the writer tests: real wallets, a real SQLite ledger with real settlements. */
 export const arweave = Arweave.init({});
 
-/** RSA-4096 keys take seconds: generate once per file. */
-export async function wallet(): Promise<{ jwk: ArweaveJwk; address: string }> {
-  const jwk = (await arweave.wallets.generate()) as unknown as ArweaveJwk;
+/**
+ * A test wallet, generated at test time. RSA-4096 generation takes seconds (far more on a busy
+ * machine), so each named key is generated once per machine boot and kept in the temp directory
+ * for the other test files (written atomically: a concurrent file at worst generates its own).
+ */
+export async function wallet(name: string): Promise<{ jwk: ArweaveJwk; address: string }> {
+  const path = join(tmpdir(), `ao-emission-test-wallet-${name}.json`);
+  let jwk: ArweaveJwk;
+  if (existsSync(path)) {
+    jwk = JSON.parse(readFileSync(path, 'utf8')) as ArweaveJwk;
+  } else {
+    jwk = (await arweave.wallets.generate()) as unknown as ArweaveJwk;
+    const partial = `${path}.${process.pid}`;
+    writeFileSync(partial, JSON.stringify(jwk), { mode: 0o600 });
+    renameSync(partial, path);
+  }
   return { jwk, address: await arweave.wallets.jwkToAddress(jwk as never) };
 }
 

@@ -16,7 +16,7 @@ let stranger: { jwk: ArweaveJwk; address: string };
 const toClose: { stop?: () => Promise<void>; close?: () => Promise<void> }[] = [];
 
 beforeAll(async () => {
-  [minter, stranger] = await Promise.all([wallet(), wallet()]);
+  [minter, stranger] = await Promise.all([wallet('minter'), wallet('stranger')]);
 });
 afterAll(async () => {
   for (const c of toClose.reverse()) await (c.stop ?? c.close)!.call(c);
