@@ -1,9 +1,11 @@
 import { Command, CommanderError } from 'commander';
 import { EngineError, isInputError } from '../errors.ts';
 import { registerEmissionCommands } from './commands/emission.ts';
+import { registerServiceCommands } from './commands/service.ts';
 import { registerAoCommands } from './commands/ao.ts';
 import { registerSimulateCommand } from './commands/simulate.ts';
 import { registerDbCommands } from './commands/db.ts';
+import { registerAuditCommands } from './commands/audit.ts';
 
 /**
  * The `ao-emission` CLI. Exit codes: 0 success, 1 a runtime failure (I/O, a check that found a
@@ -17,9 +19,11 @@ export function buildProgram(): Command {
     .showSuggestionAfterError(true)
     .configureOutput({ outputError: (text, write) => write(text.replace(/^error: /, 'ao-emission: ')) });
   registerEmissionCommands(program);
+  registerServiceCommands(program);
   registerAoCommands(program);
   registerSimulateCommand(program);
   registerDbCommands(program);
+  registerAuditCommands(program);
   return program;
 }
 

@@ -52,7 +52,16 @@ const rawSchema = z.strictObject({
   }),
   sources: z
     .strictObject({
-      arweave: z.strictObject({ urls: z.array(httpUrl).min(1), confirmations: z.number().int().min(0).max(1000).default(15) }).optional(),
+      arweave: z
+        .strictObject({
+          urls: z.array(httpUrl).min(1),
+          confirmations: z.number().int().min(0).max(1000).default(15),
+          /** CSV address,winston: the initial holders when the node serves no wallet list. */
+          seedFile: z.string().min(1).optional(),
+          /** Reconcile from the full wallet list every N snapshots (0 = never). */
+          fullEvery: z.number().int().min(0).default(0),
+        })
+        .optional(),
       ethereum: z
         .strictObject({
           rpcUrls: z.array(httpUrl).min(1),
@@ -73,6 +82,8 @@ const rawSchema = z.strictObject({
         .strictObject({
           rpcUrls: z.array(httpUrl).min(1),
           voteAccounts: z.array(base58).min(1),
+          /** The registration reference address (base58) that depositors' memos name. */
+          registry: base58,
           commitment: z.enum(['confirmed', 'finalized']).default('finalized'),
         })
         .optional(),
@@ -125,6 +136,7 @@ export const ENV_LEAVES: readonly EnvLeaf[] = [
   { path: ['database', 'urlFile'], kind: 'string' },
   { path: ['sources', 'arweave', 'urls'], kind: 'list' },
   { path: ['sources', 'arweave', 'confirmations'], kind: 'int' },
+  { path: ['sources', 'arweave', 'seedFile'], kind: 'string' },
   { path: ['sources', 'ethereum', 'rpcUrls'], kind: 'list' },
   { path: ['sources', 'ethereum', 'preBridge'], kind: 'string' },
   { path: ['sources', 'ethereum', 'chainId'], kind: 'int' },
@@ -135,6 +147,7 @@ export const ENV_LEAVES: readonly EnvLeaf[] = [
   { path: ['sources', 'ethereum', 'finalityLagBlocks'], kind: 'int' },
   { path: ['sources', 'solana', 'rpcUrls'], kind: 'list' },
   { path: ['sources', 'solana', 'voteAccounts'], kind: 'list' },
+  { path: ['sources', 'solana', 'registry'], kind: 'string' },
   { path: ['ao', 'processId'], kind: 'string' },
   { path: ['ao', 'muUrl'], kind: 'string' },
   { path: ['ao', 'cuUrl'], kind: 'string' },
@@ -270,6 +283,13 @@ export function parseConfig(input: unknown, options: { baseDir?: string; env?: N
   if (configured.length === 0) fail('sources', 'configure at least one of arweave, ethereum, solana');
   if (c.sources.yield?.steth && !c.sources.ethereum) fail('sources.yield.steth', 'set without sources.ethereum');
   if (c.sources.yield?.sol && !c.sources.solana) fail('sources.yield.sol', 'set without sources.solana');
+  // Solana has no on-chain SOL/USD price the source reads: the operator states one.
+  if (c.sources.solana && c.sources.yield?.sol?.priceUsd === undefined) fail('sources.yield.sol.priceUsd', 'required with sources.solana (SOL/USD for the cross-asset split)');
+  if (c.sources.arweave?.seedFile !== undefined) {
+    const seed = resolve(baseDir, c.sources.arweave.seedFile);
+    readText(seed, 'sources.arweave.seedFile');
+    c.sources.arweave.seedFile = seed;
+  }
   if (c.ao) {
     const aoKeyFile = resolve(baseDir, c.ao.signerKeyFile);
     checkSignerKey(aoKeyFile);

@@ -24,12 +24,13 @@ export interface ServiceOptions {
   readonly log: Logger;
   readonly trigger: Trigger;
   readonly http?: { readonly host: string; readonly port: number } | null;
-  readonly deliverer?: Deliverer | null;
+  /** The AO writer, built on the opened ledger's outbox (null: credits stay in the outbox). */
+  readonly createDeliverer?: ((ledger: Ledger) => Deliverer) | null;
   readonly metrics?: ServiceMetrics;
   readonly settleBatchSize?: number;
   readonly onTick?: (report: TickReport) => void;
   readonly onDelivery?: (result: { sent: number; delivered: number; failed: number }) => void;
-  readonly onRun?: (outcome: RunOutcome) => void;
+  readonly onRun?: (outcome: RunOutcome) => void | Promise<void>;
   readonly ticksPerRunMax?: number;
 }
 
@@ -53,7 +54,7 @@ export async function startService(options: ServiceOptions): Promise<ServiceHand
   let http: HttpHandle | null = null;
   try {
     await ledger.migrate();
-    const runner = new TickRunner({ ...options, ledger, leader, metrics });
+    const runner = new TickRunner({ ...options, ledger, leader, metrics, deliverer: options.createDeliverer?.(ledger) ?? null });
     if (options.http) {
       http = await startHttp(
         { ledger, clock: options.clock, genesisMs: options.genesisMs, policy: options.policy, pools: options.sources.map((s) => s.pool), leader, metrics, log, lastOutcome: () => runner.lastOutcome },
@@ -63,13 +64,23 @@ export async function startService(options: ServiceOptions): Promise<ServiceHand
       log.info({ url: http.url }, 'http listening');
     }
     let stopped = false;
-    const runNow = async (): Promise<RunOutcome> => {
-      const outcome = await runner.runDue();
-      options.onRun?.(outcome);
-      if (outcome.kind === 'standby') log.debug({ lock: leader.description }, 'standby: another instance is the leader');
-      // A bounded run that left due ticks behind continues at once rather than at the next trigger.
-      if (!stopped && outcome.kind === 'applied' && outcome.lastTick < outcome.dueTick) setImmediate(() => void runNow());
-      return outcome;
+    // Triggers that fire during a run share it (and its onRun): one loop at a time.
+    let current: Promise<RunOutcome> | null = null;
+    const runNow = (): Promise<RunOutcome> => {
+      current ??= (async () => {
+        const outcome = await runner.runDue();
+        await options.onRun?.(outcome);
+        if (outcome.kind === 'standby') log.debug({ lock: leader.description }, 'standby: another instance is the leader');
+        return outcome;
+      })().finally(() => {
+        current = null;
+      });
+      const run = current;
+      void run.then((outcome) => {
+        // A bounded run that left due ticks behind continues at once rather than at the next trigger.
+        if (!stopped && outcome.kind === 'applied' && outcome.lastTick < outcome.dueTick) setImmediate(() => void runNow());
+      });
+      return run;
     };
     options.trigger.start(() => void runNow());
     const handle: ServiceHandle = {
@@ -84,6 +95,7 @@ export async function startService(options: ServiceOptions): Promise<ServiceHand
         stopped = true;
         await options.trigger.stop();
         await runner.stop();
+        await current?.catch(() => undefined);
         await http?.close();
         await leader.release();
         metrics.isLeader.set(0);

@@ -1,0 +1,67 @@
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { systemClock } from '../../clock.ts';
+import { EngineError } from '../../errors.ts';
+import type { ArweaveJwk } from '../../ledger/ao/index.ts';
+import { describeConfig, loadConfig } from '../config.ts';
+import { runDemo } from '../demo.ts';
+import { aoDeliverer } from '../delivery.ts';
+import { createLogger } from '../logger.ts';
+import { cronTrigger } from '../scheduler.ts';
+import { startService } from '../service.ts';
+import { runUntilSignal } from '../signals.ts';
+import { sourcesFromConfig } from '../sources.ts';
+
+const positive = (text: string, field: string, integer: boolean): number => {
+  const n = Number(text);
+  if (!/^[0-9]+(\.[0-9]+)?$/.test(text) || !Number.isFinite(n) || (integer && !Number.isSafeInteger(n)) || n < 0) {
+    throw new EngineError('INVALID_ARGUMENT', `${field}: ${JSON.stringify(text)} is not a ${integer ? 'whole ' : ''}number >= 0`);
+  }
+  return n;
+};
+
+export function registerServiceCommands(program: Command): void {
+  program
+    .command('serve')
+    .description('run the minting service: a tick every 5 minutes (cron, aligned to genesis), catch-up after downtime, HTTP status')
+    .requiredOption('--config <file>', 'JSON or YAML config (see config/example.yaml); AO_EMISSION_<SECTION>_<FIELD> variables override it')
+    .action(async (opts: { config: string }) => {
+      // Everything is validated before anything is opened or written.
+      const config = loadConfig(opts.config);
+      const log = createLogger({ level: config.logLevel });
+      const sources = sourcesFromConfig(config);
+      const ao = config.ao;
+      const jwk = ao ? (JSON.parse(readFileSync(ao.signerKeyFile, 'utf8')) as ArweaveJwk) : null;
+      log.info({ config: describeConfig(config) }, 'config loaded');
+      const handle = await startService({
+        databaseUrl: config.databaseUrl,
+        genesisMs: config.genesisMs,
+        policy: config.policy,
+        settlementTicks: config.settlementTicks,
+        sources,
+        clock: systemClock,
+        log,
+        trigger: cronTrigger(config.genesisMs),
+        http: config.http,
+        createDeliverer: ao && jwk ? (ledger) => aoDeliverer(ledger, { processId: ao.processId, muUrl: ao.muUrl, cuUrl: ao.cuUrl, jwk, log, batchesPerPass: ao.batchSize }) : null,
+      });
+      process.exitCode = await runUntilSignal(handle, log);
+    });
+
+  program
+    .command('demo')
+    .description('the service on an embedded local network (arlocal, Hardhat, litesvm, local AO node) with an accelerated clock; what `npm start` runs')
+    .option('--speed <n>', 'ticks per second of simulated time', '5')
+    .option('--ticks <n>', 'stop after this many ticks (0 = run until Ctrl-C)', '288')
+    .option('--data <dir>', 'folder for the demo ledger, AO node state and logs (recreated each run)', './data')
+    .option('--port <n>', 'HTTP status port on 127.0.0.1 (0 = any free port)', '0')
+    .option('--seed <n>', 'seed of the demo population and its activity', '1')
+    .action(async (opts: { speed: string; ticks: string; data: string; port: string; seed: string }) => {
+      const speed = positive(opts.speed, '--speed', false);
+      if (speed === 0 || speed > 1000) throw new EngineError('INVALID_ARGUMENT', `--speed: ${opts.speed} must be in (0, 1000] ticks per second`);
+      const port = positive(opts.port, '--port', true);
+      if (port > 65_535) throw new EngineError('INVALID_ARGUMENT', `--port: ${opts.port} is not a port (0..65535)`);
+      const summary = await runDemo({ speed, ticks: positive(opts.ticks, '--ticks', true), dataDir: opts.data, port, seed: positive(opts.seed, '--seed', true) });
+      process.exitCode = summary.exitCode;
+    });
+}

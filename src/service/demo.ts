@@ -1,0 +1,280 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Keypair } from '@solana/web3.js';
+import type { ArweaveAddress } from '../address.ts';
+import { createArweaveSource, startLocalArweave, type LocalArweave } from '../bridges/arweave/index.ts';
+import { createEthereumSource, startLocalEthereum, type LocalEthereum } from '../bridges/ethereum/index.ts';
+import { createSolanaSource, startLocalSolana, type LocalSolana } from '../bridges/solana/index.ts';
+import type { Source } from '../bridges/types.ts';
+import { AO_MAINNET, gateTick, policyLabel, TICK_MS, tickEndMs, toIso } from '../emission/index.ts';
+import { reconcile, createAoClient, type ArweaveJwk } from '../ledger/ao/index.ts';
+import { startLocalAoNode, type LocalAoNode } from '../../ao/node/server.ts';
+import { formatUnits } from '../units.ts';
+import { acceleratedClock } from './accelerated-clock.ts';
+import { aoDeliverer } from './delivery.ts';
+import { createLogger, type Logger } from './logger.ts';
+import type { TickReport } from './runner.ts';
+import { intervalTrigger } from './scheduler.ts';
+import { startService, type ServiceHandle } from './service.ts';
+import { runUntilSignal } from './signals.ts';
+
+/**
+ * `ao-emission demo` (what `npm start` runs): the production service on an embedded network —
+ * a SQLite ledger under --data, arlocal (Arweave), Hardhat (the stETH pre-bridge), litesvm (the SOL
+ * bridge) and the local AO node with the token process — seeded with a small population that
+ * keeps changing (new holders, transfers, stakes, withdrawals), on a clock that runs --speed ticks
+ * per second. Prints one line per tick. Everything is local: no network is needed.
+ *
+ * The local chains live in memory, so every demo starts a fresh ledger (--data/demo.sqlite is
+ * recreated): a ledger's source cursors only make sense against the chains it was built from.
+ */
+export interface DemoOptions {
+  readonly speed: number;
+  /** Stop after this many ticks; 0 = until Ctrl-C. */
+  readonly ticks: number;
+  readonly dataDir: string;
+  readonly port: number;
+  readonly seed: number;
+  readonly out?: (line: string) => void;
+}
+
+export interface DemoSummary {
+  readonly lastTick: number;
+  readonly conservationOk: boolean;
+  readonly reconciled: boolean;
+  readonly delivered: number;
+  readonly exitCode: number;
+}
+
+const AO = (units: bigint): string => formatUnits(units, 12);
+const short = (units: bigint): string => {
+  const [whole, frac = ''] = AO(units).split('.');
+  return `${whole}.${frac.slice(0, 6).padEnd(6, '0')}`;
+};
+
+/** Deterministic demo recipients: 32 bytes from the seed, as Arweave addresses. */
+const demoAddress = (seed: number, label: string): ArweaveAddress => createHash('sha256').update(`demo/${seed}/${label}`).digest().toString('base64url') as ArweaveAddress;
+
+/** A seeded generator (xorshift32): the demo's activity is the same on every run with one seed. */
+function prng(seed: number): () => number {
+  let x = seed >>> 0 || 0x9e3779b9;
+  return () => {
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    return x / 2 ** 32;
+  };
+}
+
+interface DemoNetwork {
+  readonly arweave: LocalArweave;
+  readonly ethereum: LocalEthereum;
+  readonly solana: LocalSolana;
+  readonly ao: LocalAoNode;
+  readonly jwk: ArweaveJwk;
+  readonly sources: Source[];
+  /** One step of population change (called between ticks). */
+  activity(tick: number): Promise<string | null>;
+  stop(): Promise<void>;
+}
+
+const E18 = 10n ** 18n;
+const WINSTON = 10n ** 12n;
+const LAMPORTS = 10n ** 9n;
+
+async function startDemoNetwork(dataDir: string, seed: number, say: (line: string) => void): Promise<DemoNetwork> {
+  const random = prng(seed);
+  const started: { stop(): Promise<void> }[] = [];
+  try {
+    say('starting local Arweave (arlocal), EVM (Hardhat), Solana (litesvm) …');
+    const [arweave, ethereum, solana] = await Promise.all([startLocalArweave(), startLocalEthereum(), startLocalSolana()]);
+    started.push(arweave, ethereum, solana);
+
+    // AR holders: minted by the local faucet, listed in a seed file (arlocal serves no wallet list).
+    const minter = await arweave.newWallet();
+    const sender = await arweave.newWallet();
+    const holders = Array.from({ length: 8 }, (_, i) => demoAddress(seed, `ar-${i}`));
+    const seedRows: string[] = ['address,winston'];
+    for (const [i, address] of [...holders, sender.address].entries()) {
+      const winston = BigInt(100 + Math.floor(random() * 5_000)) * WINSTON;
+      await arweave.mint(address, winston);
+      seedRows.push(`${address},${winston}`);
+      void i;
+    }
+    await arweave.mine(1);
+    const seedFile = join(dataDir, 'demo-ar-seed.csv');
+    writeFileSync(seedFile, `${seedRows.join('\n')}\n`);
+
+    // stETH depositors in the pre-bridge, each naming an Arweave recipient (one without: unclaimed).
+    const depositors = ethereum.accounts.slice(1, 7);
+    for (const [i, user] of depositors.entries()) {
+      await ethereum.stake(user, BigInt(1 + Math.floor(random() * 40)) * E18, i === 5 ? null : demoAddress(seed, `eth-${i}`));
+    }
+
+    // One Lido oracle report, so the stETH APR has an on-chain TokenRebased to read. It moves the
+    // chain's clock by as much; kept short so the demo's simulated time soon runs ahead of it.
+    await ethereum.rebase({ aprBps: 300, timeElapsedSec: 600 });
+
+    // SOL stakers delegated to the bridge's vote account, registered with an `ao:<address>` memo.
+    const stakers = Array.from({ length: 5 }, () => Keypair.generate());
+    for (const [i, authority] of stakers.entries()) {
+      solana.createStake({ lamports: BigInt(10 + Math.floor(random() * 500)) * LAMPORTS, authority });
+      solana.register(authority, `ao:${demoAddress(seed, `sol-${i}`)}`);
+    }
+    // Stake activates at the next epoch boundary (as on mainnet): start the demo with it active.
+    solana.warpToEpoch(solana.epoch + 1);
+
+    say('starting the local AO node with the token process …');
+    const ao = await startLocalAoNode({ minter: minter.address, dataDir, name: 'AO (demo)', ticker: 'AO' });
+    started.push(ao);
+
+    const sources: Source[] = [
+      createArweaveSource({ urls: [arweave.url], confirmations: 0, seedFile }),
+      createEthereumSource({ rpcUrls: [ethereum.rpcUrl], chainId: ethereum.chainId, preBridge: ethereum.preBridge, stETH: ethereum.stETH, chainlinkEthUsd: ethereum.aggregator, finalityLagBlocks: 0 }),
+      createSolanaSource({ rpcUrls: [solana.url], voteAccounts: [solana.bridgeVote.toBase58()], registry: solana.registry.toBase58(), priceUsd: '150', commitment: 'confirmed' }),
+    ];
+    let nextHolder = holders.length;
+    let nextStaker = stakers.length;
+    return {
+      arweave,
+      ethereum,
+      solana,
+      ao,
+      jwk: minter.jwk as unknown as ArweaveJwk,
+      sources,
+      async activity(tick) {
+        solana.advanceSlots(1);
+        if (tick % 3 !== 0) return null;
+        const roll = random();
+        if (roll < 0.2) {
+          const address = demoAddress(seed, `ar-${nextHolder++}`);
+          await arweave.mint(address, BigInt(50 + Math.floor(random() * 1_000)) * WINSTON);
+          await arweave.mine(1);
+          return `new AR holder ${address.slice(0, 8)}…`;
+        }
+        if (roll < 0.4) {
+          const to = holders[Math.floor(random() * holders.length)]!;
+          await arweave.transfer(sender.jwk, to, BigInt(1 + Math.floor(random() * 20)) * WINSTON);
+          await arweave.mine(1);
+          return `AR transfer to ${to.slice(0, 8)}…`;
+        }
+        if (roll < 0.6) {
+          const i = Math.floor(random() * 5);
+          await ethereum.stake(depositors[i]!, BigInt(1 + Math.floor(random() * 10)) * E18, demoAddress(seed, `eth-${i}`));
+          return `stETH deposit by ${depositors[i]!.slice(0, 8)}…`;
+        }
+        if (roll < 0.7) {
+          const i = Math.floor(random() * 5);
+          await ethereum.withdraw(depositors[i]!, E18 / 2n, demoAddress(seed, `eth-${i}`));
+          return `stETH withdrawal by ${depositors[i]!.slice(0, 8)}…`;
+        }
+        if (roll < 0.8) {
+          await ethereum.rebase({ aprBps: 300, timeElapsedSec: 300 });
+          return 'Lido rebase (stETH balances grow)';
+        }
+        const authority = Keypair.generate();
+        solana.createStake({ lamports: BigInt(5 + Math.floor(random() * 200)) * LAMPORTS, authority });
+        solana.register(authority, `ao:${demoAddress(seed, `sol-${nextStaker++}`)}`);
+        return `new SOL staker ${authority.publicKey.toBase58().slice(0, 8)}…`;
+      },
+      async stop() {
+        for (const s of started.reverse()) await s.stop().catch(() => undefined);
+      },
+    };
+  } catch (error) {
+    for (const s of started.reverse()) await s.stop().catch(() => undefined);
+    throw error;
+  }
+}
+
+function tickLine(r: TickReport, outbox: Record<string, number>, genesisMs: number): string {
+  const pool = (id: string) => r.applied.pools.find((p) => p.pool === id)?.amount ?? 0n;
+  const gate = r.transferable ? 'open' : `locked until tick ${gateTick()}`;
+  const settled = r.settlements.length === 0 ? '' : `  settled ${r.settlements.map((s) => `${s.pool} ${short(s.total)}`).join(', ')}`;
+  return [
+    `tick ${String(r.tick).padStart(4)}`,
+    toIso(tickEndMs(r.tick, genesisMs)).slice(0, 16),
+    `mint ${short(r.applied.mint)} AO`,
+    `split AR ${short(r.applied.split.ar)} | stETH ${short(pool('steth'))} SOL ${short(pool('sol'))}`,
+    `gate ${gate}`,
+    `outbox ${outbox['pending'] ?? 0} pending ${outbox['delivered'] ?? 0} delivered ${outbox['failed'] ?? 0} failed${settled}`,
+  ].join('  ');
+}
+
+export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
+  const say = options.out ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const dataDir = resolve(options.dataDir);
+  mkdirSync(dataDir, { recursive: true });
+  for (const name of ['demo.sqlite', 'demo.sqlite-wal', 'demo.sqlite-shm', 'demo.sqlite.leader', 'ao-node.db', 'ao-node.db-wal', 'ao-node.db-shm']) rmSync(join(dataDir, name), { force: true });
+  // JSON logs go to a file; the terminal gets one line per tick.
+  const log: Logger = createLogger({ level: 'info', destination: (await import('pino')).pino.destination({ dest: join(dataDir, 'demo.log'), sync: true }) });
+
+  const network = await startDemoNetwork(dataDir, options.seed, say);
+  // Genesis = now (on a whole minute): a fresh ledger starts at tick 1 and the simulated clock runs ahead of the chains'.
+  const wallStartMs = Date.now();
+  const genesisMs = Math.floor(wallStartMs / 60_000) * 60_000;
+  const clock = acceleratedClock({ simStartMs: genesisMs, wallStartMs, ticksPerSecond: options.speed });
+  let handle: ServiceHandle | null = null;
+  let finish: () => void = () => undefined;
+  const finished = new Promise<void>((done) => (finish = done));
+  const reports: TickReport[] = [];
+  let lastFailure: string | null = null;
+  try {
+    handle = await startService({
+      databaseUrl: `sqlite:${join(dataDir, 'demo.sqlite')}`,
+      genesisMs,
+      policy: AO_MAINNET,
+      // AR holders every hour (12 ticks), bridges daily (288 ticks), as on mainnet.
+      settlementTicks: { ar: 12, steth: 288, sol: 288 },
+      sources: network.sources,
+      clock,
+      log,
+      trigger: intervalTrigger(Math.max(20, Math.floor(1000 / options.speed / 2))),
+      http: { host: '127.0.0.1', port: options.port },
+      createDeliverer: (ledger) => aoDeliverer(ledger, { processId: network.ao.processId, muUrl: network.ao.url, cuUrl: network.ao.url, jwk: network.jwk, log }),
+      onTick: (r) => reports.push(r),
+      onRun: async (outcome) => {
+        if (outcome.kind === 'failed' && outcome.error.message !== lastFailure) say(`run failed (retrying at the next trigger): ${outcome.error.message}`);
+        lastFailure = outcome.kind === 'failed' ? outcome.error.message : null;
+        const ledger = handle!.ledger;
+        const outbox = await ledger.outbox.counts();
+        for (const r of reports.splice(0)) {
+          say(tickLine(r, outbox, genesisMs));
+          for (const note of r.notes) say(`           note: ${note}`);
+          const event = await network.activity(r.tick);
+          if (event) say(`           chain: ${event}`);
+          if (options.ticks > 0 && r.tick >= options.ticks) finish();
+        }
+      },
+      ticksPerRunMax: 1,
+    });
+    say(`policy ${policyLabel(AO_MAINNET)}, genesis ${toIso(genesisMs)}, ${options.speed} ticks/s (1 tick = ${TICK_MS / 60_000} min), ${options.ticks > 0 ? `${options.ticks} ticks` : 'until Ctrl-C'}`);
+    say(`status: ${handle.http!.url}/status  metrics: ${handle.http!.url}/metrics  ledger: ${join(dataDir, 'demo.sqlite')}  logs: ${join(dataDir, 'demo.log')}`);
+    const exitCode = await runUntilSignal(handle, log, finished);
+    // Final delivery of what the last settlements wrote, then the check against the AO process.
+    const { openLedger } = await import('../ledger/index.ts');
+    const ledger = await openLedger({ url: `sqlite:${join(dataDir, 'demo.sqlite')}` });
+    try {
+      const deliverer = aoDeliverer(ledger, { processId: network.ao.processId, muUrl: network.ao.url, cuUrl: network.ao.url, jwk: network.jwk, log });
+      await deliverer.deliver();
+      const lastTick = await ledger.lastAppliedTick();
+      const conservation = await ledger.conservation();
+      const report = await reconcile({ db: ledger.db, client: createAoClient({ muUrl: network.ao.url, cuUrl: network.ao.url }), processId: network.ao.processId, basis: 'delivered' });
+      const totals = await ledger.poolTotals();
+      say('');
+      say(`${lastTick} ticks applied; minted ${AO(totals.reduce((s, t) => s + t.minted, 0n))} AO, credited ${AO(totals.reduce((s, t) => s + t.credited, 0n))} AO`);
+      for (const t of totals) say(`  ${t.pool.padEnd(5)} minted ${AO(t.minted)}  credited ${AO(t.credited)}  accrued ${AO(t.unsettled)}`);
+      say(`conservation ${conservation.ok ? 'ok' : `FAILED: ${conservation.problems.join('; ')}`}`);
+      say(`AO process ${network.ao.processId}: ${report.recipients} recipients hold ${AO(report.processTotal)} AO; ledger delivered ${AO(report.ledgerTotal)} AO — ${report.equal ? 'equal' : 'DIFFERENT'}`);
+      return { lastTick, conservationOk: conservation.ok, reconciled: report.equal, delivered: report.outbox.delivered, exitCode: conservation.ok && report.equal ? exitCode : 1 };
+    } finally {
+      await ledger.close();
+    }
+  } finally {
+    if (handle) await handle.stop();
+    await network.stop();
+  }
+}
