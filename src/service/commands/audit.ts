@@ -1,0 +1,220 @@
+import { readFileSync } from 'node:fs';
+import Arweave from 'arweave';
+import type { JWKInterface } from 'arweave/node/lib/wallet.js';
+import { SingleBar } from 'cli-progress';
+import type { Command } from 'commander';
+import { EngineError } from '../../errors.ts';
+import { formatAo } from '../../units.ts';
+import { DEFAULT_DATABASE_URL, openLedger } from '../../ledger/index.ts';
+import type { Ledger } from '../../ledger/index.ts';
+import { checkProof, describeDivergence, exportHistory, proofFor, publishSettlements, settlementTree, statement, verifyLedger, verifyPublished } from '../../ledger/audit/index.ts';
+import type { Divergence, Statement } from '../../ledger/audit/index.ts';
+import { printTable, writeJson } from '../output.ts';
+
+/**
+ * `ao-emission audit …` (issue 10). verify exits 0 when everything holds, 1 on a divergence
+ * (AUDIT_MISMATCH, the first one on stderr), 2 on bad input; check-proof exits 1 when the proof
+ * does not hold. Progress on stderr only when it is a terminal.
+ */
+const DATABASE_OPTION = ['--database <url>', 'sqlite:<path>, sqlite::memory: or postgres://…', DEFAULT_DATABASE_URL] as const;
+/** Divergences printed as text (all of them are in --json). */
+const SHOWN_MAX = 20;
+
+function tickOption(value: string | undefined, field: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^[1-9][0-9]*$/.test(value) || !Number.isSafeInteger(Number(value))) throw new EngineError('INVALID_TICK', `${field}: ${JSON.stringify(value)} is not a tick; expected an integer ≥ 1`);
+  return Number(value);
+}
+
+function arweaveClient(gateway: string): Arweave {
+  let url: URL;
+  try {
+    url = new URL(gateway);
+  } catch {
+    throw new EngineError('INVALID_ARGUMENT', `gateway: ${JSON.stringify(gateway)} is not a URL; expected e.g. https://arweave.net`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new EngineError('INVALID_ARGUMENT', `gateway: ${JSON.stringify(gateway)} must be http:// or https://`);
+  const protocol = url.protocol.slice(0, -1);
+  return Arweave.init({ host: url.hostname, port: url.port === '' ? (protocol === 'https' ? 443 : 80) : Number(url.port), protocol });
+}
+
+function readWallet(path: string): JWKInterface {
+  let jwk: unknown;
+  try {
+    jwk = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new EngineError('INVALID_ARGUMENT', `wallet: cannot read a JWK from ${JSON.stringify(path)} (${(error as Error).message.split('\n')[0]})`);
+  }
+  if (typeof jwk !== 'object' || jwk === null || (jwk as { kty?: unknown }).kty !== 'RSA' || typeof (jwk as { n?: unknown }).n !== 'string') {
+    throw new EngineError('INVALID_ARGUMENT', `wallet: ${JSON.stringify(path)} is not an Arweave RSA JWK`);
+  }
+  return jwk as JWKInterface;
+}
+
+async function withLedger<T>(url: string, fn: (ledger: Ledger) => Promise<T>): Promise<T> {
+  const ledger = await openLedger({ url });
+  try {
+    return await fn(ledger);
+  } finally {
+    await ledger.close();
+  }
+}
+
+function mismatch(divergences: readonly Divergence[], json: boolean): never {
+  if (!json) {
+    process.stderr.write(`${divergences.length} divergence(s):\n`);
+    for (const d of divergences.slice(0, SHOWN_MAX)) process.stderr.write(`  ${describeDivergence(d)}\n`);
+    if (divergences.length > SHOWN_MAX) process.stderr.write(`  … ${divergences.length - SHOWN_MAX} more (--json lists all)\n`);
+  }
+  throw new EngineError('AUDIT_MISMATCH', `audit: first divergence: ${describeDivergence(divergences[0]!)}`, { details: { divergences: divergences.length } });
+}
+
+function printStatement(s: Statement, format: 'table' | 'csv' | 'json'): void {
+  if (format === 'json') {
+    writeJson(s);
+    return;
+  }
+  const header = ['kind', 'tick', 'to_tick', 'pool', 'account', 'recipient', 'weight', 'amount', 'settlement_id', 'batch_id', 'status', 'message_id', 'accrued_scaled_total', 'credited_total'];
+  const rows = s.lines.map((l) => [l.kind, String(l.tick), String(l.toTick), l.pool, l.account ?? '', l.recipient ?? '', l.weight?.toString() ?? '', l.amount.toString(), l.settlementId ?? '', l.batchId ?? '', l.status ?? '', l.messageId ?? '', l.accruedScaledTotal.toString(), l.creditedTotal.toString()]);
+  if (format === 'csv') {
+    const cell = (c: string): string => (/[",\n]/.test(c) ? `"${c.replace(/"/g, '""')}"` : c);
+    process.stdout.write(`${header.join(',')}\n${rows.map((r) => `${r.map(cell).join(',')}\n`).join('')}`);
+    return;
+  }
+  printTable(
+    s.lines.map((l) => [l.kind, l.kind === 'span' ? `${l.tick}-${l.toTick}` : String(l.tick), l.pool, l.account ?? '', l.recipient ?? '', l.weight?.toString() ?? '', l.amount.toString(), l.settlementId ?? '', l.status ?? '', l.messageId ?? '', l.creditedTotal.toString()]),
+    ['kind', 'ticks', 'pool', 'account', 'recipient', 'weight', 'amount', 'settlement', 'status', 'message', 'credited'],
+  );
+  process.stdout.write(`\n${s.address}, ticks ${s.fromTick}..${s.toTick}: accrued ${formatAo(s.accrued)}, credited ${formatAo(s.credited)} (span amounts are scaled by 10^36; credits and messages in base units)\n`);
+}
+
+export function registerAuditCommands(program: Command): void {
+  const audit = program.command('audit').description('Verify, replay and prove the distribution history');
+
+  audit
+    .command('verify')
+    .description('Re-walk the hash chain and recompute every tick, settlement and credit; exit 0 only if all hold')
+    .option(...DATABASE_OPTION)
+    .option('--from <tick>', 'first tick to check (the state is always rebuilt from tick 1)')
+    .option('--to <tick>', 'last tick to check (default: the last applied tick)')
+    .option('--require-delivered', 'also fail when a settled batch is not delivered to AO')
+    .option('--published', 'also check the settlement records published on Arweave')
+    .option('--gateway <url>', 'Arweave gateway for --published', 'https://arweave.net')
+    .option('--owner <address>', 'the publisher address whose records count (--published)')
+    .option('--wallet <jwk.json>', 'take the publisher address from this wallet (--published)')
+    .option('--json', 'print the report as JSON')
+    .action(async (opts: { database: string; from?: string; to?: string; requireDelivered?: boolean; published?: boolean; gateway: string; owner?: string; wallet?: string; json?: boolean }) => {
+      const fromTick = tickOption(opts.from, 'from');
+      const toTick = tickOption(opts.to, 'to');
+      const arweave = opts.published ? arweaveClient(opts.gateway) : null;
+      if (opts.published && opts.owner === undefined && opts.wallet === undefined) throw new EngineError('INVALID_ARGUMENT', '--published: give --owner <address> or --wallet <jwk.json> (whose records count)');
+      const owner = arweave === null ? null : (opts.owner ?? (await arweave.wallets.jwkToAddress(readWallet(opts.wallet!))));
+      await withLedger(opts.database, async (ledger) => {
+        const bar = process.stderr.isTTY && !opts.json ? new SingleBar({ stream: process.stderr, format: 'verify [{bar}] {percentage}% | tick {value}/{total} | {eta_formatted} left', etaBuffer: 20 }) : null;
+        let started = false;
+        const report = await verifyLedger(ledger.db, {
+          ...(fromTick === undefined ? {} : { fromTick }),
+          ...(toTick === undefined ? {} : { toTick }),
+          requireDelivered: opts.requireDelivered === true,
+          onProgress: (tick, last) => {
+            if (bar === null) return;
+            if (!started) bar.start(last, 0);
+            started = true;
+            bar.update(tick);
+          },
+        });
+        bar?.stop();
+        const published = arweave === null || owner === null ? [] : await verifyPublished(ledger.db, arweave, owner);
+        const divergences = [...report.divergences, ...published];
+        if (opts.json) writeJson({ ...report, ok: divergences.length === 0, published: arweave === null ? null : { owner, divergences: published }, divergences });
+        else if (divergences.length === 0) {
+          process.stdout.write(
+            `ok: ticks ${report.fromTick}..${report.toTick} of ${report.lastTick} verified — ${report.changes} weight changes, ${report.settlements} settlements, ${report.credits} credits; ` +
+              `minted ${formatAo(report.minted)}, credited ${formatAo(report.credited)}; delivered ${report.delivery.delivered}/${report.delivery.batches} batches ` +
+              `(${formatAo(report.delivery.undeliveredTotal)} not yet delivered)${arweave === null ? '' : `; published records of ${owner} match`}; journal hash ${report.journalHash}\n`,
+          );
+        }
+        if (divergences.length > 0) mismatch(divergences, opts.json === true);
+      });
+    });
+
+  audit
+    .command('statement <address>')
+    .description('Every accrual span, credit, settlement and message for an address, with running totals')
+    .option(...DATABASE_OPTION)
+    .option('--from <tick>', 'first tick')
+    .option('--to <tick>', 'last tick')
+    .option('--csv', 'print CSV')
+    .option('--json', 'print JSON')
+    .action(async (address: string, opts: { database: string; from?: string; to?: string; csv?: boolean; json?: boolean }) => {
+      if (opts.csv && opts.json) throw new EngineError('INVALID_ARGUMENT', 'statement: --csv and --json exclude each other');
+      const fromTick = tickOption(opts.from, 'from');
+      const toTick = tickOption(opts.to, 'to');
+      await withLedger(opts.database, async (ledger) => {
+        const s = await statement(ledger.db, address, { ...(fromTick === undefined ? {} : { fromTick }), ...(toTick === undefined ? {} : { toTick }) });
+        printStatement(s, opts.json ? 'json' : opts.csv ? 'csv' : 'table');
+      });
+    });
+
+  audit
+    .command('proof <address>')
+    .description("The Merkle leaf and proof of an address's credit in a settlement (OpenZeppelin standard tree, leaves [string recipient, uint256 amount])")
+    .requiredOption('--settlement <id>', 'settlement id, e.g. ar:1-288')
+    .option(...DATABASE_OPTION)
+    .action(async (address: string, opts: { database: string; settlement: string }) => {
+      await withLedger(opts.database, async (ledger) => writeJson(proofFor(await settlementTree(ledger.db, opts.settlement), address)));
+    });
+
+  audit
+    .command('check-proof [file]')
+    .description('Verify a proof offline (the JSON printed by `audit proof`, from a file or stdin); exit 0 if it holds, 1 if not')
+    .action(async (file: string | undefined) => {
+      let text: string;
+      try {
+        text = readFileSync(file === undefined || file === '-' ? 0 : file, 'utf8');
+      } catch (error) {
+        throw new EngineError('INVALID_ARGUMENT', `check-proof: cannot read ${JSON.stringify(file ?? 'stdin')} (${(error as Error).message.split('\n')[0]})`);
+      }
+      let p: { root?: unknown; leaf?: unknown; proof?: unknown };
+      try {
+        p = JSON.parse(text) as typeof p;
+      } catch {
+        throw new EngineError('INVALID_ARGUMENT', `check-proof: ${JSON.stringify(file ?? 'stdin')} is not JSON; expected {root, leaf, proof} as printed by audit proof`);
+      }
+      if (!checkProof({ root: p.root, leaf: p.leaf, proof: p.proof })) throw new EngineError('AUDIT_MISMATCH', `check-proof: leaf ${JSON.stringify(p.leaf)} and its proof do not hash to root ${String(p.root)}`);
+      process.stdout.write(`ok: ${JSON.stringify(p.leaf)} is in the tree with root ${String(p.root)}\n`);
+    });
+
+  audit
+    .command('publish')
+    .description("Publish each settlement's Merkle root and summary as an Arweave data transaction (skips those already published)")
+    .option(...DATABASE_OPTION)
+    .requiredOption('--wallet <jwk.json>', 'Arweave wallet (JWK) that signs and pays')
+    .option('--gateway <url>', 'Arweave gateway', 'https://arweave.net')
+    .option('--json', 'print JSON')
+    .action(async (opts: { database: string; wallet: string; gateway: string; json?: boolean }) => {
+      const arweave = arweaveClient(opts.gateway);
+      const jwk = readWallet(opts.wallet);
+      await withLedger(opts.database, async (ledger) => {
+        const r = await publishSettlements(ledger.db, arweave, jwk);
+        if (opts.json) writeJson(r);
+        else {
+          for (const p of r.published) process.stdout.write(`${p.settlementId}\t${p.txId}\n`);
+          process.stdout.write(`published ${r.published.length} settlement record(s) as ${r.owner}; ${r.alreadyPublished} already published\n`);
+        }
+      });
+    });
+
+  audit
+    .command('export <dir>')
+    .description('Write the full history as CSV files (ticks, tick_pools, weight_changes, settlements, credits, outbox)')
+    .option(...DATABASE_OPTION)
+    .option('--json', 'print JSON')
+    .action(async (dir: string, opts: { database: string; json?: boolean }) => {
+      await withLedger(opts.database, async (ledger) => {
+        const r = await exportHistory(ledger.db, dir);
+        if (opts.json) writeJson(r);
+        else for (const f of r.files) process.stdout.write(`${dir}/${f.file}\t${f.rows} rows\n`);
+      });
+    });
+}
