@@ -46,6 +46,9 @@ const CLOSE_OBJ = 0x7d;
 const OPEN_ARR = 0x5b;
 const CLOSE_ARR = 0x5d;
 
+/** Between the wallet objects of the array: whitespace, commas, the next `{`, the closing `]`. */
+const ARRAY_LEVEL_OK = new Set([0x20, 0x0a, 0x0d, 0x09, 0x2c, OPEN_OBJ, CLOSE_ARR]);
+
 const malformed = (message: string): EngineError => new EngineError('MALFORMED_RESPONSE', `arweave wallet list: ${message}`);
 
 /** Parses one wallet object's bytes; the address and balance are checked, `last_tx` is ignored. */
@@ -58,7 +61,11 @@ function toWallet(bytes: Uint8Array, index: number): Wallet {
   }
   if (typeof obj !== 'object' || obj === null) throw malformed(`wallet #${index} is not an object`);
   const { address, balance } = obj as { address?: unknown; balance?: unknown };
-  return { address: nodeAddress(address, `wallet list entry #${index}.address`), balance: parseWinston(balance, `wallet list entry #${index}.balance (${String(address)})`) };
+  // The node serializes balances as decimal strings (ar_serialize:wallet_to_json_struct); a JSON
+  // number would already have lost precision above 2^53 in some encoder, so it is refused.
+  const what = `wallet list entry #${index}.balance (${String(address)})`;
+  if (typeof balance !== 'string') throw malformed(`${what} is ${JSON.stringify(balance)}; expected a winston amount as a decimal string`);
+  return { address: nodeAddress(address, `wallet list entry #${index}.address`), balance: parseWinston(balance, what) };
 }
 
 /**
@@ -119,6 +126,9 @@ export class WalletListScanner {
         continue;
       }
       const b = chunk[i]!;
+      if (!this.#inItem && this.#depth === this.#itemDepth - 1 && this.#stack.at(-1) === OPEN_ARR && !ARRAY_LEVEL_OK.has(b)) {
+        throw malformed(`wallet #${this.#count}: ${JSON.stringify(String.fromCharCode(b))} where a wallet object was expected`);
+      }
       if (b === QUOTE) {
         this.#inString = true;
         this.#keepEnvelope(chunk, i, i + 1);
