@@ -30,14 +30,20 @@ export const DAY_MS = 86_400_000;
 /** A list of values: one number, an explicit list, or a range {from, to, steps, scale}. */
 export type ValueList = readonly number[];
 
-const positive = z.number({ error: 'expected a number' }).finite().positive({ error: 'expected a number > 0' });
-const fraction = z.number({ error: 'expected a number' }).finite().min(0, { error: 'expected a fraction >= 0 (0.03 = 3 %)' }).max(10, { error: 'expected a fraction (0.03 = 3 %), at most 10' });
+/** Messages quote the bad value: `ar.priceUsd: expected a number > 0, got -3`. */
+const got = (reason: string) => (issue: { input?: unknown }): string => `${reason}, got ${JSON.stringify(issue.input) ?? String(issue.input)}`;
+const positive = z.number({ error: got('expected a number') }).finite({ error: got('expected a finite number') }).positive({ error: got('expected a number > 0') });
+const fraction = z
+  .number({ error: got('expected a number') })
+  .finite({ error: got('expected a finite number') })
+  .min(0, { error: got('expected a fraction >= 0 (0.03 = 3 %)') })
+  .max(10, { error: got('expected a fraction (0.03 = 3 %), at most 10') });
 
 const rangeSchema = z
   .object({
     from: positive,
     to: positive,
-    steps: z.number({ error: 'expected a whole number' }).int({ error: 'expected a whole number' }).min(2, { error: 'expected at least 2 steps' }).max(SWEEP_AXIS_MAX, { error: `expected at most ${SWEEP_AXIS_MAX} steps` }),
+    steps: z.number({ error: got('expected a whole number') }).int({ error: got('expected a whole number') }).min(2, { error: got('expected at least 2 steps') }).max(SWEEP_AXIS_MAX, { error: `expected at most ${SWEEP_AXIS_MAX} steps` }),
     scale: z.enum(['linear', 'log'], { error: 'expected "linear" or "log"' }).default('linear'),
   })
   .strict();
@@ -58,17 +64,17 @@ const valuesSchema = z.union([positive, z.array(positive).min(1, { error: 'expec
 const toList = (v: z.infer<typeof valuesSchema>): number[] => (typeof v === 'number' ? [v] : Array.isArray(v) ? [...v] : expandRange(v));
 
 /** A decimal amount of whole tokens given as a string ("65000000") or a number. */
-const wholeTokens = z.union([z.string().regex(/^(0|[1-9][0-9]*)(\.[0-9]+)?$/, { error: 'expected a decimal string like "65000000"' }), positive], {
+const wholeTokens = z.union([z.string().regex(/^(0|[1-9][0-9]*)(\.[0-9]+)?$/, { error: got('expected a decimal string like "65000000"') }), positive], {
   error: 'expected a positive amount, e.g. "65000000"',
 });
 
-const isoInstant = z.string({ error: 'expected an ISO-8601 instant like 2024-06-18T15:00:00Z' });
+const isoInstant = z.string({ error: got('expected an ISO-8601 instant like 2024-06-18T15:00:00Z') });
 
 const tvlSchema = z.union(
   [
     positive,
     z.object({ path: z.array(z.object({ at: isoInstant, tvlUsd: z.number().finite().min(0) }).strict()).min(1, { error: 'expected at least one point' }) }).strict(),
-    z.object({ start: positive, growthPerMonth: z.number().finite().gt(-1, { error: 'expected a monthly rate > -1 (0.05 = +5 %/month)' }) }).strict(),
+    z.object({ start: positive, growthPerMonth: z.number({ error: got('expected a number') }).finite().gt(-1, { error: got('expected a monthly rate > -1 (0.05 = +5 %/month)') }) }).strict(),
   ],
   { error: 'expected a number (constant USD), {path: [{at, tvlUsd}, …]} or {start, growthPerMonth}' },
 );
@@ -104,7 +110,7 @@ export const scenarioSchema = z
     name: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, { error: 'expected a name of letters, digits, . _ - (used as the output folder)' }).optional(),
     description: z.string().max(2000).optional(),
     start: isoInstant,
-    months: positive.max(HORIZON_MONTHS_MAX, { error: `expected at most ${HORIZON_MONTHS_MAX} months` }).optional(),
+    months: positive.max(HORIZON_MONTHS_MAX, { error: got(`expected at most ${HORIZON_MONTHS_MAX} months`) }).optional(),
     end: isoInstant.optional(),
     policy: z.string({ error: 'expected a policy name: ao-mainnet or flat:A/B' }).default('ao-mainnet'),
     genesis: isoInstant.optional(),

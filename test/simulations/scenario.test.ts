@@ -81,24 +81,24 @@ describe('scenario files', () => {
   });
 
   it.each([
-    ['start', undefined, /^start: expected an ISO-8601 instant/],
+    ['start', undefined, /^start: expected an ISO-8601 instant like 2024-06-18T15:00:00Z, got undefined$/],
     ['start', '2024-13-01', /^start: "2024-13-01" is not a valid date$/],
-    ['months', -1, /^months: expected a number > 0/],
-    ['months', 'twelve', /^months: expected a number/],
-    ['months', 601, /^months: expected at most 600 months/],
+    ['months', -1, /^months: expected a number > 0, got -1$/],
+    ['months', 'twelve', /^months: expected a number, got "twelve"$/],
+    ['months', 601, /^months: expected at most 600 months, got 601$/],
     ['policy', 'half', /^policy: "half" is not a policy; expected ao-mainnet or flat:A\/B/],
-    ['ar.priceUsd', 0, /^ar\.priceUsd: expected a number > 0/],
-    ['ar.supply', '65M', /^ar\.supply: expected a decimal string like "65000000"$/],
+    ['ar.priceUsd', 0, /^ar\.priceUsd: expected a number > 0, got 0$/],
+    ['ar.supply', '65M', /^ar\.supply: expected a decimal string like "65000000", got "65M"$/],
     ['ar.holders', 5, /^ar\.holders: unknown field/],
     ['bridges', [], /^bridges: expected at least one bridge asset/],
-    ['bridges', [{ asset: 'stETH', tvlUsd: 1e8, apr: -0.1 }], /^bridges\.0\.apr: expected a fraction >= 0/],
+    ['bridges', [{ asset: 'stETH', tvlUsd: 1e8, apr: -0.1 }], /^bridges\.0\.apr: expected a fraction >= 0 \(0\.03 = 3 %\), got -0\.1$/],
     ['bridges', [{ asset: 'stETH', tvlUsd: 'lots', apr: 0.03 }], /^bridges\.0\.tvlUsd: expected a number \(constant USD\), \{path/],
     ['bridges', [{ asset: 'stETH', tvlUsd: 1e8, apr: 0.03 }, { asset: 'stETH', tvlUsd: 1e8, apr: 0.03 }], /^bridges\.1\.asset: stETH appears twice/],
     ['bridges', [{ asset: 'A', tvlUsd: { path: [{ at: '2024-07-01', tvlUsd: 1 }, { at: '2024-06-01', tvlUsd: 2 }] }, apr: 0.03 }], /^bridges\.0\.tvlUsd\.path\.1\.at: points must be in increasing time order/],
-    ['bridges', [{ asset: 'A', tvlUsd: { start: 1e8, growthPerMonth: -1 } , apr: 0.03 }], /^bridges\.0\.tvlUsd\.growthPerMonth: expected a monthly rate > -1/],
+    ['bridges', [{ asset: 'A', tvlUsd: { start: 1e8, growthPerMonth: -1 } , apr: 0.03 }], /^bridges\.0\.tvlUsd\.growthPerMonth: expected a monthly rate > -1 \(0\.05 = \+5 %\/month\), got -1$/],
     ['ao', {}, /^ao: give exactly one of fdvUsd or priceUsd/],
     ['ao', { fdvUsd: 'big' }, /^ao\.fdvUsd: expected a number, a list of numbers, or a range \{from, to, steps, scale\}$/],
-    ['ao', { fdvUsd: { from: 1e9, to: 2e10, steps: 1 } }, /^ao\.fdvUsd\.steps: expected at least 2 steps$/],
+    ['ao', { fdvUsd: { from: 1e9, to: 2e10, steps: 1 } }, /^ao\.fdvUsd\.steps: expected at least 2 steps, got 1$/],
     ['sweep', { tvlUsd: { from: 1, to: 2, steps: 10000 }, arPriceUsd: { from: 1, to: 2, steps: 10000 } }, /^sweep: FDV × AR price × TVL is 200000000 points, more than 1000000/],
     ['monteCarlo', { runs: 10, seed: -1 }, /^monteCarlo\.seed: .*>=0/],
     ['monteCarlo', { runs: 100000, seed: 1 }, /^monteCarlo\.runs: runs × horizon days is 36600000, more than 10000000/],
@@ -112,7 +112,7 @@ describe('scenario files', () => {
 
   it('names every bad field of one file, each with its path, on one line', () => {
     const error = errorOf({ ...MINIMAL, months: 0, ar: { supply: '65000000', priceUsd: -3 }, extra: 1 });
-    expect(error.message).toBe('months: expected a number > 0; ar.priceUsd: expected a number > 0; extra: unknown field (check the spelling)');
+    expect(error.message).toBe('months: expected a number > 0, got 0; ar.priceUsd: expected a number > 0, got -3; extra: unknown field (check the spelling)');
     expect(error.details['issues']).toHaveLength(3);
   });
 

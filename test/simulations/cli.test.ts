@@ -1,0 +1,59 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { loadScenario, simulate, summarise } from '../../simulations/index.ts';
+
+const BIN = fileURLToPath(new URL('../../bin/ao-emission.js', import.meta.url));
+const JUNE = fileURLToPath(new URL('../../simulations/scenarios/june-2024.json', import.meta.url));
+const MULTI = fileURLToPath(new URL('../../simulations/scenarios/multi-asset.yaml', import.meta.url));
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** The real CLI in a child process, as an analyst or a script runs it. */
+const cli = (cwd: string, ...args: string[]): Promise<Run> =>
+  new Promise((resolve) => {
+    execFile(process.execPath, [BIN, ...args], { cwd, timeout: 90_000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
+    });
+  });
+
+describe('ao-emission simulate', () => {
+  it('prints one JSON object equal to the in-process simulation, and writes the report files to ./out/<name>/ by default; a bad scenario exits 2 naming the field', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'simulate-'));
+    writeFileSync(join(cwd, 'bad.json'), JSON.stringify({ start: '2024-06-18T15:00:00Z', months: 12, ar: { supply: '65000000', priceUsd: 'thirty' }, bridges: [{ asset: 'stETH', tvlUsd: 3.2e8, apr: 0.03 }], ao: { fdvUsd: 1e9 } }));
+    const [json, human, bad] = await Promise.all([cli(cwd, 'simulate', JUNE, '--json'), cli(cwd, 'simulate', MULTI, '--out', 'multi'), cli(cwd, 'simulate', 'bad.json', '--json')]);
+
+    expect(json.code).toBe(0);
+    expect(json.stderr).toBe('');
+    const out = JSON.parse(json.stdout);
+    const expected = summarise(simulate(loadScenario(JUNE)));
+    expect(out).toEqual({ ...JSON.parse(JSON.stringify(expected)), outDir: join('out', 'june-2024'), files: expect.any(Array) });
+    expect(typeof out.arPool).toBe('string');
+    expect(out.arPool).toBe('1044105367221121453');
+    expect(out.bridgePool).toBe('2088210734442347635');
+    expect(out.aoPerBridgeUsd.stETH).toBeCloseTo(0.00652566, 8);
+    expect(out.rows.map((r: { fdvUsd: number }) => r.fdvUsd)).toEqual([1e9, 2e9, 5e9, 10e9, 15e9, 20e9]);
+    expect(out.rows[3].arApy).toBeCloseTo(0.255, 3);
+    for (const f of ['report.html', 'results.json', 'days.csv', 'curve.csv', 'rows.csv', 'sweep.csv']) expect(existsSync(join(cwd, 'out', 'june-2024', f))).toBe(true);
+    const results = JSON.parse(readFileSync(join(cwd, 'out', 'june-2024', 'results.json'), 'utf8'));
+    expect(results.arPool).toBe(out.arPool);
+    expect(results.days).toHaveLength(366);
+
+    expect(human.code).toBe(0);
+    expect(human.stdout).toMatch(/^AR pool\s+496,541\.762163182234 AO$/m);
+    expect(human.stdout).toMatch(/^FDV\s+AO price\s+AR APY\s+stETH APY\s+stETH APR\s+stETH net\s+SOL APY/m);
+    expect(human.stdout).toContain(`report: ${join('multi', 'report.html')}`);
+    expect(existsSync(join(cwd, 'multi', 'report.html'))).toBe(true);
+
+    expect(bad.code).toBe(2);
+    expect(bad.stdout).toBe('');
+    expect(bad.stderr).toBe('ao-emission: ar.priceUsd: expected a number, got "thirty"\n');
+  });
+});
