@@ -223,9 +223,8 @@ function databaseUrl(db: RawConfig['database'], baseDir: string): string {
   if (text.startsWith('sqlite:')) {
     const path = text.slice('sqlite:'.length);
     if (path.length === 0) fail(field, 'sqlite: needs a file path, e.g. sqlite:./data/ao-emission.sqlite');
-    const full = resolve(baseDir, path);
-    if (!existsSync(dirname(full))) fail(field, `folder ${JSON.stringify(dirname(full))} does not exist`);
-    return `sqlite:${full}`;
+    // The folder is created by serve once the whole config is valid (never before: no partial write).
+    return `sqlite:${resolve(baseDir, path)}`;
   }
   if (/^postgres(ql)?:\/\//.test(text)) {
     let parsed: URL;

@@ -1,16 +1,15 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { Command } from 'commander';
 import { systemClock } from '../../clock.ts';
 import { EngineError } from '../../errors.ts';
 import type { ArweaveJwk } from '../../ledger/ao/index.ts';
 import { describeConfig, loadConfig } from '../config.ts';
-import { runDemo } from '../demo.ts';
 import { aoDeliverer } from '../delivery.ts';
 import { createLogger } from '../logger.ts';
 import { cronTrigger } from '../scheduler.ts';
 import { startService } from '../service.ts';
 import { runUntilSignal } from '../signals.ts';
-import { sourcesFromConfig } from '../sources.ts';
 
 const positive = (text: string, field: string, integer: boolean): number => {
   const n = Number(text);
@@ -29,7 +28,10 @@ export function registerServiceCommands(program: Command): void {
       // Everything is validated before anything is opened or written.
       const config = loadConfig(opts.config);
       const log = createLogger({ level: config.logLevel });
+      // The chain clients load only when serving (they are heavy, and other commands do not need them).
+      const { sourcesFromConfig } = await import('../sources.ts');
       const sources = sourcesFromConfig(config);
+      if (config.databaseUrl.startsWith('sqlite:') && config.databaseUrl !== 'sqlite::memory:') mkdirSync(dirname(config.databaseUrl.slice('sqlite:'.length)), { recursive: true });
       const ao = config.ao;
       const jwk = ao ? (JSON.parse(readFileSync(ao.signerKeyFile, 'utf8')) as ArweaveJwk) : null;
       log.info({ config: describeConfig(config) }, 'config loaded');
@@ -61,6 +63,7 @@ export function registerServiceCommands(program: Command): void {
       if (speed === 0 || speed > 1000) throw new EngineError('INVALID_ARGUMENT', `--speed: ${opts.speed} must be in (0, 1000] ticks per second`);
       const port = positive(opts.port, '--port', true);
       if (port > 65_535) throw new EngineError('INVALID_ARGUMENT', `--port: ${opts.port} is not a port (0..65535)`);
+      const { runDemo } = await import('../demo.ts');
       const summary = await runDemo({ speed, ticks: positive(opts.ticks, '--ticks', true), dataDir: opts.data, port, seed: positive(opts.seed, '--seed', true) });
       process.exitCode = summary.exitCode;
     });

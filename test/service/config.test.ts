@@ -1,0 +1,125 @@
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { EngineError } from '../../src/errors.ts';
+import { envName, loadConfig, parseConfig, redact } from '../../src/service/config.ts';
+import { runCli } from '../../src/service/cli.ts';
+import { tempDir } from './support/harness.ts';
+
+const dir = tempDir('config');
+const keyFile = join(dir, 'minter.json');
+writeFileSync(keyFile, JSON.stringify({ kty: 'RSA', n: 'nnn', e: 'AQAB', d: 'ddd' }));
+
+/** A valid minimal config (one source), as a test starts from. */
+const base = () => ({
+  database: { url: 'sqlite::memory:' },
+  sources: { ethereum: { rpcUrls: ['http://127.0.0.1:8545'], preBridge: '0xfE08D40Eee53d64936D3128838867c867602665c' } },
+});
+
+const errorOf = (fn: () => unknown): EngineError => {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(EngineError);
+    return error as EngineError;
+  }
+  throw new Error('expected an error');
+};
+
+describe('config', () => {
+  it('fills defaults: ao-mainnet, 2024-02-27T18:00Z genesis, AR settled every tick and bridges daily (288 ticks), loopback :8080', () => {
+    const c = parseConfig(base());
+    expect(c.policy.id).toBe('ao-mainnet');
+    expect(new Date(c.genesisMs).toISOString()).toBe('2024-02-27T18:00:00.000Z');
+    expect(c.settlementTicks).toEqual({ ar: 1, steth: 288, sol: 288 });
+    expect(c.http).toEqual({ host: '127.0.0.1', port: 8080 });
+    expect(c.ao).toBeNull();
+  });
+
+  it('the shipped config/example.yaml is valid (with its signer key file given by the environment)', () => {
+    const c = loadConfig('config/example.yaml', { AO_EMISSION_AO_SIGNER_KEY_FILE: keyFile });
+    expect(c.sources.ethereum?.preBridge).toBe('0xfE08D40Eee53d64936D3128838867c867602665c');
+    // 1h = 12 ticks of 5 minutes; 1d = 288.
+    expect(c.settlementTicks).toEqual({ ar: 12, steth: 288, sol: 288 });
+    expect(c.ao?.signerKeyFile).toBe(keyFile);
+  });
+
+  it('environment variables override the file, one per field: AO_EMISSION_<SECTION>_<FIELD>', () => {
+    expect(envName(['sources', 'ethereum', 'rpcUrls'])).toBe('AO_EMISSION_SOURCES_ETHEREUM_RPC_URLS');
+    const c = parseConfig(base(), {
+      env: { AO_EMISSION_HTTP_PORT: '9191', AO_EMISSION_SETTLEMENT_AR: '1h', AO_EMISSION_SOURCES_ETHEREUM_RPC_URLS: 'http://a.test:1, http://b.test:2', AO_EMISSION_DEBUG: '1' },
+    });
+    expect(c.http.port).toBe(9191);
+    expect(c.settlementTicks.ar).toBe(12);
+    expect(c.sources.ethereum?.rpcUrls).toEqual(['http://a.test:1', 'http://b.test:2']);
+  });
+
+  // Each case: the input change, the field the message must start with, a fragment of what was expected.
+  const cases: [string, (c: Record<string, unknown>) => void, string, RegExp][] = [
+    ['unknown top-level field', (c) => (c['databse'] = {}), 'databse', /unknown field/],
+    ['database url of another kind', (c) => (c['database'] = { url: 'mysql://x' }), 'database.url', /expected sqlite:<path>/],
+    ['database url and urlFile together', (c) => (c['database'] = { url: 'sqlite::memory:', urlFile: 'x' }), 'database', /exactly one of url and urlFile/],
+    ['postgres password written in the file', (c) => (c['database'] = { url: 'postgres://u:hunter2@db/x' }), 'database.url', /urlFile or AO_EMISSION_DATABASE_URL/],
+    ['sqlite without a path', (c) => (c['database'] = { url: 'sqlite:' }), 'database.url', /needs a file path/],
+    ['no source at all', (c) => (c['sources'] = {}), 'sources', /at least one/],
+    ['ethereum rpc url not http', (c) => ((c['sources'] as Record<string, Record<string, unknown>>)['ethereum']!['rpcUrls'] = ['ftp://x']), 'sources.ethereum.rpcUrls.0', /http or https URL/],
+    ['pre-bridge not an address', (c) => ((c['sources'] as Record<string, Record<string, unknown>>)['ethereum']!['preBridge'] = '0x12'), 'sources.ethereum.preBridge', /20-byte hex/],
+    ['solana without a SOL price', (c) => ((c['sources'] as Record<string, unknown>)['solana'] = { rpcUrls: ['http://127.0.0.1:8899'], voteAccounts: ['BridgeVote1111111111111111111111111111111111'], registry: 'BridgeRegistry11111111111111111111111111111' }), 'sources.yield.sol.priceUsd', /required/],
+    ['settlement not a multiple of 5 minutes', (c) => (c['settlement'] = { ar: '7m' }), 'settlement.ar', /multiple of the 5-minute tick/],
+    ['http port out of range', (c) => (c['http'] = { port: 70_000 }), 'http.port', /70000|65535/],
+    ['http on a public interface', (c) => (c['http'] = { host: '0.0.0.0' }), 'http.host', /not a loopback/],
+    ['policy name', (c) => (c['policy'] = 'half'), 'policy', /ao-mainnet or flat:A\/B/],
+    ['policy data phase share', (c) => (c['policy'] = { id: 'x', version: 1, phases: [{ ar: '4/3' }] }), 'policy.phases.0.ar', /more than the whole/],
+    ['genesis without a zone', (c) => (c['genesis'] = '2024-02-27T18:00:00'), 'genesis', /ISO-8601/],
+    ['AO key file missing', (c) => (c['ao'] = { processId: 'AOTokenProcess00000000000000000000000000000', muUrl: 'http://mu.test', cuUrl: 'http://cu.test', signerKeyFile: join(dir, 'none.json') }), 'ao.signerKeyFile', /does not exist/],
+    ['AO key written inline', (c) => (c['ao'] = { processId: 'AOTokenProcess00000000000000000000000000000', muUrl: 'http://mu.test', cuUrl: 'http://cu.test', signerKeyFile: keyFile, signerKey: { kty: 'RSA' } }), 'ao.signerKey', /unknown field/],
+  ];
+  for (const [name, change, field, expected] of cases) {
+    it(`rejects ${name}, naming ${field}`, () => {
+      const config = base() as Record<string, unknown>;
+      change(config);
+      const error = errorOf(() => parseConfig(config));
+      expect(error.code).toBe('INVALID_CONFIG');
+      expect(error.message.startsWith(`${field}: `)).toBe(true);
+      expect(error.message).toMatch(expected);
+    });
+  }
+
+  it('rejects a bad environment value or an unknown variable of a known section, naming the variable', () => {
+    expect(errorOf(() => parseConfig(base(), { env: { AO_EMISSION_HTTP_PORT: 'eighty' } })).message).toMatch(/^AO_EMISSION_HTTP_PORT: "eighty" is not a whole number/);
+    expect(errorOf(() => parseConfig(base(), { env: { AO_EMISSION_HTTP_PROT: '1' } })).message).toMatch(/^AO_EMISSION_HTTP_PROT: unknown setting/);
+  });
+
+  it('never echoes credentials: URLs are redacted in messages and logs', () => {
+    expect(redact('postgres://minter:hunter2@db.internal:5432/ao')).toBe('postgres://***@db.internal:5432/ao');
+    expect(redact('https://rpc.test/v1?apikey=abc123&x=1')).toBe('https://rpc.test/v1?apikey=***&x=1');
+    const error = errorOf(() => parseConfig({ ...base(), database: { url: 'mysql://root:hunter2@db/x' } }));
+    expect(error.message).not.toContain('hunter2');
+  });
+
+  it('serve with an invalid config exits 2 with one line naming the field, and writes nothing', async () => {
+    const work = join(dir, 'serve');
+    mkdirSync(work);
+    const file = join(work, 'bad.yaml');
+    // runCli's result is the process exit code (bin/ao-emission.js sets process.exitCode to it).
+    const serve = async (text: string): Promise<{ code: number; stderr: string }> => {
+      writeFileSync(file, text);
+      const stderr: string[] = [];
+      const write = process.stderr.write.bind(process.stderr);
+      process.stderr.write = ((chunk: string) => (stderr.push(chunk), true)) as typeof process.stderr.write;
+      try {
+        return { code: await runCli(['serve', '--config', file]), stderr: stderr.join('') };
+      } finally {
+        process.stderr.write = write;
+      }
+    };
+    expect(await serve('database:\n  url: sqlite:./db/ledger.db\nsources: {}\n')).toEqual({ code: 2, stderr: 'ao-emission: sources: configure at least one of arweave, ethereum, solana\n' });
+    expect(existsSync(join(work, 'db'))).toBe(false);
+    const notYaml = await serve('database: [unclosed\n');
+    expect(notYaml.code).toBe(2);
+    expect(notYaml.stderr).toMatch(/^ao-emission: --config: ".*bad\.yaml" is not valid YAML/);
+    const missingKey = await serve(`database:\n  url: sqlite:./db/ledger.db\nsources:\n  arweave: { urls: [http://127.0.0.1:1984] }\nao: { processId: AOTokenProcess00000000000000000000000000000, muUrl: http://127.0.0.1:1, cuUrl: http://127.0.0.1:1, signerKeyFile: ./nope.json }\n`);
+    expect(missingKey).toEqual({ code: 2, stderr: `ao-emission: ao.signerKeyFile: file ${JSON.stringify(join(work, 'nope.json'))} does not exist\n` });
+    expect(existsSync(join(work, 'db'))).toBe(false);
+  });
+});
