@@ -1,8 +1,10 @@
+import assert from 'node:assert/strict';
 import { EngineError } from '../../errors.ts';
 import { splitByYield } from '../../emission/asset-weight.ts';
 import type { AssetYield } from '../../emission/asset-weight.ts';
-import { mintAt, supplyAt } from '../../emission/curve.ts';
+import { walkTicks } from '../../emission/curve.ts';
 import { policyFromData, policyLabel, splitMint } from '../../emission/policy.ts';
+import type { SplitPolicy } from '../../emission/policy.ts';
 import { tickEndMs, tickStartMs } from '../../emission/ticks.ts';
 import { SCALE, accrual, advanceIndex } from '../accrual.ts';
 import { decodeChanges } from '../change-log.ts';
@@ -169,6 +171,8 @@ export async function verifyLedger(db: Db, opts: VerifyOptions = {}): Promise<Ve
   let journalHash = GENESIS_HASH;
   let storedPoolTotal = 0n;
   const prevResidue = new Map<string, bigint>();
+  const policies = new Map<string, SplitPolicy | null>();
+  const curve = walkTicks(1, Math.max(toTick, 1));
 
   const ensurePool = (pool: PoolId): PoolReplay => {
     let p = pools.get(pool);
@@ -334,14 +338,22 @@ export async function verifyLedger(db: Db, opts: VerifyOptions = {}): Promise<Ve
     cmp(where, 'start_ms', tickStartMs(k, genesisMs), Number(t['start_ms']));
     cmp(where, 'end_ms', tickEndMs(k, genesisMs), Number(t['end_ms']));
 
-    let policy;
-    try {
-      policy = policyFromData(JSON.parse(t['policy'] as string));
-    } catch (error) {
-      report({ ...where, field: 'policy', expected: 'a valid split policy', found: (error as Error).message });
-      policy = null;
+    // Parsed once per distinct policy text (policies are data and change rarely).
+    const policyText = t['policy'] as string;
+    let policy = policies.get(policyText);
+    if (policy === undefined) {
+      try {
+        policy = policyFromData(JSON.parse(policyText));
+      } catch (error) {
+        report({ ...where, field: 'policy', expected: 'a valid split policy', found: (error as Error).message });
+        policy = null;
+      }
+      policies.set(policyText, policy);
     }
-    const mint = mintAt(k);
+    // The exact curve walked in step with the replay (mintAt per tick would restart from a checkpoint).
+    const curveStep = curve.next().value;
+    assert.ok(curveStep !== undefined && curveStep.tick === k, `verify: curve walk out of step at tick ${k}`);
+    const mint = curveStep.mint;
     cmp(where, 'mint', mint, big(t['mint']));
     const split = policy === null ? { ar: big(t['split_ar']), bridges: big(t['split_bridges']) } : splitMint(policy, k, mint, genesisMs);
     if (policy !== null) cmp(where, 'policy_label', policyLabel(policy), t['policy_label']);
@@ -434,7 +446,7 @@ export async function verifyLedger(db: Db, opts: VerifyOptions = {}): Promise<Ve
     // Conservation, on the stored rows: Σ_k pool amounts + the carry = supply_k (DESIGN.md §1).
     storedPoolTotal += storedSum;
     minted += mint;
-    cmp({ check: 'conservation', tick: k }, 'Σ pool amounts + bridge_carry_out', supplyAt(k), storedPoolTotal + big(t['bridge_carry_out']));
+    cmp({ check: 'conservation', tick: k }, 'Σ pool amounts + bridge_carry_out', curveStep.supply, storedPoolTotal + big(t['bridge_carry_out']));
     // 4. the journal entry as stored, hashed: any edited column changes the hash.
     const entry = {
       tick: k,
