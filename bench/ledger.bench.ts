@@ -4,7 +4,7 @@
 // Knobs: BENCH_ACCOUNTS (1,000,000), BENCH_TICKS (288), BENCH_CHANGE_PERMILLE (5 = 0.5 %),
 // BENCH_NAIVE_TICKS (3: the baseline is O(accounts) a tick, so it runs a few ticks only).
 import { mkdtempSync, rmSync, statSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { ArweaveAddress } from '../src/address.ts';
@@ -59,7 +59,8 @@ try {
   const path = join(dir, 'ledger.db');
   const ledger = await openLedger({ url: `sqlite:${path}` });
   await ledger.migrate();
-  console.log(`accounts ${ACCOUNTS.toLocaleString('en')}, ${CHANGES.toLocaleString('en')} weight changes per tick, ${TICKS} ticks, SQLite file (WAL, synchronous=NORMAL)`);
+  console.log(`load average at start ${loadavg().map((x) => x.toFixed(1)).join(' ')} (2 cores; other work on the machine inflates wall times)`);
+console.log(`accounts ${ACCOUNTS.toLocaleString('en')}, ${CHANGES.toLocaleString('en')} weight changes per tick, ${TICKS} ticks, SQLite file (WAL, synchronous=NORMAL)`);
 
   // Setup (not part of the figures): every account joins at tick 1; 1 % have no recipient yet.
   let t0 = performance.now();
@@ -76,6 +77,7 @@ try {
 
   const bytesBefore = fileBytes(path);
   const latencies: number[] = [];
+  const cpuMs: number[] = [];
   t0 = performance.now();
   for (let k = 2; k <= TICKS + 1; k++) {
     const picked = new Set<number>();
@@ -86,8 +88,11 @@ try {
       updates.push({ account: key(i), recipient: i % 100 === 0 ? null : recipientOf(i), weight: weights[i]! });
     }
     const start = performance.now();
+    const cpu = process.cpuUsage();
     await ledger.applyTick(input(k, updates));
     latencies.push(performance.now() - start);
+    const used = process.cpuUsage(cpu);
+    cpuMs.push((used.user + used.system) / 1000);
   }
   const tickWallMs = performance.now() - t0;
   await ledger.db.all('PRAGMA wal_checkpoint(TRUNCATE)');
@@ -95,14 +100,17 @@ try {
   const p50 = quantile(latencies, 0.5);
   const p99 = quantile(latencies, 0.99);
   console.log(`tick latency p50 ${ms(p50)} (target < 100 ms), p99 ${ms(p99)}, max ${ms(Math.max(...latencies))}`);
+  console.log(`tick CPU time (user+system of this process; immune to other load on the machine) p50 ${ms(quantile(cpuMs, 0.5))}, p99 ${ms(quantile(cpuMs, 0.99))}`);
   console.log(`ticks/s ${(latencies.length / (latencies.reduce((a, b) => a + b, 0) / 1000)).toFixed(1)} (applyTick only; ${(latencies.length / (tickWallMs / 1000)).toFixed(1)} including input generation)`);
   console.log(`DB bytes per tick ${(bytesPerTick / 1024).toFixed(1)} KiB (file + WAL growth over ${TICKS} ticks, after checkpoint)`);
 
   t0 = performance.now();
+  const settleCpu = process.cpuUsage();
   const settlement = await ledger.settle('ar', TICKS + 1);
   const settleMs = performance.now() - t0;
+  const settleCpuUsed = process.cpuUsage(settleCpu);
   console.log(
-    `settlement of ${ACCOUNTS.toLocaleString('en')} accounts ${ms(settleMs)} (target < 10 s): ${settlement!.creditCount.toLocaleString('en')} credits, ${settlement!.batchIds.length} outbox batches, total ${settlement!.total} base units`,
+    `settlement of ${ACCOUNTS.toLocaleString('en')} accounts ${ms(settleMs)} wall, ${ms((settleCpuUsed.user + settleCpuUsed.system) / 1000)} CPU (target < 10 s): ${settlement!.creditCount.toLocaleString('en')} credits, ${settlement!.batchIds.length} outbox batches, total ${settlement!.total} base units`,
   );
   t0 = performance.now();
   const conservation = await ledger.conservation();
@@ -135,6 +143,7 @@ try {
   naive.close();
   const naiveP50 = quantile(naiveLatencies, 0.5);
   console.log(`naive baseline (recompute every account every tick, ${NAIVE_TICKS} ticks): p50 ${ms(naiveP50)} per tick → index accrual is ${(naiveP50 / p50).toFixed(1)}× faster per tick`);
+  console.log(`load average at end ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
   console.log(`peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
 } finally {
   rmSync(dir, { recursive: true, force: true });

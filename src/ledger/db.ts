@@ -26,6 +26,9 @@ export interface AccountRow {
   changedTick: number;
 }
 
+/** [id, recipient, weight, index_at_change, accrued, settled]. */
+export type SettleTuple = [number, string, string, string, string, string];
+
 export interface CreditRow {
   readonly settlementId: string;
   readonly accountId: number;
@@ -43,6 +46,12 @@ export interface Db {
   lookupAccounts(pool: string, keys: readonly string[]): Promise<AccountRow[]>;
   /** Accounts of a pool with id > afterId, by id, at most limit; onlyActive = weight ≠ 0. */
   accountPage(pool: string, afterId: number, limit: number, onlyActive: boolean): Promise<AccountRow[]>;
+  /**
+   * Settlement's read, as raw tuples (1 M rows: no per-row objects beyond the tuple): accounts of a
+   * pool with a recipient and id > afterId, by id, skipping those with weight 0 unchanged since
+   * before `sinceTick` (the previous settlement already paid them everything).
+   */
+  settlementPage(pool: string, afterId: number, limit: number, sinceTick: number): Promise<SettleTuple[]>;
   /** Updates weight/recipient/index_at_change/accrued/changed_tick of existing rows, inserts new ones. */
   writeAccounts(updates: readonly AccountRow[], inserts: readonly AccountRow[]): Promise<void>;
   /** Sets settled for these account ids. */

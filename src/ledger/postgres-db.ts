@@ -3,7 +3,7 @@ import { drizzle } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
 import { ACCOUNT_COLUMNS, toAccountRow } from './db.ts';
-import type { AccountRow, CreditRow, Db, Param, Row } from './db.ts';
+import type { AccountRow, CreditRow, Db, Param, Row, SettleTuple } from './db.ts';
 
 const MIGRATIONS = fileURLToPath(new URL('../../drizzle/postgres', import.meta.url));
 /** Rows per array-parameter statement: bounds one statement's size (and pg's parameter buffer). */
@@ -49,6 +49,16 @@ class PgQueries {
   async accountPage(pool: string, afterId: number, limit: number, onlyActive: boolean): Promise<AccountRow[]> {
     const sql = `SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE pool = $1 AND id > $2${onlyActive ? ` AND weight <> 0` : ''} ORDER BY id LIMIT $3`;
     return ((await this.q.query(sql, [pool, afterId, limit])).rows as Row[]).map(toAccountRow);
+  }
+
+  async settlementPage(pool: string, afterId: number, limit: number, sinceTick: number): Promise<SettleTuple[]> {
+    const r = await this.q.query({
+      text: `SELECT id, recipient, weight::text, index_at_change::text, accrued::text, settled::text FROM accounts
+             WHERE pool = $1 AND id > $2 AND recipient IS NOT NULL AND NOT (weight = 0 AND changed_tick < $3) ORDER BY id LIMIT $4`,
+      values: [pool, afterId, sinceTick, limit],
+      rowMode: 'array',
+    });
+    return r.rows as SettleTuple[];
   }
 
   async writeAccounts(updates: readonly AccountRow[], inserts: readonly AccountRow[]): Promise<void> {

@@ -39,25 +39,27 @@ export async function settleIn(db: Db, pool: PoolId, upToTick: number, batchSize
   const byRecipient = new Map<string, bigint>();
   let creditCount = 0;
   let total = 0n;
+  const index = state.index;
   for (let after = 0; ; ) {
-    const page = await db.accountPage(pool, after, PAGE_ROWS, false);
+    const page = await db.settlementPage(pool, after, PAGE_ROWS, fromTick);
     const credits: CreditRow[] = [];
     const settled: { id: number; settled: bigint }[] = [];
-    for (const a of page) {
-      if (a.recipient === null) continue;
-      const cumulative = a.accrued + accrual(a.weight, a.indexAtChange, state.index);
-      const owed = cumulative / SCALE - a.settled;
+    for (const [accountId, recipient, weightText, indexText, accruedText, settledText] of page) {
+      const weight = BigInt(weightText);
+      const cumulative = BigInt(accruedText) + (weight === 0n ? 0n : accrual(weight, BigInt(indexText), index));
+      const paid = BigInt(settledText);
+      const owed = cumulative / SCALE - paid;
       if (owed <= 0n) continue;
-      credits.push({ settlementId: id, accountId: a.id, recipient: a.recipient, amount: owed });
-      settled.push({ id: a.id, settled: a.settled + owed });
-      byRecipient.set(a.recipient, (byRecipient.get(a.recipient) ?? 0n) + owed);
+      credits.push({ settlementId: id, accountId, recipient, amount: owed });
+      settled.push({ id: accountId, settled: paid + owed });
+      byRecipient.set(recipient, (byRecipient.get(recipient) ?? 0n) + owed);
       total += owed;
     }
     creditCount += credits.length;
     await db.writeSettled(settled);
     await db.insertCredits(credits);
     if (page.length < PAGE_ROWS) break;
-    after = page[page.length - 1]!.id;
+    after = page[page.length - 1]![0];
   }
   if (creditCount === 0) return null;
 

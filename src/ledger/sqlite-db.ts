@@ -5,9 +5,14 @@ import Database from 'better-sqlite3';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { ACCOUNT_COLUMNS, toAccountRow } from './db.ts';
-import type { AccountRow, CreditRow, Db, Param, Row } from './db.ts';
+import type { AccountRow, CreditRow, Db, Param, Row, SettleTuple } from './db.ts';
 
 const MIGRATIONS = fileURLToPath(new URL('../../drizzle/sqlite', import.meta.url));
+/** Page cache, KiB: holds the hot account pages of a 1 M-account pool. */
+const CACHE_KIB = 256 * 1024;
+const MMAP_BYTES = 2 ** 30;
+/** WAL pages (4 KiB) between automatic checkpoints. */
+const WAL_CHECKPOINT_PAGES = 32_768;
 
 /**
  * better-sqlite3: one connection, WAL + synchronous=NORMAL (a committed tick survives a process
@@ -26,6 +31,15 @@ export class SqliteDb implements Db {
     this.#db.pragma('journal_mode = WAL');
     this.#db.pragma('synchronous = NORMAL');
     this.#db.pragma('busy_timeout = 5000');
+    // A tick rewrites ~one page per changed account (5,000 random pages at 1 M accounts); the
+    // default 2 MiB page cache would re-read them from the OS on every tick.
+    this.#db.pragma(`cache_size = -${CACHE_KIB}`);
+    // Reads through a memory map instead of a pread per page (measured: ~3× less system time per lookup).
+    if (path !== ':memory:') this.#db.pragma(`mmap_size = ${MMAP_BYTES}`);
+    // Checkpoint (copy WAL → database, fsync) every 128 MiB of WAL instead of every 4 MiB: with
+    // the default, nearly every tick at 1 M accounts pays a checkpoint; this way it is one tick in
+    // several (it shows in the bench's p99, not its p50). Durability is unchanged: WAL commits.
+    this.#db.pragma(`wal_autocheckpoint = ${WAL_CHECKPOINT_PAGES}`);
   }
 
   #prepare(sql: string): Database.Statement {
@@ -72,6 +86,14 @@ export class SqliteDb implements Db {
     // which would sort the whole pool for every page.
     const sql = `SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE id > ? AND +pool = ?${onlyActive ? ` AND weight <> '0'` : ''} ORDER BY id LIMIT ?`;
     return (this.#prepare(sql).all(afterId, pool, limit) as Row[]).map(toAccountRow);
+  }
+
+  async settlementPage(pool: string, afterId: number, limit: number, sinceTick: number): Promise<SettleTuple[]> {
+    const s = this.#prepare(
+      `SELECT id, recipient, weight, index_at_change, accrued, settled FROM accounts
+       WHERE id > ? AND +pool = ? AND recipient IS NOT NULL AND NOT (weight = '0' AND changed_tick < ?) ORDER BY id LIMIT ?`,
+    );
+    return s.raw(true).all(afterId, pool, sinceTick, limit) as SettleTuple[];
   }
 
   async writeAccounts(updates: readonly AccountRow[], inserts: readonly AccountRow[]): Promise<void> {
