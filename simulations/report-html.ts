@@ -104,7 +104,7 @@ const PAGE_SCRIPT = String.raw`
     tooltip: { trigger: 'axis' },
     legend: { data: ['supply (AO)', 'minted per day (AO)'] },
     xAxis: { type: 'time' },
-    yAxis: [{ type: 'value', name: 'supply (AO)' }, { type: 'value', name: 'AO per day' }],
+    yAxis: [{ type: 'value', name: 'supply (AO)' }, { type: 'value', name: 'AO per day', scale: true }],
     series: [
       { name: 'supply (AO)', type: 'line', showSymbol: false, data: r.curve.map(function (p) { return [p.end, AO(p.supply)]; }),
         markLine: { symbol: 'none', lineStyle: { color: '#c23531', type: 'dashed' }, data: [

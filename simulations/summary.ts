@@ -31,6 +31,8 @@ export function summaryTables(sim: Simulation): SummaryTables {
     figures.push([`${b.asset} pool`, formatAo(pools.byAsset[i]!)]);
     figures.push([`${b.asset} AO per 0.01 % of pool`, sim.aoPerBridgePercent[i]!.div(100).toSignificantDigits(6).toString()]);
     figures.push([`${b.asset} AO per USD`, sim.aoPerBridgeUsd[i]!.toSignificantDigits(6).toString()]);
+    const perUnit = sim.aoPerAssetUnit[i];
+    if (perUnit !== undefined) figures.push([`${b.asset} AO per ${b.asset}`, `${perUnit.toSignificantDigits(6).toString()} (at ${usd(b.priceUsd!)})`]);
   });
   if (pools.carried > 0n) figures.push(['bridge units unallocated (no TVL)', formatAo(pools.carried)]);
   if (sim.monteCarlo) {
