@@ -255,13 +255,21 @@ Handlers.add('mintBatch', Handlers.utils.hasMatchingTag('Action', 'Mint-Batch'),
   local recipients, quantities, why = parseBatch(msg.Data)
   if not recipients then return refuse('Data: ' .. why) end
   if tostring(#recipients) ~= t.Count then return refuse('Count ' .. t.Count .. ' does not match the ' .. #recipients .. ' entries in Data') end
-  local sum = '0'
+  -- Quantities below 10^18 are summed as Lua integers into acc, flushed into the exact sum before
+  -- acc could pass 8·10^18 + 10^18 < 2^63; larger ones go straight to the exact sum.
+  local sum, acc = '0', 0
   for k = 1, #recipients do
     if not isAddress(recipients[k]) then return refuse('entry ' .. k .. ': recipient ' .. recipients[k] .. ' is not an address') end
     local q = quantities[k]
     if not Dec.isCanonical(q) or q == '0' then return refuse('entry ' .. k .. ': quantity ' .. q .. ' is not a positive decimal string') end
-    sum = Dec.add(sum, q)
+    if #q <= NATIVE_DIGITS then
+      acc = acc + math.tointeger(tonumber(q))
+      if acc >= 8000000000000000000 then sum = Dec.add(sum, string.format('%d', acc)); acc = 0 end
+    else
+      sum = Dec.add(sum, q)
+    end
   end
+  sum = Dec.add(sum, string.format('%d', acc))
   if sum ~= t.Total then return refuse('Total ' .. t.Total .. ' does not match the sum of Data ' .. sum) end
   local supply = Dec.add(TotalSupply, sum)
   if Dec.cmp(supply, MaxSupply) > 0 then
@@ -270,7 +278,8 @@ Handlers.add('mintBatch', Handlers.utils.hasMatchingTag('Action', 'Mint-Batch'),
 
   -- Everything checked: apply the whole batch.
   for k = 1, #recipients do
-    Balances[recipients[k]] = Dec.add(Balances[recipients[k]] or '0', quantities[k])
+    local r, held = recipients[k], Balances[recipients[k]]
+    Balances[r] = held and Dec.add(held, quantities[k]) or quantities[k]
   end
   TotalSupply = supply
   MintedBatchCount = MintedBatchCount + 1
