@@ -1,5 +1,5 @@
 export { createSolanaSource, type SolanaSourceOptions } from './source.ts';
-export { startLocalSolana, type LocalSolana, type LocalSolanaOptions, type LocalStake } from './local-cluster.ts';
+export { generateKeypair, startLocalSolana, type LocalSolana, type LocalSolanaOptions, type LocalStake } from './local-cluster.ts';
 export { LiteSvmRpc } from './local-rpc.ts';
 export { registrationInstructions, parseRegistrationMemo, MEMO_PREFIX, MEMO_PROGRAM_ID } from './registration.ts';
 export { createFailoverFetch, redactUrl, type FetchLike } from './transport.ts';

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, createPrivateKey, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
@@ -87,6 +87,33 @@ const REQUEST_BYTES_MAX = 16 * 1024 * 1024;
 /** Stake accounts per createStakes transaction: 3 instructions each, within the 1,232-byte packet. */
 const STAKES_PER_TX = 3;
 
+/** DER prefix of a PKCS#8 Ed25519 private key; the 32-byte seed follows (RFC 8410). */
+const PKCS8_ED25519_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
+const nativeKeys = new WeakMap<Keypair, KeyObject>();
+
+/**
+ * Signs with node:crypto's native Ed25519: web3.js signs and verifies in pure JS (~5 ms per
+ * signature on this machine), which would dominate a 20,000-account set-up.
+ */
+function nativeKey(keypair: Keypair): KeyObject {
+  let key = nativeKeys.get(keypair);
+  if (key === undefined) {
+    key = createPrivateKey({ key: Buffer.concat([PKCS8_ED25519_PREFIX, keypair.secretKey.subarray(0, 32)]), format: 'der', type: 'pkcs8' });
+    nativeKeys.set(keypair, key);
+  }
+  return key;
+}
+
+/** A fresh keypair from node:crypto (Keypair.generate derives the public key in pure JS). */
+export function generateKeypair(): Keypair {
+  const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+  const seed = Buffer.from(privateKey.export({ format: 'jwk' }).d!, 'base64url');
+  const pub = Buffer.from(publicKey.export({ format: 'jwk' }).x!, 'base64url');
+  const keypair = Keypair.fromSecretKey(Buffer.concat([seed, pub]), { skipValidation: true });
+  nativeKeys.set(keypair, privateKey);
+  return keypair;
+}
+
 /** PublicKey.createWithSeed, synchronously: sha256(base ‖ seed ‖ program id). */
 function addressWithSeed(base: PublicKey, seed: string, programId: PublicKey): PublicKey {
   return new PublicKey(createHash('sha256').update(base.toBuffer()).update(seed).update(programId.toBuffer()).digest());
@@ -128,7 +155,7 @@ export async function startLocalSolana(options: LocalSolanaOptions = {}): Promis
   const svm = new LiteSVM().withLamports(10n ** 18n);
   svm.setEpochSchedule(new SvmEpochSchedule(BigInt(slotsPerEpoch), BigInt(slotsPerEpoch), false, 0n, 0n));
   const rpc = new LiteSvmRpc(svm, { genesisMs: options.genesisMs ?? Date.parse('2024-06-18T15:00:00Z') });
-  const payer = Keypair.generate();
+  const payer = generateKeypair();
   const funded = svm.airdrop(payer.publicKey.toBase58() as never, kitLamports(options.payerLamports ?? 10n ** 17n));
   if (funded === null || funded instanceof FailedTransactionMetadata) {
     throw new EngineError('SOURCE_UNAVAILABLE', `local solana: airdrop to the payer failed: ${funded?.err().toString() ?? 'no result'}`);
@@ -138,14 +165,16 @@ export async function startLocalSolana(options: LocalSolanaOptions = {}): Promis
     const tx = new Transaction().add(...instructions);
     tx.feePayer = payer.publicKey;
     tx.recentBlockhash = svm.latestBlockhash();
-    const unique = new Map([payer, ...signers].map((k) => [k.publicKey.toBase58(), k]));
-    tx.sign(...unique.values());
+    const unique = [...new Map([payer, ...signers].map((k) => [k.publicKey.toBase58(), k])).values()];
+    tx.signatures = unique.map((k) => ({ publicKey: k.publicKey, signature: null }));
+    const message = tx.serializeMessage();
+    for (const k of unique) tx.addSignature(k.publicKey, sign(null, message, nativeKey(k)));
     return rpc.sendTransaction(tx);
   };
 
   const createVoteAccount = (): PublicKey => {
-    const vote = Keypair.generate();
-    const node = Keypair.generate();
+    const vote = generateKeypair();
+    const node = generateKeypair();
     const tx = VoteProgram.createAccount({
       fromPubkey: payer.publicKey,
       votePubkey: vote.publicKey,
@@ -157,7 +186,8 @@ export async function startLocalSolana(options: LocalSolanaOptions = {}): Promis
   };
 
   const bridgeVote = createVoteAccount();
-  const registry = Keypair.generate().publicKey;
+  const registry = generateKeypair().publicKey;
+  let seedsUsed = 0;
 
   const server = serve(rpc);
   await new Promise<void>((resolve, reject) => {
@@ -180,8 +210,8 @@ export async function startLocalSolana(options: LocalSolanaOptions = {}): Promis
       return rpc.epoch;
     },
     createVoteAccount,
-    createStake({ lamports, authority = Keypair.generate(), voter = bridgeVote }) {
-      const stake = Keypair.generate();
+    createStake({ lamports, authority = generateKeypair(), voter = bridgeVote }) {
+      const stake = generateKeypair();
       const create = StakeProgram.createAccount({
         fromPubkey: payer.publicKey,
         stakePubkey: stake.publicKey,
@@ -198,8 +228,8 @@ export async function startLocalSolana(options: LocalSolanaOptions = {}): Promis
       const stakes: PublicKey[] = [];
       for (let i = 0; i < withdrawers.length; i += STAKES_PER_TX) {
         const ixs: TransactionInstruction[] = [];
-        for (const [j, withdrawer] of withdrawers.slice(i, i + STAKES_PER_TX).entries()) {
-          const seed = `s${rpc.slot}-${i + j}`;
+        for (const withdrawer of withdrawers.slice(i, i + STAKES_PER_TX)) {
+          const seed = `stake-${seedsUsed++}`;
           const stake = addressWithSeed(payer.publicKey, seed, StakeProgram.programId);
           ixs.push(
             ...StakeProgram.createAccountWithSeed({

@@ -28,6 +28,11 @@ import { MEMO_PROGRAM_ID } from './registration.ts';
  *   inflation schedule (8 % initial, −15 %/year taper, 1.5 % terminal, 5 % foundation for 7 years)
  *   at the current epoch's first slot, as the bank does.
  * - Fees: 5,000 lamports per signature, litesvm's default fee structure.
+ * - getProgramAccounts is served from an owner → accounts index: filled from the VM the first
+ *   time a program is queried, then refreshed from the VM for every writable account of each
+ *   transaction submitted here (litesvm's own getProgramAccounts re-marshals every account on
+ *   each call: ~0.1–0.2 ms per account). Mutate the VM through `sendTransaction` here, not behind
+ *   the adapter's back (e.g. svm.setAccount), or call `reindex()` afterwards.
  * - Transactions with address-table lookups are refused (their loaded keys would not be indexed).
  */
 
@@ -107,6 +112,9 @@ export class LiteSvmRpc {
   /** address → indices into #history, oldest first. */
   readonly #byAddress = new Map<string, number[]>();
   readonly #blocks = new Map<number, Block>();
+  /** owner → address → account, for the owners queried so far (see the header). */
+  readonly #byOwner = new Map<string, Map<string, EncodedAccount>>();
+  readonly #ownerOf = new Map<string, string>();
 
   /** Takes over the VM's clock: slot `startSlot`, epoch from the VM's epoch schedule, a recorded block. */
   constructor(svm: LiteSVM, options: { genesisMs: number; startSlot?: number }) {
@@ -158,7 +166,8 @@ export class LiteSvmRpc {
    * litesvm does not commit failed transactions.
    */
   sendTransaction(tx: Transaction | VersionedTransaction): string {
-    const wire = tx.serialize();
+    // The VM verifies the signatures natively; web3.js's own check is pure-JS ed25519 and slow.
+    const wire = 'version' in tx ? tx.serialize() : tx.serialize({ requireAllSignatures: true, verifySignatures: false });
     const message = VersionedTransaction.deserialize(wire).message;
     if (message.addressTableLookups.length > 0) throw new EngineError('INVALID_ARGUMENT', 'transaction: address-table lookups are not supported by the local adapter');
     const keys = message.staticAccountKeys.map((k) => k.toBase58());
@@ -186,6 +195,9 @@ export class LiteSvmRpc {
       postBalances: keys.map(balance),
       memo: memos.length > 0 ? memos.join('; ') : null,
     };
+    keys.forEach((k, i) => {
+      if (message.isAccountWritable(i)) this.#refresh(k);
+    });
     const index = this.#history.push(record) - 1;
     this.#bySignature.set(signature, record);
     for (const k of new Set(keys)) {
@@ -194,6 +206,36 @@ export class LiteSvmRpc {
       else this.#byAddress.set(k, [index]);
     }
     return signature;
+  }
+
+  /** Forgets the account index; the next getProgramAccounts re-reads the VM. */
+  reindex(): void {
+    this.#byOwner.clear();
+    this.#ownerOf.clear();
+  }
+
+  #programAccounts(program: string): Map<string, EncodedAccount> {
+    let accounts = this.#byOwner.get(program);
+    if (accounts === undefined) {
+      accounts = new Map(this.svm.getProgramAccounts(program as never).map((a) => [a.address as string, a]));
+      this.#byOwner.set(program, accounts);
+      for (const address of accounts.keys()) this.#ownerOf.set(address, program);
+    }
+    return accounts;
+  }
+
+  #refresh(address: string): void {
+    const previousOwner = this.#ownerOf.get(address);
+    if (previousOwner !== undefined) {
+      this.#byOwner.get(previousOwner)?.delete(address);
+      this.#ownerOf.delete(address);
+    }
+    const account = this.svm.getAccount(address as never);
+    if (!account.exists) return;
+    const indexed = this.#byOwner.get(account.programAddress);
+    if (indexed === undefined) return;
+    indexed.set(address, account);
+    this.#ownerOf.set(address, account.programAddress);
   }
 
   /** Answers one JSON-RPC request object or a batch (array), as a node's HTTP endpoint would. */
@@ -349,8 +391,7 @@ export class LiteSvmRpc {
       throw new RpcError(-32602, 'Invalid params: each filter must be {dataSize} or {memcmp: {offset, bytes}}');
     });
     const context = this.#context(config);
-    const value = this.svm
-      .getProgramAccounts(program as never)
+    const value = [...this.#programAccounts(program).values()]
       .filter((a) => tests.every((t) => t(a.data)))
       .map((a) => ({ pubkey: a.address, account: this.#accountJson(a, config.dataSlice) }));
     return config.withContext === true ? { context, value } : value;

@@ -177,7 +177,7 @@ export function createSolanaSource(options: SolanaSourceOptions): Source {
     return { lastSignature: newest?.signature ?? cursor.lastSignature, recipients };
   }
 
-  async function quote(conn: Connection, bridgeStakes: readonly { address: string; effective: bigint }[], epoch: number, slotsPerEpoch: number, signal?: AbortSignal): Promise<YieldQuote> {
+  async function quote(conn: Connection, bridgeStakes: readonly { address: PublicKey; effective: bigint }[], epoch: number, slotsPerEpoch: number, signal?: AbortSignal): Promise<YieldQuote> {
     let price: { priceUsd: string; source: string };
     if (priceUsd !== undefined) price = { priceUsd, source: 'config' };
     else {
@@ -190,7 +190,7 @@ export function createSolanaSource(options: SolanaSourceOptions): Source {
       .sort((a, b) => (a.effective === b.effective ? 0 : a.effective > b.effective ? -1 : 1))
       .slice(0, aprSampleMax);
     if (epoch > 0 && sample.length > 0) {
-      const rewards = await conn.getInflationReward(sample.map((s) => new PublicKey(s.address)), epoch - 1, commitment as 'finalized');
+      const rewards = await conn.getInflationReward(sample.map((s) => s.address), epoch - 1, commitment as 'finalized');
       const measured = aprFromRewards(
         rewards.flatMap((r) => (r === null ? [] : [{ amount: BigInt(r.amount), postBalance: BigInt(r.postBalance) }])),
         slotsPerEpoch,
@@ -249,11 +249,10 @@ export function createSolanaSource(options: SolanaSourceOptions): Source {
 
         // 2. Effective stake per withdraw authority.
         const weights = new Map<string, bigint>();
-        const bridgeStakes: { address: string; effective: bigint }[] = [];
+        const bridgeStakes: { address: PublicKey; effective: bigint }[] = [];
         for (const listing of listings) {
-          for (const { pubkey, account } of listing.value) {
-            const address = pubkey.toBase58();
-            const stake = decodeStakeAccount(account.data, `stake account ${address}`);
+          for (const { pubkey: address, account } of listing.value) {
+            const stake = decodeStakeAccount(account.data, address);
             if (stake.delegation === null || stake.withdrawer === null) continue;
             const { effective } = stakeActivation(stake.delegation, BigInt(epoch), history, newRate);
             bridgeStakes.push({ address, effective });

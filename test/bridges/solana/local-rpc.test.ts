@@ -17,7 +17,7 @@ let stake: PublicKey;
 async function rpc(method: string, params: unknown[] = []): Promise<{ result?: unknown; error?: { code: number; message: string } }> {
   const res = await fetch(c.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 7, method, params }) });
   expect(res.status).toBe(200);
-  const body = (await res.json()) as { jsonrpc: string; id: number };
+  const body = (await res.json()) as { jsonrpc: string; id: number; result?: unknown; error?: { code: number; message: string } };
   expect(body).toMatchObject({ jsonrpc: '2.0', id: 7 });
   return body;
 }
