@@ -94,8 +94,8 @@ describe('audit publish / verify --published on arlocal', () => {
       process.stderr.write = write;
     }
     expect(err).toContain(forgedRoot);
-    const stranger = await node.newWallet();
-    expect((await verifyPublished(ledger.db, node.arweave, stranger.address)).every((d) => d.field === 'record' && d.found === 'none')).toBe(true);
+    const stranger = 'S'.repeat(43);
+    expect((await verifyPublished(ledger.db, node.arweave, stranger)).every((d) => d.field === 'record' && d.found === 'none')).toBe(true);
   });
 
   it('a local edit of a credit no longer matches the published root', async () => {

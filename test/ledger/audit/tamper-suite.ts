@@ -36,6 +36,7 @@ export function tamperSuite(dialect: string, newUrl: () => Promise<string>): voi
       expect(r.ok).toBe(true);
       expect(r.ticks).toBe(30);
       expect(r.lastTick).toBe(30);
+      expect(r.finalState).toBe('checked');
       expect(r.journalHash).toBe(await ledger.lastHash());
       // Σ mint over the 30 ticks is the curve's supply (checked independently by the ledger).
       expect(r.minted).toBe((await ledger.conservation()).minted);
@@ -147,6 +148,7 @@ export function tamperSuite(dialect: string, newUrl: () => Promise<string>): voi
       expect(inWindow.divergences).toHaveLength(1);
       expect(inWindow.divergences[0]).toMatchObject({ check: 'chain', tick: 5, field: 'hash' });
       expect(inWindow.ticks).toBe(6);
+      expect(inWindow.finalState).toMatch(/^not checked/);
       await ledger.db.run("UPDATE ticks SET notes = '[]' WHERE tick = 5");
       expect(await verify()).toEqual([]);
     });

@@ -20,7 +20,7 @@ describe('audit verify on random histories', () => {
         expect(r.divergences.map(describeDivergence)).toEqual([]);
         expect(r.ticks).toBe(history.steps.length);
       }),
-      { numRuns: 40 },
+      { numRuns: 25 },
     );
   });
 
