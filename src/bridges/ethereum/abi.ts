@@ -21,3 +21,9 @@ export const TOPIC_TOKEN_REBASED = id('TokenRebased(uint256,uint256,uint256,uint
 /** The stETH pool of the pre-bridge. */
 export const STETH_POOL_ID = 0n;
 export const STETH_POOL_TOPIC = `0x${STETH_POOL_ID.toString(16).padStart(64, '0')}`;
+
+/** Multicall3 (canonical at 0xcA11bde05977b3631167028862bE2a173976CA11 on mainnet and the testnets). */
+export const multicall3Abi = new Interface([
+  'function aggregate3((address target, bool allowFailure, bytes callData)[] calls) payable returns ((bool success, bytes returnData)[] returnData)',
+]);
+export const CANONICAL_MULTICALL3 = '0xca11bde05977b3631167028862be2a173976ca11';

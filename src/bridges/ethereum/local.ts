@@ -20,12 +20,14 @@ export interface LocalEthereum {
   readonly stETH: string;
   readonly preBridge: string;
   readonly aggregator: string;
+  /** A Multicall3-compatible aggregate3, as mainnet and the testnets have at 0xcA11…CA11. */
+  readonly multicall3: string;
   /** Mints `amountWei` stETH to `user` and stakes it; returns the wei the pre-bridge credited. */
   stake(user: string, amountWei: bigint, arweave: ArweaveBytes32): Promise<{ block: bigint; credited: bigint }>;
   withdraw(user: string, amountWei: bigint, arweave: ArweaveBytes32): Promise<{ block: bigint }>;
   /** The owner's emergency eject: returns the whole deposit, UserWithdrawn with a zero Arweave address. */
   eject(user: string): Promise<{ block: bigint }>;
-  /** Many stakes in one transaction (test-only seeding call of the local pre-bridge), for any addresses. */
+  /** Many stakes in one transaction for any addresses (the local pre-bridge's test-only seeding call; the owner pays). */
   seedStakes(entries: readonly { user: string; amountWei: bigint; arweave: ArweaveBytes32 }[]): Promise<{ block: bigint }>;
   /** Lido's oracle report: pooled ether grows by aprBps (1/100 %) over timeElapsedSec; chain time moves on as much. */
   rebase(opts: { aprBps: number; timeElapsedSec: number }): Promise<{ block: bigint }>;
@@ -56,14 +58,14 @@ interface Artifact {
   readonly bytecode: string;
 }
 
-let compiled: Promise<Record<'StETH' | 'PreBridge' | 'Aggregator', Artifact>> | undefined;
+let compiled: Promise<Record<'StETH' | 'PreBridge' | 'Aggregator' | 'Multicall3', Artifact>> | undefined;
 
 /** solc-js, once per process (≈ 0.5 s); nothing is written to disk. */
-function compile(): Promise<Record<'StETH' | 'PreBridge' | 'Aggregator', Artifact>> {
+function compile(): Promise<Record<'StETH' | 'PreBridge' | 'Aggregator' | 'Multicall3', Artifact>> {
   compiled ??= (async () => {
     const require = createRequire(import.meta.url);
     const solc = require('solc') as { compile(input: string): string };
-    const names = ['StETH', 'PreBridge', 'Aggregator'] as const;
+    const names = ['StETH', 'PreBridge', 'Aggregator', 'Multicall3'] as const;
     const sources = Object.fromEntries(names.map((n) => [`${n}.sol`, { content: readFileSync(fileURLToPath(new URL(`./contracts/${n}.sol`, import.meta.url)), 'utf8') }]));
     const input = { language: 'Solidity', sources, settings: { optimizer: { enabled: true, runs: 200 }, outputSelection: { '*': { '*': ['abi', 'evm.bytecode.object'] } } } };
     const output = JSON.parse(solc.compile(JSON.stringify(input))) as {
@@ -76,7 +78,7 @@ function compile(): Promise<Record<'StETH' | 'PreBridge' | 'Aggregator', Artifac
       const c = output.contracts[`${n}.sol`]![n]!;
       return { abi: new Interface(c.abi as string[]), bytecode: `0x${c.evm.bytecode.object}` };
     };
-    return { StETH: get('StETH'), PreBridge: get('PreBridge'), Aggregator: get('Aggregator') };
+    return { StETH: get('StETH'), PreBridge: get('PreBridge'), Aggregator: get('Aggregator'), Multicall3: get('Multicall3') };
   })();
   return compiled;
 }
@@ -139,6 +141,7 @@ export async function startLocalEthereum(opts: { ethUsd?: bigint } = {}): Promis
   const stETH = await deploy(artifacts.StETH, [], owner);
   const preBridge = await deploy(artifacts.PreBridge, [stETH], owner);
   const aggregator = await deploy(artifacts.Aggregator, [8, 'ETH / USD', opts.ethUsd ?? 3_000_12345678n], owner);
+  const multicall3 = await deploy(artifacts.Multicall3, [], owner);
   // A pooled-ether base so rebases have something to grow; share rate starts at 1.
   await tx(owner, stETH, artifacts.StETH.abi.encodeFunctionData('mint', [owner, 1_000_000n * 10n ** 18n]));
   await tx(owner, stETH, artifacts.StETH.abi.encodeFunctionData('approve', [preBridge, 2n ** 256n - 1n]));
@@ -153,6 +156,7 @@ export async function startLocalEthereum(opts: { ethUsd?: bigint } = {}): Promis
     stETH,
     preBridge,
     aggregator,
+    multicall3,
     async stake(user, amountWei, arweave) {
       const u = user.toLowerCase();
       const before = automine ? ((await call(preBridge, artifacts.PreBridge, 'usersData', [u, 0]))[1] as bigint) : 0n;
@@ -174,7 +178,7 @@ export async function startLocalEthereum(opts: { ethUsd?: bigint } = {}): Promis
     async seedStakes(entries) {
       const data = P.encodeFunctionData('seedStakes', [entries.map((e) => e.user), entries.map((e) => e.amountWei), entries.map((e) => toBytes32(e.arweave))]);
       // Explicit gas: estimating a transaction of thousands of stakes re-executes it many times.
-      return { block: blockOf(await tx(owner, preBridge, data, 200_000n + 90_000n * BigInt(entries.length))) };
+      return { block: blockOf(await tx(owner, preBridge, data, 300_000n + 40_000n * BigInt(entries.length))) };
     },
     async rebase({ aprBps, timeElapsedSec }) {
       assert(Number.isInteger(aprBps) && Number.isInteger(timeElapsedSec) && timeElapsedSec > 0);

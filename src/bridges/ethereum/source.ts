@@ -4,7 +4,7 @@ import { TOKENS, TOKENS_BY_NETWORK } from '@lido-sdk/constants';
 import type { Pin, Snapshot, Source, WeightUpdate, YieldQuote } from '../types.ts';
 import { EngineError } from '../../errors.ts';
 import { parseFixed18 } from '../../emission/asset-weight.ts';
-import { aggregatorAbi, preBridgeAbi, STETH_POOL_ID, TOPIC_TOKEN_REBASED, TOPIC_USER_STAKED, TOPIC_USER_WITHDRAWN } from './abi.ts';
+import { aggregatorAbi, CANONICAL_MULTICALL3, multicall3Abi, preBridgeAbi, STETH_POOL_ID, TOPIC_TOKEN_REBASED, TOPIC_USER_STAKED, TOPIC_USER_WITHDRAWN } from './abi.ts';
 import type { BlockHeader, RawLog } from './decode.ts';
 import { blockHeader, data as hexData, logs as parseLogs, quantity } from './decode.ts';
 import { isRangeTooLarge, MalformedAnswer, RpcClient } from './rpc.ts';
@@ -52,6 +52,13 @@ export interface EthereumSourceOptions {
   readonly backoffBaseMs?: number;
   /** eth_call per JSON-RPC batch for the cross-check. Default 500. */
   readonly batchSize?: number;
+  /**
+   * Multicall3 for the cross-check (usersData of `multicallSize` depositors per eth_call); default the
+   * canonical 0xcA11…CA11 on chains @lido-sdk/constants knows, none elsewhere; null = plain eth_calls.
+   */
+  readonly multicall3?: string | null;
+  /** usersData calls per aggregate3. Default 500. */
+  readonly multicallSize?: number;
   /** Whole-snapshot attempts when the pinned block is reorganised away while reading it. Default 3. */
   readonly pinAttempts?: number;
 }
@@ -60,6 +67,18 @@ export interface EthereumSource extends Source {
   readonly pool: 'steth';
   /** RPC request/retry counters since creation. */
   readonly stats: { readonly requests: number; readonly retries: number; readonly failures: number };
+  /** Where the last successful snapshot spent its time, for logs and the bench. */
+  readonly lastTimings: () => SnapshotTimings | null;
+}
+
+export interface SnapshotTimings {
+  readonly blocks: number;
+  readonly events: number;
+  /** Depositors cross-checked against usersData. */
+  readonly checked: number;
+  readonly scanMs: number;
+  readonly checkMs: number;
+  readonly totalMs: number;
 }
 
 const MAINNET_CHAINLINK_ETH_USD = '0x5f4ec3df9cbd43714fe2740f5e3616155c5b8419';
@@ -115,6 +134,8 @@ export function createEthereumSource(opts: EthereumSourceOptions): EthereumSourc
   const aprLookback = BigInt(checkInt(opts.aprLookbackBlocks, 'aprLookbackBlocks', 57_600, 0, 10_000_000));
   const priceMaxAgeSec = BigInt(checkInt(opts.priceMaxAgeSec, 'priceMaxAgeSec', 86_400, 1, 2 ** 32));
   const pinAttempts = checkInt(opts.pinAttempts, 'pinAttempts', 3, 1, 20);
+  const multicall = opts.multicall3 === null ? null : opts.multicall3 !== undefined ? checkAddress(opts.multicall3, 'multicall3') : lidoStETH !== undefined ? CANONICAL_MULTICALL3 : null;
+  const multicallSize = checkInt(opts.multicallSize, 'multicallSize', 500, 1, 5_000);
   const rpc = new RpcClient({
     urls: opts.rpcUrls,
     provider: opts.provider,
@@ -201,7 +222,14 @@ export function createEthereumSource(opts: EthereumSourceOptions): EthereumSourc
 
   async function crossCheckAndQuote(state: ScanState, check: readonly string[], pin: BlockHeader, notes: string[], signal?: AbortSignal): Promise<YieldQuote> {
     const at = { blockHash: pin.hash };
-    const calls: RpcCall[] = check.map((user) => ({ method: 'eth_call', params: [{ to: preBridge, data: preBridgeAbi.encodeFunctionData('usersData', [user, STETH_POOL_ID]) }, at] }));
+    const usersData = check.map((user) => preBridgeAbi.encodeFunctionData('usersData', [user, STETH_POOL_ID]));
+    const groups: string[][] = [];
+    for (let i = 0; i < usersData.length; i += multicall === null ? 1 : multicallSize) groups.push(usersData.slice(i, i + (multicall === null ? 1 : multicallSize)));
+    const calls: RpcCall[] = groups.map((g) =>
+      multicall === null
+        ? { method: 'eth_call', params: [{ to: preBridge, data: g[0]! }, at] }
+        : { method: 'eth_call', params: [{ to: multicall, data: multicall3Abi.encodeFunctionData('aggregate3', [g.map((callData) => ({ target: preBridge, allowFailure: false, callData }))]) }, at] },
+    );
     calls.push({ method: 'eth_call', params: [{ to: preBridge, data: preBridgeAbi.encodeFunctionData('poolsData', [STETH_POOL_ID]) }, at] });
     calls.push({ method: 'eth_call', params: [{ to: preBridge, data: preBridgeAbi.encodeFunctionData('totalDepositedInPublicPools') }, at] });
     if (feed !== null && overrides.priceUsd === undefined) {
@@ -217,14 +245,24 @@ export function createEthereumSource(opts: EthereumSourceOptions): EthereumSourc
       new EngineError('SNAPSHOT_MISMATCH', `ethereum: ${what} is ${chain} wei at block ${pin.number} but the indexed events give ${indexed} wei`, {
         details: { what, block: pin.number.toString(), blockHash: pin.hash, onChain: chain.toString(), indexed: indexed.toString() },
       });
+    const userAnswers: string[] = [];
+    for (const [g, group] of groups.entries()) {
+      if (multicall === null) {
+        userAnswers.push(answers[g]!);
+        continue;
+      }
+      const results = multicall3Abi.decodeFunctionResult('aggregate3', answers[g]!)[0] as unknown as { success: boolean; returnData: string }[];
+      if (results.length !== group.length || results.some((r) => !r.success)) throw new MalformedAnswer(`aggregate3 ${g}: ${results.length} results for ${group.length} calls`);
+      for (const r of results) userAnswers.push(r.returnData);
+    }
     for (const [i, user] of check.entries()) {
-      const onChain = preBridgeAbi.decodeFunctionResult('usersData', answers[i]!)[1] as bigint;
+      const onChain = preBridgeAbi.decodeFunctionResult('usersData', userAnswers[i]!)[1] as bigint;
       const indexed = state.depositors.get(user)?.deposited ?? 0n;
       if (onChain !== indexed) throw mismatch(`usersData(${user}, 0).deposited`, onChain, indexed);
     }
-    const poolTotal = preBridgeAbi.decodeFunctionResult('poolsData', answers[check.length]!)[2] as bigint;
+    const poolTotal = preBridgeAbi.decodeFunctionResult('poolsData', answers[groups.length]!)[2] as bigint;
     if (poolTotal !== state.totalDeposited) throw mismatch('poolsData(0).totalDeposited', poolTotal, state.totalDeposited);
-    const publicTotal = preBridgeAbi.decodeFunctionResult('totalDepositedInPublicPools', answers[check.length + 1]!)[0] as bigint;
+    const publicTotal = preBridgeAbi.decodeFunctionResult('totalDepositedInPublicPools', answers[groups.length + 1]!)[0] as bigint;
     if (publicTotal !== state.totalDeposited) throw mismatch('totalDepositedInPublicPools()', publicTotal, state.totalDeposited);
 
     let priceUsd: string;
@@ -234,8 +272,8 @@ export function createEthereumSource(opts: EthereumSourceOptions): EthereumSourc
       priceSource = 'config';
     } else {
       assert(feed !== null);
-      const decimals = Number(aggregatorAbi.decodeFunctionResult('decimals', answers[check.length + 2]!)[0]);
-      const [, answer, , updatedAt] = aggregatorAbi.decodeFunctionResult('latestRoundData', answers[check.length + 3]!) as unknown as [bigint, bigint, bigint, bigint];
+      const decimals = Number(aggregatorAbi.decodeFunctionResult('decimals', answers[groups.length + 2]!)[0]);
+      const [, answer, , updatedAt] = aggregatorAbi.decodeFunctionResult('latestRoundData', answers[groups.length + 3]!) as unknown as [bigint, bigint, bigint, bigint];
       if (decimals > 18) throw new EngineError('SNAPSHOT_MISMATCH', `ethereum: Chainlink feed ${feed} has ${decimals} decimals; expected at most 18`);
       if (answer <= 0n) throw new EngineError('SNAPSHOT_MISMATCH', `ethereum: Chainlink feed ${feed} answered ${answer} at block ${pin.number}; expected a positive ETH/USD price`);
       if (pin.timestampSec - updatedAt > priceMaxAgeSec) notes.push(`ETH/USD answer is ${pin.timestampSec - updatedAt} s old at block ${pin.number} (limit ${priceMaxAgeSec} s)`);
@@ -261,7 +299,10 @@ export function createEthereumSource(opts: EthereumSourceOptions): EthereumSourc
     return { asset: 'stETH', decimals: 18, priceUsd, apr, priceSource, aprSource };
   }
 
+  let timings: SnapshotTimings | null = null;
+
   async function attempt(cursor: string | null, signal?: AbortSignal): Promise<Snapshot> {
+    const t0 = performance.now();
     const notes: string[] = [];
     let pin = await choosePin(signal);
     let state: ScanState | null = cursor === null ? null : decodeCursor(cursor, { chainId, preBridge });
@@ -283,12 +324,15 @@ export function createEthereumSource(opts: EthereumSourceOptions): EthereumSourc
     }
     const touched = new Set<string>();
     const from = state.block + 1n;
+    const tScan = performance.now();
     const events = from <= pin.number ? await scan(state, from, pin.number, pin, touched, signal) : 0;
     if (state.rebase === null && overrides.apr === undefined) await findRebaseBefore(state, from, signal);
     if (complete) notes.push(`first scan: blocks ${startBlock}..${pin.number}, ${events} events`);
     const check = complete ? [...state.depositors.keys()] : [...touched];
     check.sort();
+    const tCheck = performance.now();
     const quote = await crossCheckAndQuote(state, check, pin, notes, signal);
+    const tDone = performance.now();
     // Every read above named the pin by number or hash; if the block at that height changed meanwhile, redo.
     const after = await getBlock(hex(pin.number), signal);
     if (after.hash !== pin.hash) throw new PinMoved(`block ${pin.number} changed from ${pin.hash} to ${after.hash} during the snapshot`);
@@ -303,6 +347,7 @@ export function createEthereumSource(opts: EthereumSourceOptions): EthereumSourc
     }
     const unclaimed = updates.filter((u) => u.recipient === null && u.weight > 0n).length;
     if (unclaimed > 0) notes.push(`${unclaimed} depositor(s) with no valid Arweave address: accruing unclaimed under their Ethereum address`);
+    timings = { blocks: pin.number >= from ? Number(pin.number - from + 1n) : 0, events, checked: check.length, scanMs: tCheck - tScan, checkMs: tDone - tCheck, totalMs: performance.now() - t0 };
     const pinOut: Pin = { chain: 'ethereum', height: pin.number.toString(), hash: pin.hash, timeMs: Number(pin.timestampSec) * 1000 };
     return { pool: 'steth', pin: pinOut, complete, updates, yield: quote, cursor: encodeCursor(state), notes };
   }
@@ -310,6 +355,7 @@ export function createEthereumSource(opts: EthereumSourceOptions): EthereumSourc
   return {
     pool: 'steth',
     stats: rpc.stats,
+    lastTimings: () => timings,
     async snapshot(cursor: string | null, signal?: AbortSignal): Promise<Snapshot> {
       let last: unknown;
       for (let i = 0; i < pinAttempts; i++) {

@@ -35,7 +35,7 @@ const options = (rpcUrls: string[], o: Partial<EthereumSourceOptions> = {}): Eth
   stETH: eth.stETH,
   chainlinkEthUsd: eth.aggregator,
   retries: 3,
-  timeoutMs: 300,
+  timeoutMs: 1_000,
   backoffBaseMs: 2,
   chunkBlocks: 4,
   batchSize: 3,
@@ -58,7 +58,7 @@ async function untilItSucceeds(take: () => Promise<Snapshot>, runsMax: number): 
 
 describe('ethereum source behind a faulty RPC (loopback proxy)', () => {
   it('converges to the same snapshots as a clean connection while a third of requests fail (drops, stalls, 429/503, corrupt answers)', async () => {
-    proxy = await startFaultProxy(eth.rpcUrl, { seed: 42, rate: 0.33, stallMs: 600 });
+    proxy = await startFaultProxy(eth.rpcUrl, { seed: 42, rate: 0.33, stallMs: 1_500 });
     const faulty = createEthereumSource(options([proxy.url]));
     const clean = createEthereumSource(options([eth.rpcUrl]));
     let [cf, cc]: [string | null, string | null] = [null, null];

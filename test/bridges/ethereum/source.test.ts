@@ -22,8 +22,9 @@ beforeEach(async () => {
 });
 afterEach(async () => restore());
 
+// Cross-checks through Multicall3 in groups of 4 here (the fault tests use plain eth_call batches).
 const source = (o: Partial<EthereumSourceOptions> = {}) =>
-  createEthereumSource({ rpcUrls: [eth.rpcUrl], chainId: eth.chainId, preBridge: eth.preBridge, stETH: eth.stETH, chainlinkEthUsd: eth.aggregator, backoffBaseMs: 1, ...o });
+  createEthereumSource({ rpcUrls: [eth.rpcUrl], chainId: eth.chainId, preBridge: eth.preBridge, stETH: eth.stETH, chainlinkEthUsd: eth.aggregator, multicall3: eth.multicall3, multicallSize: 4, backoffBaseMs: 1, ...o });
 
 /** A deterministic random Arweave address (raw bytes that are not all base64url text). */
 function arAddress(rand: () => number): ArweaveAddress {

@@ -44,11 +44,26 @@ contract PreBridge {
     }
 
     /// Test seeding only (the mainnet contract has no such call): the owner funds many users' stakes in
-    /// one transaction, each emitting the same UserStaked a user's own stake would.
+    /// one transaction with one stETH transfer, each emitting the UserStaked a user's own stake would.
+    /// The transfer's 1–2 wei rounding loss is taken from the last entry, so credits sum to what arrived.
     function seedStakes(address[] calldata users, uint256[] calldata amounts, bytes32[] calldata arweaveAddresses) external {
         require(msg.sender == owner, "only owner");
-        require(users.length == amounts.length && users.length == arweaveAddresses.length, "length");
-        for (uint256 i = 0; i < users.length; i++) _stake(msg.sender, users[i], 0, amounts[i], arweaveAddresses[i]);
+        require(users.length > 0 && users.length == amounts.length && users.length == arweaveAddresses.length, "length");
+        uint256 sum = 0;
+        for (uint256 i = 0; i < amounts.length; i++) sum += amounts[i];
+        uint256 before = depositToken.balanceOf(address(this));
+        require(depositToken.transferFrom(msg.sender, address(this), sum), "transfer failed");
+        uint256 shortfall = sum - (depositToken.balanceOf(address(this)) - before);
+        uint256 last = users.length - 1;
+        for (uint256 i = 0; i < users.length; i++) {
+            uint256 credited = i == last ? amounts[i] - shortfall : amounts[i];
+            require(credited > 0, "invalid amount");
+            usersData[users[i]][0].deposited += credited;
+            emit UserStaked(0, users[i], credited, arweaveAddresses[i]);
+        }
+        poolsData[0].totalDeposited += sum - shortfall;
+        poolsData[0].lastUpdate = uint128(block.timestamp);
+        totalDepositedInPublicPools += sum - shortfall;
     }
 
     function withdraw(uint256 poolId, uint256 amount, bytes32 arweaveAddress) external {
