@@ -18,7 +18,9 @@ import { parseFixed18 } from '../../emission/asset-weight.ts';
  * is lower than what stakers earn (it is not divided by the staked fraction), so a configured
  * `apr` is the better choice until the bridge has a reward history.
  */
-export const SLOTS_PER_YEAR = new Decimal('365.242199').mul(24 * 60 * 60 * 1000).div(400);
+/** 50 significant digits, and one division last, so the 18th decimal is exact before rounding down. */
+const D = Decimal.clone({ precision: 50 });
+export const SLOTS_PER_YEAR = new D('365.242199').mul(24 * 60 * 60 * 1000).div(400);
 
 export interface RewardSample {
   /** Lamports credited for the epoch. */
@@ -45,11 +47,10 @@ export function aprFromRewards(samples: readonly RewardSample[], slotsPerEpoch: 
     base += s.postBalance - s.amount;
   }
   if (paid === 0n) return null;
-  const epochsPerYear = SLOTS_PER_YEAR.div(slotsPerEpoch);
-  return toDecimal18(new Decimal(paid.toString()).div(base.toString()).mul(epochsPerYear), 'solana apr');
+  return toDecimal18(new D(paid.toString()).mul(SLOTS_PER_YEAR).div(new D(base.toString()).mul(slotsPerEpoch)), 'solana apr');
 }
 
 /** Validates a configured decimal rate/price (≤ 18 decimals) and returns it in canonical form. */
 export function configDecimal(text: string, field: string): string {
-  return toDecimal18(new Decimal(parseFixed18(text, field).toString()).div('1e18'), field);
+  return toDecimal18(new D(parseFixed18(text, field).toString()).div('1e18'), field);
 }

@@ -198,6 +198,13 @@ describe('SOL source on a local litesvm cluster', () => {
     await expect(createSolanaSource(base).snapshot('not json')).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
   });
 
+  it('fails cleanly when the node is behind the cursor’s slot (never goes back in time)', async () => {
+    const c = await cluster();
+    const future = JSON.stringify({ v: 1, slot: '1000000', lastSignature: null, recipients: {} });
+    const error = await sourceFor(c, { retries: 0 }).snapshot(future).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'SOURCE_UNAVAILABLE', message: expect.stringContaining('JSON-RPC error -32016') });
+  });
+
   it('works in-process through the adapter’s fetch, with no HTTP server', async () => {
     const c = await cluster();
     const a = c.createStake({ lamports: 3n * SOL });
