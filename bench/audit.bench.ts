@@ -10,7 +10,7 @@
 // Knobs: AUDIT_BENCH_TICKS, AUDIT_BENCH_ACCOUNTS (AR holders), AUDIT_BENCH_CHANGES (weight changes
 // per tick), AUDIT_BENCH_SETTLE_EVERY (ticks between AR settlements), AUDIT_BENCH_SAMPLE.
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ArweaveAddress } from '../src/address.ts';
 import type { Snapshot, WeightUpdate } from '../src/bridges/types.ts';
@@ -89,12 +89,14 @@ try {
   console.log(`ledger: ${TICKS} ticks, ${ACCOUNTS} AR + ${BRIDGE_ACCOUNTS} stETH accounts, ${counts.w} weight changes, ${counts.s} settlements, ${counts.c} credits; built through Ledger.applyTick/settle in ${(buildMs / 1000).toFixed(1)} s; ${(statSync(path).size / 2 ** 20).toFixed(0)} MiB`);
 
   globalThis.gc?.();
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const report = await verifyLedger(ledger.db);
   const verifyMs = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
   if (!report.ok) throw new Error(`verify found divergences on an untouched ledger: ${JSON.stringify(report.divergences.slice(0, 3))}`);
   const rss = process.memoryUsage().rss / 2 ** 20;
-  console.log(`streaming verify: ${(verifyMs / 1000).toFixed(2)} s (${Math.round((TICKS / verifyMs) * 1000)} ticks/s, ${Math.round((Number(counts.c) / verifyMs) * 1000)} credits/s), RSS ${rss.toFixed(0)} MiB`);
+  console.log(`streaming verify: ${(verifyMs / 1000).toFixed(2)} s (${Math.round((TICKS / verifyMs) * 1000)} ticks/s, ${Math.round((Number(counts.c) / verifyMs) * 1000)} credits/s), RSS ${rss.toFixed(0)} MiB, CPU ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s, load ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores`);
 
   // Naive: per account, its state at every settlement of its pool through the ledger's per-account query.
   const settlements = await ledger.db.all<{ pool: PoolId; to_tick: number; id: string }>('SELECT pool, to_tick, id FROM settlements ORDER BY to_tick');
