@@ -116,7 +116,7 @@ async function startDemoNetwork(dataDir: string, seed: number, say: (line: strin
 
     // One Lido oracle report, so the stETH APR has an on-chain TokenRebased to read. It moves the
     // chain's clock by as much; kept short so the demo's simulated time soon runs ahead of it.
-    await ethereum.rebase({ aprBps: 300, timeElapsedSec: 600 });
+    await ethereum.rebase({ aprBps: 300, timeElapsedSec: 240 });
 
     // SOL stakers delegated to the bridge's vote account, registered with an `ao:<address>` memo.
     const stakers = Array.from({ length: 5 }, () => Keypair.generate());
@@ -200,7 +200,7 @@ function tickLine(r: TickReport, outbox: Record<string, number>, genesisMs: numb
     `mint ${short(r.applied.mint)} AO`,
     `split AR ${short(r.applied.split.ar)} | stETH ${short(pool('steth'))} SOL ${short(pool('sol'))}`,
     `gate ${gate}`,
-    `outbox ${outbox['pending'] ?? 0} pending ${outbox['delivered'] ?? 0} delivered ${outbox['failed'] ?? 0} failed${settled}`,
+    `outbox pending ${outbox['pending'] ?? 0} delivered ${outbox['delivered'] ?? 0} failed ${outbox['failed'] ?? 0}${settled}`,
   ].join('  ');
 }
 

@@ -78,6 +78,7 @@ export class TickRunner {
   #abort = new AbortController();
   #running: Promise<RunOutcome> | null = null;
   #lastOutcome: RunOutcome | null = null;
+  #resumed = false;
 
   constructor(options: RunnerOptions) {
     this.#o = options;
@@ -136,12 +137,15 @@ export class TickRunner {
   async #applyDue(): Promise<RunOutcome> {
     const o = this.#o;
     if (!o.leader.held() && !(await o.leader.tryAcquire())) {
+      this.#resumed = false;
       o.metrics.isLeader.set(0);
       return { kind: 'standby' };
     }
     o.metrics.isLeader.set(1);
     let last = await o.ledger.lastAppliedTick();
-    await this.#settleMissed(last);
+    // Once per leadership: a settlement point the previous leader reached but did not settle.
+    if (!this.#resumed) await this.#settleMissed(last);
+    this.#resumed = true;
     const dueTick = lastEndedTick(o.clock.nowMs(), o.genesisMs);
     o.metrics.lagTicks.set(Math.max(0, dueTick - last));
     const limit = Math.min(o.ticksPerRunMax ?? TICKS_PER_RUN_MAX, TICKS_PER_RUN_MAX);
@@ -153,6 +157,7 @@ export class TickRunner {
       if (this.#stopping) return { kind: 'stopped', lastTick: last };
       if (!o.leader.held()) {
         o.log.warn({ lastTick: last }, 'leader lock lost; stepping down');
+        this.#resumed = false;
         o.metrics.isLeader.set(0);
         return { kind: 'standby' };
       }

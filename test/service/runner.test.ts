@@ -120,4 +120,33 @@ describe('tick runner: catch-up after downtime', () => {
     expect(await s.runNow()).toMatchObject({ kind: 'applied', ticks: 2, lastTick: 2 });
     await s.stop();
   });
+  it('settles at start a settlement point the previous leader applied but was stopped before settling', async () => {
+    const dir = tempDir('resume');
+    const url = `sqlite:${join(dir, 'resume.db')}`;
+    const clock = clockAtTickEnd(11);
+    const first = await syntheticService({ databaseUrl: url, population: { seed: 9 }, clock });
+    expect(await first.runNow()).toMatchObject({ kind: 'applied', lastTick: 11 });
+    // Tick 12 (an AR settlement point: every 12 ticks) applied as a crash would leave it: no settlement.
+    clock.advance(TICK_MS);
+    const sources = syntheticSources({ seed: 9 }, clock);
+    const snapshots = await Promise.all(sources.map(async (src) => src.snapshot(await first.ledger.cursor(src.pool))));
+    await first.ledger.applyTick({ tick: 12, genesisMs: TEST_GENESIS_MS, policy: AO_MAINNET, snapshots });
+    await first.stop();
+
+    const next = await syntheticService({ databaseUrl: url, population: { seed: 9 }, clock });
+    expect(await next.runNow()).toMatchObject({ kind: 'applied', ticks: 0, lastTick: 12 });
+    const settled = await next.ledger.db.all<{ id: string }>("SELECT id FROM settlements WHERE pool = 'ar'");
+    expect(settled.map((r) => r.id)).toEqual(['ar:1-12']);
+
+    // The same credits as a run that settled on time.
+    const onTimeClock = clockAtTickEnd(11);
+    const onTime = await syntheticService({ databaseUrl: `sqlite:${join(dir, 'ontime.db')}`, population: { seed: 9 }, clock: onTimeClock });
+    await onTime.runNow();
+    onTimeClock.advance(TICK_MS);
+    expect(await onTime.runNow()).toMatchObject({ kind: 'applied', lastTick: 12 });
+    const credits = (h: typeof next) => h.ledger.db.all('SELECT batch_id, payload FROM outbox_batches ORDER BY batch_id');
+    expect(await credits(next)).toEqual(await credits(onTime));
+    await next.stop();
+    await onTime.stop();
+  });
 });
