@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
 import { EngineError } from '../../errors.ts';
 import { formatAo } from '../../units.ts';
-import { openLedger } from '../../ledger/index.ts';
-import { createAoClient, reconcile } from '../../ledger/ao/index.ts';
 import type { ReconcileReport } from '../../ledger/ao/index.ts';
-import { startLocalAoNode } from '../../../ao/node/server.ts';
 import { printTable, writeJson } from '../output.ts';
+
+// The ledger, aoconnect and the node (wasmoon, arbundles) load only when an ao command runs: every
+// other command of the CLI starts without them.
 
 const PROCESS_ID = /^[A-Za-z0-9_-]{43}$/;
 
@@ -51,6 +51,7 @@ export function registerAoCommands(program: Command): void {
     .action(async (opts: { database: string; process: string; cu: string; deliveredOnly?: boolean; json?: boolean }) => {
       if (!PROCESS_ID.test(opts.process)) throw new EngineError('INVALID_ARGUMENT', `--process: ${JSON.stringify(opts.process)} is not a process id; expected 43 base64url characters`);
       const cu = parseUrl(opts.cu, '--cu');
+      const [{ openLedger }, { createAoClient, reconcile }] = await Promise.all([import('../../ledger/index.ts'), import('../../ledger/ao/index.ts')]);
       const ledger = await openLedger({ url: opts.database });
       try {
         const report = await reconcile({ db: ledger.db, client: createAoClient({ muUrl: cu, cuUrl: cu }), processId: opts.process, basis: opts.deliveredOnly ? 'delivered' : 'settled' });
@@ -72,6 +73,7 @@ export function registerAoCommands(program: Command): void {
       const port = Number(opts.port);
       if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new EngineError('INVALID_ARGUMENT', `--port: ${JSON.stringify(opts.port)} is not a port; expected 0..65535`);
       if (!/^(0|[1-9][0-9]{0,77})$/.test(opts.maxSupply)) throw new EngineError('INVALID_AMOUNT', `--max-supply: ${JSON.stringify(opts.maxSupply)} is not a decimal string of base units`);
+      const { startLocalAoNode } = await import('../../../ao/node/server.ts');
       const node = await startLocalAoNode({ dbPath: opts.db, minter: opts.minter, port, maxSupply: opts.maxSupply });
       writeJson({ url: node.url, processId: node.processId, replayed: node.replayed });
       await new Promise<void>((resolve) => {
