@@ -32,6 +32,8 @@ export interface DayRow {
   readonly supply: bigint;
   readonly transferable: boolean;
   readonly tvlUsd: readonly number[];
+  /** AO accrued by 1 USD deposited in each asset during the day: byAsset / 10^12 / tvlUsd (0 without TVL). */
+  readonly aoPerUsd: readonly Decimal[];
 }
 
 export interface Pools {
@@ -111,9 +113,10 @@ export function accruePools(scenario: Scenario): Pools {
     }
     totals.minted += day.minted;
     totals.ar += day.ar;
+    const dayAoPerUsd = day.byAsset.map((units, i) => (tvlUsd[i]! > 0 ? new D(units.toString()).div(AO_UNIT.toString()).div(tvlUsd[i]!) : new D(0)));
     for (let i = 0; i < assets; i++) {
       totals.byAsset[i]! += day.byAsset[i]!;
-      if (tvlUsd[i]! > 0) aoPerUsd[i] = aoPerUsd[i]!.plus(new D(day.byAsset[i]!.toString()).div(AO_UNIT.toString()).div(tvlUsd[i]!));
+      aoPerUsd[i] = aoPerUsd[i]!.plus(dayAoPerUsd[i]!);
     }
     const dayLastTick = lastEndedTick(dayEnd, genesisMs);
     const supply = supplyAt(dayLastTick);
@@ -129,6 +132,7 @@ export function accruePools(scenario: Scenario): Pools {
       supply,
       transferable: gateReached(supply),
       tvlUsd,
+      aoPerUsd: dayAoPerUsd,
     });
   }
   const supplyAtStart = supplyAt(firstTick - 1);

@@ -58,7 +58,7 @@ export function simulate(scenario: Scenario, options: SimulateOptions = {}): Sim
     bridges += day.bridges;
     day.byAsset.forEach((units, i) => {
       byAsset[i]! += units;
-      if (day.tvlUsd[i]! > 0) perUsd[i] = perUsd[i]!.plus(toAo(units).div(day.tvlUsd[i]!));
+      perUsd[i] = perUsd[i]!.plus(day.aoPerUsd[i]!);
     });
     cumulative.push({ aoPerAr: toAo(ar).div(scenario.arSupply), aoPerUsd: [...perUsd], ar, bridges, byAsset: [...byAsset] });
   }

@@ -69,6 +69,7 @@ describe('report numbers are the exact core’s numbers', () => {
     expect(lastDay.cumulativeBridges).toBe(results.bridgePool);
     expect(lastDay.aoPerAr).toBe(results.aoPerAr);
     expect(lastDay.aoPerBridgePercent['stETH']).toBe(results.aoPerBridgePercent['stETH']);
+    expect(lastDay.aoPerBridgeUsd['stETH']).toBe(results.aoPerBridgeUsd['stETH']);
     const gateDay = results.curve.findIndex((p) => BigInt(p.supply) * 100n >= 15n * 21_000_000n * 10n ** 12n);
     expect(results.curve[gateDay]!.end >= results.gate.end).toBe(true);
     expect(results.curve[gateDay - 1]!.end < results.gate.end).toBe(true);
