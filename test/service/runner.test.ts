@@ -11,10 +11,10 @@ import { clockAtTickEnd, syntheticService, syntheticSources, TEST_GENESIS_MS, te
  * of a chain — the real chain sources are exercised in demo.test.ts).
  */
 
-const LIVE_BEFORE = 200;
+const LIVE_BEFORE = 100;
 /** 3 days of 5-minute ticks: 3 · 24 · 12. */
 const OUTAGE = 864;
-const LIVE_AFTER = 40;
+const LIVE_AFTER = 20;
 const TOTAL = LIVE_BEFORE + OUTAGE + LIVE_AFTER;
 const POPULATION = { seed: 8, accounts: { ar: 120, steth: 40, sol: 40 }, changesPerBlock: 3 } as const;
 
