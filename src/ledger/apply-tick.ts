@@ -1,5 +1,4 @@
 import { EngineError } from '../errors.ts';
-import type { Snapshot, WeightUpdate } from '../bridges/types.ts';
 import { splitByYield } from '../emission/asset-weight.ts';
 import type { AssetYield } from '../emission/asset-weight.ts';
 import { assertTick, mintAt, supplyAt } from '../emission/curve.ts';
@@ -13,7 +12,7 @@ import { GENESIS_HASH, canonicalJson, entryHash } from './journal.ts';
 import type { JournalChange, JournalEntry, JournalPool } from './journal.ts';
 import { emptyPool, isPoolId, loadPools, savePool } from './pool-state.ts';
 import type { PoolState } from './pool-state.ts';
-import type { AppliedTick, PoolId, PoolStep, TickInput } from './types.ts';
+import type { AppliedTick, LedgerSnapshot, LedgerWeightUpdate, PoolId, PoolStep, TickInput } from './types.ts';
 
 /** Rows read per page when a complete snapshot zeroes the accounts it no longer lists. */
 const PAGE_ROWS = 20_000;
@@ -55,9 +54,9 @@ interface PoolChanges {
  * Applies one snapshot's updates to its pool (DESIGN.md §4: each changed account's accrual is first
  * settled up to I_{k−1}, then its weight changes). O(updates), or O(pool) for a complete snapshot.
  */
-async function applySnapshot(db: Db, tick: number, snapshot: Snapshot, pool: PoolState, nextId: () => number): Promise<PoolChanges> {
+async function applySnapshot(db: Db, tick: number, snapshot: LedgerSnapshot, pool: PoolState, nextId: () => number): Promise<PoolChanges> {
   const out: PoolChanges = { updates: [], inserts: [], logged: [], journal: [] };
-  const byKey = new Map<string, WeightUpdate>(snapshot.updates.map((u) => [u.account, u]));
+  const byKey = new Map<string, LedgerWeightUpdate>(snapshot.updates.map((u) => [u.account, u]));
   const stored = new Map((await db.lookupAccounts(snapshot.pool, [...byKey.keys()])).map((a) => [a.account, a]));
   const targets: { row: AccountRow | undefined; account: string; weight: bigint; recipient: string | null }[] = [];
   for (const u of snapshot.updates) targets.push({ row: stored.get(u.account), account: u.account, weight: u.weight, recipient: u.recipient });

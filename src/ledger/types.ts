@@ -1,7 +1,40 @@
-import type { PoolId, Snapshot } from '../bridges/types.ts';
 import type { SplitPolicy } from '../emission/policy.ts';
 
-export type { PoolId } from '../bridges/types.ts';
+/**
+ * What the ledger reads of a source snapshot. The ledger may not import src/bridges (DESIGN.md §6),
+ * so these are structural copies of the fields it uses from src/bridges/types.ts: a bridges
+ * `Snapshot` is assignable to `LedgerSnapshot` as is (the service passes it straight through).
+ */
+export type PoolId = 'ar' | 'steth' | 'sol';
+
+export interface LedgerWeightUpdate {
+  readonly account: string;
+  /** null = no valid recipient yet: accrues under `account` as unclaimed, never dropped. */
+  readonly recipient: string | null;
+  /** New weight in the asset's base units; 0 = left the pool. */
+  readonly weight: bigint;
+}
+
+export interface LedgerYieldQuote {
+  readonly asset: string;
+  readonly decimals: number;
+  readonly priceUsd: string;
+  readonly apr: string;
+  readonly priceSource: string;
+  readonly aprSource: string;
+}
+
+export interface LedgerSnapshot {
+  readonly pool: PoolId;
+  /** Recorded (canonical JSON) with the tick and hashed. */
+  readonly pin: unknown;
+  /** true: every account with weight > 0 is listed; a stored account absent here goes to 0. */
+  readonly complete: boolean;
+  readonly updates: readonly LedgerWeightUpdate[];
+  readonly yield?: LedgerYieldQuote;
+  readonly cursor: string;
+  readonly notes: readonly string[];
+}
 
 export interface TickInput {
   /** Must be lastAppliedTick() + 1, else EngineError('TICK_CONFLICT') and nothing changes. */
@@ -10,7 +43,7 @@ export interface TickInput {
   /** Recorded with the tick (policyToData, policyLabel). */
   readonly policy: SplitPolicy;
   /** At most one per pool. A pool without a snapshot keeps its previous weights. */
-  readonly snapshots: readonly Snapshot[];
+  readonly snapshots: readonly LedgerSnapshot[];
   /** Facts the service records (catch-up, late snapshot …), hashed with the tick. */
   readonly notes?: readonly string[];
 }
