@@ -34,13 +34,16 @@ await eth.mine(1); // a real block on top to pin to
 const toBlock = await eth.blockNumber();
 console.log(`seeded ${EVENTS.toLocaleString()} stakes by ${DEPOSITORS.toLocaleString()} depositors over blocks ${fromBlock}..${toBlock} in ${((performance.now() - t) / 1000).toFixed(1)} s`);
 
+const rate = (n: number, ms: number): string => `${Math.round(n / (ms / 1000)).toLocaleString()}/s`;
+
 // 1 + 2: a first snapshot (scan from block 0, then cross-check every depositor), timed by part.
-const src = createEthereumSource({ rpcUrls: [eth.rpcUrl], chainId: eth.chainId, preBridge: eth.preBridge, stETH: eth.stETH, chainlinkEthUsd: eth.aggregator, multicall3: eth.multicall3 });
+const src = createEthereumSource({ rpcUrls: [eth.rpcUrl], chainId: eth.chainId, preBridge: eth.preBridge, stETH: eth.stETH, chainlinkEthUsd: eth.aggregator, multicall3: eth.multicall3, timeoutMs: 300_000, chunkBlocks: 500 });
 t = performance.now();
 const snap = await src.snapshot(null);
 const wall = performance.now() - t;
 const tm = src.lastTimings()!;
 if (snap.updates.length !== DEPOSITORS || tm.events < EVENTS) throw new Error(`snapshot saw ${snap.updates.length} depositors, ${tm.events} events`);
+console.log(`first snapshot: ${(wall / 1000).toFixed(2)} s wall = scan ${(tm.scanMs / 1000).toFixed(2)} s + cross-check ${(tm.checkMs / 1000).toFixed(2)} s + pin/quote`);
 
 // Naive indexer: one eth_getLogs per block, ethers' Interface.parseLog per log.
 let id = 1;
@@ -62,12 +65,14 @@ for (let b = 0n; b <= BigInt(snap.pin.height); b++) {
   }
 }
 const naiveScanMs = performance.now() - t;
+console.log(`index ${tm.events.toLocaleString()} events over ${tm.blocks.toLocaleString()} blocks: ${(tm.scanMs / 1000).toFixed(2)} s (${rate(tm.events, tm.scanMs)}); naive eth_getLogs per block: ${(naiveScanMs / 1000).toFixed(2)} s — ${(naiveScanMs / tm.scanMs).toFixed(1)}× faster`);
 if (naiveEvents !== tm.events - 1) throw new Error(`naive indexer saw ${naiveEvents} events, the source ${tm.events} (incl. 1 rebase)`);
 
 // Naive cross-check: one eth_call per depositor, no batching.
 t = performance.now();
 for (const u of users) await rpc('eth_call', [{ to: eth.preBridge, data: preBridgeAbi.encodeFunctionData('usersData', [u, 0]) }, { blockHash: snap.pin.hash }]);
 const naiveCheckMs = performance.now() - t;
+console.log(`cross-check snapshot of ${tm.checked.toLocaleString()} depositors: ${(tm.checkMs / 1000).toFixed(2)} s (${rate(tm.checked, tm.checkMs)}); naive eth_call per depositor: ${(naiveCheckMs / 1000).toFixed(2)} s — ${(naiveCheckMs / tm.checkMs).toFixed(1)}× faster`);
 
 // An incremental tick after 1,000 more stakes: cost follows the change, not the 10,000 depositors.
 await eth.seedStakes(Array.from({ length: Math.min(1_000, DEPOSITORS) }, (_, k) => ({ user: users[(k * 7) % DEPOSITORS]!, amountWei: 10n ** 15n, arweave: ar(k) })));
@@ -75,8 +80,5 @@ t = performance.now();
 const inc = await src.snapshot(snap.cursor);
 const incMs = performance.now() - t;
 
-const rate = (n: number, ms: number): string => `${Math.round(n / (ms / 1000)).toLocaleString()}/s`;
-console.log(`index ${tm.events.toLocaleString()} events over ${tm.blocks.toLocaleString()} blocks: ${(tm.scanMs / 1000).toFixed(2)} s (${rate(tm.events, tm.scanMs)}); naive eth_getLogs per block: ${(naiveScanMs / 1000).toFixed(2)} s — ${(naiveScanMs / tm.scanMs).toFixed(1)}× faster`);
-console.log(`cross-check snapshot of ${tm.checked.toLocaleString()} depositors: ${(tm.checkMs / 1000).toFixed(2)} s (${rate(tm.checked, tm.checkMs)}); naive eth_call per depositor: ${(naiveCheckMs / 1000).toFixed(2)} s — ${(naiveCheckMs / tm.checkMs).toFixed(1)}× faster`);
 console.log(`first snapshot wall ${(wall / 1000).toFixed(2)} s; cursor ${(snap.cursor.length / 1024).toFixed(0)} KiB; incremental tick (${Math.min(1_000, DEPOSITORS)} new events, ${inc.updates.length} depositors touched): ${incMs.toFixed(0)} ms; RPC requests ${src.stats.requests}; peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
 await eth.stop();

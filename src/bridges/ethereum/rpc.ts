@@ -54,9 +54,11 @@ export class MalformedAnswer extends Error {
 /** Node answers that retrying cannot fix: a reverted call, bad params, unknown method. */
 const FINAL_RPC_CODES = new Set([3, -32600, -32601, -32602]);
 const isFinalAnswer = (e: RpcAnswerError): boolean => FINAL_RPC_CODES.has(e.rpcCode) || /revert/i.test(e.message);
-/** "query returned more than 10000 results", "block range too large", … — the scanner halves its chunk. */
-export const isRangeTooLarge = (e: unknown): boolean =>
-  e instanceof RpcAnswerError && (e.rpcCode === -32005 || /range|too many|more than|limit|exceed/i.test(e.message));
+/** eth_getLogs refused for its size: "query returned more than 10000 results", "block range too large", … */
+const rangeRefused = (method: string, e: RpcAnswerError): boolean =>
+  method === 'eth_getLogs' && (e.rpcCode === -32005 || /range|too many|more than|limit|exceed/i.test(e.message));
+/** True for the error `batch`/`call` throws when the node refused an eth_getLogs range: the scanner halves its chunk. */
+export const isRangeTooLarge = (e: unknown): boolean => e instanceof EngineError && e.details.rangeTooLarge === true;
 
 /** An endpoint for messages: scheme and host only, so API keys in paths or credentials never reach a log. */
 export function redactUrl(url: string): string {
@@ -137,7 +139,13 @@ export class RpcClient {
         return parse(await this.#send(calls, signal));
       } catch (e) {
         if (signal?.aborted) throw signal.reason;
-        if (e instanceof RpcAnswerError && (isFinalAnswer(e) || isRangeTooLarge(e))) throw e;
+        if (e instanceof RpcAnswerError && (isFinalAnswer(e) || rangeRefused(calls[0]!.method, e))) {
+          // Retrying the same request cannot help: the caller decides (the scanner halves its range).
+          throw new EngineError('SOURCE_UNAVAILABLE', `ethereum rpc ${e.message}`, {
+            cause: e,
+            details: { method: calls[0]!.method, rpcCode: e.rpcCode, rangeTooLarge: rangeRefused(calls[0]!.method, e) },
+          });
+        }
         last = e;
         this.#urlIndex++; // fail over to the next endpoint, if any
       }

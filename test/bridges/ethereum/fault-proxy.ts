@@ -16,6 +16,8 @@ export interface FaultProxy {
   faults: readonly Fault[];
   /** Rewrites a forwarded answer's text (a valid-looking but wrong value); null = pass through. */
   rewrite: ((method: string, body: string) => string) | null;
+  /** Answers a request itself (the JSON text to send back) instead of forwarding it; null = forward. */
+  intercept: ((calls: { id: unknown; method: string; params: unknown[] }[]) => string | null) | null;
   /** Runs before a request is forwarded (e.g. to reorganise the chain mid-snapshot). */
   beforeForward: ((methods: string[]) => Promise<void>) | null;
   readonly injected: Record<Fault, number>;
@@ -39,6 +41,7 @@ export async function startFaultProxy(target: string, opts: { seed: number; rate
     rate: opts.rate,
     faults: opts.faults ?? ALL_FAULTS,
     rewrite: null,
+    intercept: null,
     beforeForward: null,
     injected: Object.fromEntries(ALL_FAULTS.map((f) => [f, 0])) as Record<Fault, number>,
     forwarded: 0,
@@ -49,8 +52,11 @@ export async function startFaultProxy(target: string, opts: { seed: number; rate
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const body = Buffer.concat(chunks).toString('utf8');
-    const parsed = JSON.parse(body) as { method: string } | { method: string }[];
-    const methods = (Array.isArray(parsed) ? parsed : [parsed]).map((c) => c.method);
+    const parsed = JSON.parse(body) as { id: unknown; method: string; params: unknown[] } | { id: unknown; method: string; params: unknown[] }[];
+    const calls = Array.isArray(parsed) ? parsed : [parsed];
+    const methods = calls.map((c) => c.method);
+    const own = proxy.intercept?.(calls) ?? null;
+    if (own !== null) return void res.writeHead(200, { 'content-type': 'application/json' }).end(own);
     const fault = rand() < proxy.rate ? proxy.faults[Math.floor(rand() * proxy.faults.length)]! : null;
     if (fault !== null) proxy.injected[fault]++;
     if (fault === 'drop') return void req.socket.destroy();

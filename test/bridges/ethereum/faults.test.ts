@@ -142,4 +142,24 @@ describe('ethereum source behind a faulty RPC (loopback proxy)', () => {
     const canonical = (await eth.send('eth_getBlockByNumber', [`0x${BigInt(snap.pin.height).toString(16)}`, false])) as { hash: string };
     expect(snap.pin.hash).toBe(canonical.hash);
   });
+
+  it('halves its eth_getLogs range when the node refuses a range as too large, and still indexes everything', async () => {
+    proxy = await startFaultProxy(eth.rpcUrl, { seed: 5, rate: 0 });
+    for (let i = 0; i < 4; i++) await eth.stake(eth.accounts[1 + i]!, BigInt(i + 1) * E18, AR);
+    let refused = 0;
+    // Like a hosted provider's cap: at most 8 blocks per eth_getLogs (error -32005).
+    proxy.intercept = (calls) => {
+      const c = calls[0]!;
+      if (c.method !== 'eth_getLogs') return null;
+      const { fromBlock, toBlock } = c.params[0] as { fromBlock: string; toBlock: string };
+      if (Number(toBlock) - Number(fromBlock) + 1 <= 8) return null;
+      refused++;
+      return JSON.stringify(calls.map((x) => ({ jsonrpc: '2.0', id: x.id, error: { code: -32005, message: 'query exceeds max block range 8' } })));
+    };
+    const capped = await createEthereumSource(options([proxy.url], { chunkBlocks: 100 })).snapshot(null);
+    const clean = await createEthereumSource(options([eth.rpcUrl], { chunkBlocks: 100 })).snapshot(null);
+    expect(refused).toBeGreaterThan(0);
+    expect(capped).toEqual(clean);
+    expect(capped.updates.length).toBe(4);
+  });
 });
