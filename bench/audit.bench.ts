@@ -8,7 +8,8 @@
 // Default: a month of ticks (8,766) with 10,000 accounts per pool… scaled down to run in minutes;
 // the issue's size: AUDIT_BENCH_TICKS=105192 AUDIT_BENCH_ACCOUNTS=100000 npm run bench -- audit
 // Knobs: AUDIT_BENCH_TICKS, AUDIT_BENCH_ACCOUNTS (AR holders), AUDIT_BENCH_CHANGES (weight changes
-// per tick), AUDIT_BENCH_SETTLE_EVERY (ticks between AR settlements), AUDIT_BENCH_SAMPLE.
+// per tick), AUDIT_BENCH_SETTLE_EVERY (ticks between AR settlements), AUDIT_BENCH_SAMPLE;
+// AUDIT_BENCH_DB=<path of a SQLite ledger> times an existing ledger built by this bench (kept).
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -52,13 +53,14 @@ const address = (i: number): ArweaveAddress => {
 const pin = (k: number): Snapshot['pin'] => ({ chain: 'arweave', height: String(k), hash: `h${k}`, timeMs: DEFAULT_GENESIS_MS + k * 300_000 });
 const stethYield = { asset: 'stETH', decimals: 18, priceUsd: '3000', apr: '0.03', priceSource: 'config', aprSource: 'config' };
 
-const dir = mkdtempSync(join(tmpdir(), 'ao-audit-bench-'));
-const path = join(dir, 'ledger.db');
+const existing = process.env['AUDIT_BENCH_DB'];
+const dir = existing === undefined ? mkdtempSync(join(tmpdir(), 'ao-audit-bench-')) : null;
+const path = existing ?? join(dir!, 'ledger.db');
 const ledger = await openLedger({ url: `sqlite:${path}`, clock: new ManualClock(DEFAULT_GENESIS_MS) });
 try {
   await ledger.migrate();
   const buildStart = performance.now();
-  for (let k = 1; k <= TICKS; k++) {
+  for (let k = 1; existing === undefined && k <= TICKS; k++) {
     const snapshots: Snapshot[] = [];
     const ar: WeightUpdate[] = [];
     const steth: WeightUpdate[] = [];
@@ -86,7 +88,11 @@ try {
   }
   const buildMs = performance.now() - buildStart;
   const counts = (await ledger.db.all<{ s: number; c: number; w: number }>('SELECT (SELECT COUNT(*) FROM settlements) AS s, (SELECT COUNT(*) FROM credits) AS c, (SELECT SUM(change_count) FROM ticks) AS w'))[0]!;
-  console.log(`ledger: ${TICKS} ticks, ${ACCOUNTS} AR + ${BRIDGE_ACCOUNTS} stETH accounts, ${counts.w} weight changes, ${counts.s} settlements, ${counts.c} credits; built through Ledger.applyTick/settle in ${(buildMs / 1000).toFixed(1)} s; ${(statSync(path).size / 2 ** 20).toFixed(0)} MiB`);
+  const ticks = await ledger.lastAppliedTick();
+  const accounts = (await ledger.db.all<{ pool: string; n: number }>('SELECT pool, COUNT(*) AS n FROM accounts GROUP BY pool')).map((r) => `${r.n} ${r.pool}`).join(' + ');
+  console.log(
+    `ledger: ${ticks} ticks, ${accounts} accounts, ${counts.w} weight changes, ${counts.s} settlements, ${counts.c} credits; ${existing === undefined ? `built through Ledger.applyTick/settle in ${(buildMs / 1000).toFixed(1)} s` : `existing ${existing}`}; ${(statSync(path).size / 2 ** 20).toFixed(0)} MiB`,
+  );
 
   globalThis.gc?.();
   const cpu0 = process.cpuUsage();
@@ -96,7 +102,7 @@ try {
   const cpu = process.cpuUsage(cpu0);
   if (!report.ok) throw new Error(`verify found divergences on an untouched ledger: ${JSON.stringify(report.divergences.slice(0, 3))}`);
   const rss = process.memoryUsage().rss / 2 ** 20;
-  console.log(`streaming verify: ${(verifyMs / 1000).toFixed(2)} s (${Math.round((TICKS / verifyMs) * 1000)} ticks/s, ${Math.round((Number(counts.c) / verifyMs) * 1000)} credits/s), RSS ${rss.toFixed(0)} MiB, CPU ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s, load ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores`);
+  console.log(`streaming verify: ${(verifyMs / 1000).toFixed(2)} s (${Math.round((ticks / verifyMs) * 1000)} ticks/s, ${Math.round((Number(counts.c) / verifyMs) * 1000)} credits/s), RSS ${rss.toFixed(0)} MiB, CPU ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s, load ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores`);
 
   // Naive: per account, its state at every settlement of its pool through the ledger's per-account query.
   const settlements = await ledger.db.all<{ pool: PoolId; to_tick: number; id: string }>('SELECT pool, to_tick, id FROM settlements ORDER BY to_tick');
@@ -115,9 +121,10 @@ try {
     }
   }
   const naivePerAccountMs = (performance.now() - t1) / SAMPLE;
-  const naiveMs = naivePerAccountMs * (ACCOUNTS + BRIDGE_ACCOUNTS);
+  const accountCount = Number((await ledger.db.all<{ n: number }>('SELECT COUNT(*) AS n FROM accounts'))[0]!.n);
+  const naiveMs = naivePerAccountMs * accountCount;
   console.log(
-    `naive per-account audit: ${naivePerAccountMs.toFixed(1)} ms per account (${SAMPLE} sampled, ${checked} account×settlement checks) → ${(naiveMs / 1000).toFixed(0)} s extrapolated to ${ACCOUNTS + BRIDGE_ACCOUNTS} accounts; streaming is ${(naiveMs / verifyMs).toFixed(0)}× faster`,
+    `naive per-account audit: ${naivePerAccountMs.toFixed(1)} ms per account (${SAMPLE} sampled, ${checked} account×settlement checks) → ${(naiveMs / 1000).toFixed(0)} s extrapolated to ${accountCount} accounts; streaming is ${(naiveMs / verifyMs).toFixed(0)}× faster`,
   );
 
   const largest = (await ledger.db.all<{ id: string; credit_count: number }>('SELECT id, credit_count FROM settlements ORDER BY credit_count DESC LIMIT 1'))[0]!;
@@ -129,5 +136,5 @@ try {
   console.log(`statement of one address (${st.lines.length} lines): ${(performance.now() - t3).toFixed(0)} ms`);
 } finally {
   await ledger.close();
-  rmSync(dir, { recursive: true, force: true });
+  if (dir !== null) rmSync(dir, { recursive: true, force: true });
 }
