@@ -69,7 +69,18 @@ function retryAfterMs(res: Response): number {
   return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : 0;
 }
 
-const isNodeError = (e: unknown): e is Error => e instanceof Error;
+/** An error text with every URL in it reduced to scheme and host (fetch quotes the whole URL). */
+const scrub = (e: unknown): string => (e instanceof Error ? e.message : String(e)).replace(/[a-z][a-z0-9+.-]*:\/\/[^\s"']+/gi, (u) => redactUrl(u));
+
+/** fetch refuses credentials in a URL: they travel as a Basic Authorization header instead. */
+function splitCredentials(url: string): { base: string; headers: Record<string, string> } {
+  const u = new URL(url);
+  if (u.username === '' && u.password === '') return { base: url, headers: {} };
+  const token = Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64');
+  u.username = '';
+  u.password = '';
+  return { base: u.toString(), headers: { authorization: `Basic ${token}` } };
+}
 
 export class ArweaveHttp {
   readonly #opts: HttpOptions;
@@ -142,15 +153,16 @@ export class ArweaveHttp {
     const signal = init.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
     let res: Response;
     try {
-      res = await this.#opts.fetch(new URL(path, url.endsWith('/') ? url : `${url}/`), {
+      const { base, headers } = splitCredentials(url);
+      res = await this.#opts.fetch(new URL(path, base.endsWith('/') ? base : `${base}/`), {
         method: init.method ?? 'GET',
-        headers: init.headers,
+        headers: { ...headers, ...init.headers },
         body: init.body,
         signal,
       });
     } catch (e) {
       if (init.signal?.aborted) throw init.signal.reason;
-      throw new TransientFault(timeout.aborted ? `timed out after ${this.#opts.timeoutMs} ms` : `network error: ${isNodeError(e) ? e.message : String(e)}`);
+      throw new TransientFault(timeout.aborted ? `timed out after ${this.#opts.timeoutMs} ms` : `network error: ${scrub(e)}`);
     }
     // 404, and 202 "Pending" (a tx still in the mempool): this node has no confirmed value for the path.
     if (res.status === 404 || res.status === 202) {
@@ -171,7 +183,7 @@ export class ArweaveHttp {
     } catch (e) {
       if (e instanceof EngineError) throw e;
       if (init.signal?.aborted) throw init.signal.reason;
-      throw new TransientFault(timeout.aborted ? `timed out reading the body after ${this.#opts.timeoutMs} ms` : `body: ${isNodeError(e) ? e.message : String(e)}`);
+      throw new TransientFault(timeout.aborted ? `timed out reading the body after ${this.#opts.timeoutMs} ms` : `body: ${scrub(e)}`);
     }
   }
 
