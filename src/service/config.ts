@@ -160,6 +160,9 @@ export const ENV_LEAVES: readonly EnvLeaf[] = [
   { path: ['log', 'level'], kind: 'string' },
 ];
 
+/** Set to 1 to allow a non-loopback http.host (behind the operator's own proxy and authentication). */
+export const HTTP_PUBLIC_ENV = 'AO_EMISSION_HTTP_PUBLIC';
+
 export const envName = (path: readonly string[]): string =>
   `AO_EMISSION_${path.map((p) => p.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()).join('_')}`;
 
@@ -185,6 +188,7 @@ function applyEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): void {
   for (const [name, value] of Object.entries(env)) {
     if (value === undefined || !name.startsWith('AO_EMISSION_')) continue;
     const leaf = byName.get(name);
+    if (!leaf && name === HTTP_PUBLIC_ENV) continue;
     if (!leaf) {
       if ([...sections].some((s) => name.startsWith(`${s}_`))) fail(name, `unknown setting; expected one of ${[...byName.keys()].join(', ')}`);
       continue;
@@ -299,7 +303,7 @@ export function parseConfig(input: unknown, options: { baseDir?: string; env?: N
     steth: cadenceTicks(c.settlement.steth, 'settlement.steth'),
     sol: cadenceTicks(c.settlement.sol, 'settlement.sol'),
   };
-  if (c.http.host !== '127.0.0.1' && c.http.host !== 'localhost' && c.http.host !== '::1' && (options.env ?? {})['AO_EMISSION_HTTP_PUBLIC'] !== '1') {
+  if (c.http.host !== '127.0.0.1' && c.http.host !== 'localhost' && c.http.host !== '::1' && (options.env ?? {})[HTTP_PUBLIC_ENV] !== '1') {
     fail('http.host', `${JSON.stringify(c.http.host)} is not a loopback address; the status API has no authentication (set AO_EMISSION_HTTP_PUBLIC=1 to allow it behind your own proxy)`);
   }
   return {

@@ -7,7 +7,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
  */
 export interface ServiceMetrics {
   readonly registry: Registry;
-  readonly ticksApplied: Counter<'pool'>;
+  readonly ticksApplied: Counter;
   readonly tickDuration: Histogram;
   readonly lastTick: Gauge;
   readonly lagTicks: Gauge;
@@ -25,7 +25,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Servi
   const registers = [registry];
   return {
     registry,
-    ticksApplied: new Counter({ name: 'ao_emission_ticks_applied_total', help: 'Ticks applied by this process', labelNames: ['pool'], registers }),
+    ticksApplied: new Counter({ name: 'ao_emission_ticks_applied_total', help: 'Ticks applied by this process', registers }),
     tickDuration: new Histogram({
       name: 'ao_emission_tick_duration_seconds',
       help: 'Wall time of one tick: snapshots, ledger transaction, settlement',

@@ -238,7 +238,7 @@ export class TickRunner {
     const durationMs = performance.now() - started;
     o.metrics.tickDuration.observe(durationMs / 1000);
     o.metrics.lastTick.set(tick);
-    o.metrics.ticksApplied.inc({ pool: 'all' });
+    o.metrics.ticksApplied.inc();
     const transferable = isTransferable(tick);
     o.log.info(
       {

@@ -85,6 +85,10 @@ describe('config', () => {
     });
   }
 
+  it('binds a public interface only when AO_EMISSION_HTTP_PUBLIC=1 says so', () => {
+    expect(parseConfig({ ...base(), http: { host: '0.0.0.0' } }, { env: { AO_EMISSION_HTTP_PUBLIC: '1' } }).http.host).toBe('0.0.0.0');
+  });
+
   it('rejects a bad environment value or an unknown variable of a known section, naming the variable', () => {
     expect(errorOf(() => parseConfig(base(), { env: { AO_EMISSION_HTTP_PORT: 'eighty' } })).message).toMatch(/^AO_EMISSION_HTTP_PORT: "eighty" is not a whole number/);
     expect(errorOf(() => parseConfig(base(), { env: { AO_EMISSION_HTTP_PROT: '1' } })).message).toMatch(/^AO_EMISSION_HTTP_PROT: unknown setting/);

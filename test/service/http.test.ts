@@ -63,7 +63,7 @@ describe('HTTP status API', () => {
     const r = await get('/metrics');
     expect(r.status).toBe(200);
     expect(r.type).toMatch(/^text\/plain/);
-    expect(r.text).toContain('ao_emission_ticks_applied_total{pool="all"} 6');
+    expect(r.text).toContain('ao_emission_ticks_applied_total 6');
     expect(r.text).toContain('ao_emission_tick_duration_seconds_count 6');
     expect(r.text).toMatch(/ao_emission_minted_base_units\{pool="ar"\} \d+/);
     expect(r.text).toMatch(/ao_emission_outbox_messages\{state="pending"\} \d+/);
