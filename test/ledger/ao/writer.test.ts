@@ -66,6 +66,24 @@ describe('AO writer → local AO node', () => {
     expect((await reconcile({ db: ledger.db, client, processId: node.processId })).equal).toBe(true);
   });
 
+  it('a batch left "sent" by a crash is confirmed from its message result without sending again; an unknown message id is re-sent', async () => {
+    const { ledger, node } = await setUp();
+    const s = await settleTick(ledger, 20, 10);
+    const writer = writerFor(ledger, node);
+    await writer.deliverPending();
+    const messages = async () => ((await (await fetch(node.url)).json()) as { processes: { messages: number }[] }).processes[0]!.messages;
+    const sentBefore = await messages();
+    // Crash after markSent, before the verdict was recorded: the row is "sent" with its message id.
+    await ledger.db.run("UPDATE outbox_batches SET status = 'sent' WHERE batch_id = ?", [s.batchIds[0]!]);
+    expect(await writer.deliverPending()).toMatchObject({ delivered: 1, duplicates: 0 });
+    expect(await messages()).toBe(sentBefore);
+    // A message id the node never scheduled (lost before it reached the MU): sent again, answered as a duplicate.
+    await ledger.db.run("UPDATE outbox_batches SET status = 'sent', message_id = ? WHERE batch_id = ?", ['L'.repeat(43), s.batchIds[1]!]);
+    expect(await writer.deliverPending()).toMatchObject({ delivered: 1, duplicates: 1 });
+    expect(await messages()).toBe(sentBefore + 1);
+    expect(await ledger.outbox.counts()).toEqual({ pending: 0, sent: 0, delivered: 2, failed: 0 });
+  });
+
   it('a batch signed by a stranger is refused (Mint-Error), marked failed with the reason, and not retried', async () => {
     const { ledger, node } = await setUp();
     const s = await settleTick(ledger, 50, 100);
