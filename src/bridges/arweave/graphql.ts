@@ -11,12 +11,13 @@ import { nodeAddress, parseWinston } from './wire.ts';
  * indep_hash: an edge from another block means the gateway's index disagrees with the chain we pinned
  * (a fork in progress), which fails the snapshot rather than mixing two branches.
  */
+/** The gateways' maximum `first`. */
 const PAGE = 100;
 /** 10,000 pages × 100: a block holds at most 1,000 base-layer txs; anything near this bound is a loop. */
 const MAX_PAGES = 10_000;
 
-const QUERY = `query($h: Int!, $after: String) {
-  transactions(block: {min: $h, max: $h}, first: ${PAGE}, after: $after, sort: HEIGHT_ASC) {
+const QUERY = `query($h: Int!, $first: Int!, $after: String) {
+  transactions(block: {min: $h, max: $h}, first: $first, after: $after, sort: HEIGHT_ASC) {
     pageInfo { hasNextPage }
     edges { cursor node { id owner { address } recipient quantity { winston } block { id height } bundledIn { id } } }
   }
@@ -37,11 +38,11 @@ interface Edge {
 const malformed = (what: string, value: unknown): EngineError =>
   new EngineError('MALFORMED_RESPONSE', `arweave graphql: ${what} is ${JSON.stringify(value)?.slice(0, 120)}`);
 
-export async function blockTxsViaGraphql(http: ArweaveHttp, height: number, indepHash: string, signal?: AbortSignal): Promise<TxTouch[]> {
+export async function blockTxsViaGraphql(http: ArweaveHttp, height: number, indepHash: string, signal?: AbortSignal, pageSize = PAGE): Promise<TxTouch[]> {
   const out: TxTouch[] = [];
   let after: string | null = null;
   for (let page = 0; page < MAX_PAGES; page++) {
-    const json = await http.postJson('graphql', { query: QUERY, variables: { h: height, after } }, signal);
+    const json = await http.postJson('graphql', { query: QUERY, variables: { h: height, first: pageSize, after } }, signal);
     if (json === null) throw new EngineError('SOURCE_UNAVAILABLE', 'arweave: POST /graphql answered 404 on every URL; the block JSON carries no tx ids, so a GraphQL gateway is needed');
     const data = (json as { data?: { transactions?: { pageInfo?: { hasNextPage?: unknown }; edges?: unknown } } }).data?.transactions;
     if (data === undefined || !Array.isArray(data.edges) || typeof data.pageInfo?.hasNextPage !== 'boolean') {

@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ArweaveAddress } from '../../../src/address.ts';
 import { EngineError } from '../../../src/errors.ts';
 import { createArweaveSource } from '../../../src/bridges/arweave/source.ts';
+import { blockTxsViaGraphql } from '../../../src/bridges/arweave/graphql.ts';
+import { ArweaveHttp } from '../../../src/bridges/arweave/http.ts';
 import { startLocalArweave } from '../../../src/bridges/arweave/local.ts';
 import type { LocalArweave } from '../../../src/bridges/arweave/local.ts';
 import type { Snapshot } from '../../../src/bridges/types.ts';
@@ -144,6 +146,22 @@ describe('arweave source against a real local Arweave (arlocal on 127.0.0.1)', (
     apply(model, start);
     apply(model, snap);
     expect(model).toEqual(await scratch());
+  });
+
+  it('lists a block\'s txs through arlocal GraphQL across pages (page size 2 over 5 transfers), since arlocal block JSON loses the tx ids', async () => {
+    const [a, b] = wallets;
+    const ids: string[] = [];
+    for (let i = 1; i <= 5; i++) ids.push(await local.transfer(a!.jwk, b!.address, BigInt(i)));
+    const height = await local.mine();
+    const block = (await (await fetch(`${local.url}/block/height/${height}`)).json()) as { indep_hash: string; txs: string[] };
+    expect(block.txs).toEqual(['[object Object]']); // the arlocal 1.1.66 bug the GraphQL path works around
+    const http = new ArweaveHttp({ urls: [local.url], timeoutMs: 10_000, retries: 0, backoffBaseMs: 1, backoffMaxMs: 1, fetch });
+    const paged = await blockTxsViaGraphql(http, height, block.indep_hash, undefined, 2);
+    expect(paged.map((t) => t.id).sort()).toEqual([...ids].sort());
+    // quantities 1..5 winston → 15; every owner is a's address, every target b's
+    expect(paged.reduce((s, t) => s + t.quantity, 0n)).toBe(15n);
+    expect(new Set(paged.map((t) => `${t.owner}>${t.target}`))).toEqual(new Set([`${a!.address}>${b!.address}`]));
+    expect(await blockTxsViaGraphql(http, height, block.indep_hash)).toEqual(paged);
   });
 
   it('fails over from a dead URL to arlocal, and fails the snapshot cleanly with SOURCE_UNAVAILABLE when every URL is dead', async () => {
