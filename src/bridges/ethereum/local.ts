@@ -92,7 +92,14 @@ interface Receipt {
 const YEAR_SEC = 365n * 24n * 3600n;
 const REAL_BLOCKS_MAX = 256;
 
-export async function startLocalEthereum(opts: { ethUsd?: bigint } = {}): Promise<LocalEthereum> {
+export interface LocalEthereumOptions {
+  /** Initial ETH/USD answer, scaled by 10^8. Default 3,000.12345678 USD. */
+  readonly ethUsd?: bigint;
+  /** APR (1/100 %) of one Lido report made at start, so the chain has a TokenRebased; null = none. Default 320. */
+  readonly initialAprBps?: number | null;
+}
+
+export async function startLocalEthereum(opts: LocalEthereumOptions = {}): Promise<LocalEthereum> {
   const require = createRequire(import.meta.url);
   process.env.HARDHAT_CONFIG ??= fileURLToPath(new URL('../../../hardhat.config.cjs', import.meta.url));
   const hre = require('hardhat') as { config: unknown; artifacts: unknown };
@@ -139,11 +146,18 @@ export async function startLocalEthereum(opts: { ethUsd?: bigint } = {}): Promis
   const accounts = ((await send('eth_accounts', [])) as string[]).map((a) => a.toLowerCase());
   const owner = accounts[0]!;
   const stETH = await deploy(artifacts.StETH, [], owner);
+  // A pooled-ether base so rebases have something to grow; share rate starts at 1.
+  await tx(owner, stETH, artifacts.StETH.abi.encodeFunctionData('mint', [owner, 1_000_000n * 10n ** 18n]));
+  const initialAprBps = opts.initialAprBps === undefined ? 320 : opts.initialAprBps;
+  if (initialAprBps !== null) {
+    // One oracle report before anything else, so a fresh chain already has a stETH APR to quote.
+    const post = 1_000_000n * 10n ** 18n + (1_000_000n * 10n ** 18n * BigInt(initialAprBps) * 86_400n) / (10_000n * YEAR_SEC);
+    await send('evm_increaseTime', [86_400]);
+    await tx(owner, stETH, artifacts.StETH.abi.encodeFunctionData('rebase', [post, 86_400, 0]));
+  }
   const preBridge = await deploy(artifacts.PreBridge, [stETH], owner);
   const aggregator = await deploy(artifacts.Aggregator, [8, 'ETH / USD', opts.ethUsd ?? 3_000_12345678n], owner);
   const multicall3 = await deploy(artifacts.Multicall3, [], owner);
-  // A pooled-ether base so rebases have something to grow; share rate starts at 1.
-  await tx(owner, stETH, artifacts.StETH.abi.encodeFunctionData('mint', [owner, 1_000_000n * 10n ** 18n]));
   await tx(owner, stETH, artifacts.StETH.abi.encodeFunctionData('approve', [preBridge, 2n ** 256n - 1n]));
   const approved = new Set<string>();
   const S = artifacts.StETH.abi;
