@@ -4,3 +4,4 @@ export { reconcile, readProcessBalances } from './reconcile.ts';
 export type { ReconcileReport, ReconcileBasis, BalanceDifference } from './reconcile.ts';
 export { createAoClient } from './client.ts';
 export type { AoClient, AoEndpoints, ArweaveJwk, AoTag, AoResultIn } from './client.ts';
+export { loadWallet, addressOfJwk } from './wallet.ts';
