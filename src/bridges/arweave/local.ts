@@ -23,7 +23,11 @@ export interface LocalArweave {
   readonly port: number;
   /** arweave-js client bound to this gateway. */
   readonly arweave: Arweave;
-  /** Mines `blocks` blocks (default 1); pending txs go into the last one. Returns the new height. */
+  /**
+   * Mines `blocks` blocks (default 1). Returns the new height. With blocks > 1 arlocal files the
+   * pending txs under the last block but its GraphQL lists them under the first (the height they got
+   * when posted): mine one block at a time when txs are pending.
+   */
   mine(blocks?: number): Promise<number>;
   /** Adds winston to an address outside any block (arlocal's faucet). */
   mint(address: string, winston: bigint): Promise<void>;
