@@ -128,6 +128,7 @@ function send(res: ServerResponse, status: number, body: unknown): void {
 export async function startLocalAoNode(opts: LocalAoNodeOptions): Promise<LocalAoNode> {
   const dbPath = opts.dbPath ?? (opts.dataDir !== undefined ? join(opts.dataDir, 'ao-node.db') : undefined);
   if (dbPath === undefined) throw new Error('startLocalAoNode: dbPath or dataDir is required');
+  if (!/^[A-Za-z0-9_-]{43}$/.test(opts.minter)) throw new Error(`startLocalAoNode: minter ${JSON.stringify(opts.minter)} is not an address; expected 43 base64url characters`);
   if (opts.dataDir !== undefined && opts.dbPath === undefined) mkdirSync(opts.dataDir, { recursive: true });
   const store = new NodeStore(dbPath);
   const { module, tags } = resolveSpec(opts);

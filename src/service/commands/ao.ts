@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { parseArweaveAddress } from '../../address.ts';
 import { EngineError } from '../../errors.ts';
 import { formatAo } from '../../units.ts';
 import type { ReconcileReport } from '../../ledger/ao/index.ts';
@@ -73,6 +74,7 @@ export function registerAoCommands(program: Command): void {
       const port = Number(opts.port);
       if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new EngineError('INVALID_ARGUMENT', `--port: ${JSON.stringify(opts.port)} is not a port; expected 0..65535`);
       if (!/^(0|[1-9][0-9]{0,77})$/.test(opts.maxSupply)) throw new EngineError('INVALID_AMOUNT', `--max-supply: ${JSON.stringify(opts.maxSupply)} is not a decimal string of base units`);
+      parseArweaveAddress(opts.minter, '--minter');
       const { startLocalAoNode } = await import('../../../ao/node/server.ts');
       const node = await startLocalAoNode({ dbPath: opts.db, minter: opts.minter, port, maxSupply: opts.maxSupply });
       writeJson({ url: node.url, processId: node.processId, replayed: node.replayed });
