@@ -23,6 +23,12 @@ export interface AoWriterOptions {
   /** First retry delay, doubled each try up to backoffMsMax. Defaults 200 ms, 5,000 ms. */
   readonly backoffMs?: number;
   readonly backoffMsMax?: number;
+  /**
+   * Batches in flight at once. Default 1. More overlaps signing here with evaluation on the node;
+   * batches are independent (one Batch-Id each), except that at the max-supply cap which of two
+   * concurrent batches is refused depends on their arrival order.
+   */
+  readonly concurrency?: number;
   /** Batches read per pass. Default 100. */
   readonly batchesPerPass?: number;
   /** Pause between passes of start() when nothing is pending. Default 2,000 ms. */
@@ -109,6 +115,8 @@ export function createAoWriter(opts: AoWriterOptions): AoWriter {
   const backoffMsMax = opts.backoffMsMax ?? 5_000;
   const batchesPerPass = opts.batchesPerPass ?? 100;
   const idleMs = opts.idleMs ?? 2_000;
+  const concurrency = opts.concurrency ?? 1;
+  if (!Number.isSafeInteger(concurrency) || concurrency < 1 || concurrency > 16) throw new EngineError('INVALID_CONFIG', `AO writer: concurrency ${concurrency} must be an integer in 1..16`);
   const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const log = opts.log ?? (() => undefined);
   if (!Number.isSafeInteger(attemptsMax) || attemptsMax < 1) throw new EngineError('INVALID_CONFIG', `AO writer: attemptsMax ${attemptsMax} must be an integer >= 1`);
@@ -174,33 +182,38 @@ export function createAoWriter(opts: AoWriterOptions): AoWriter {
     const report = { delivered: 0, duplicates: 0, failed: 0, credits: 0, retries: 0, unavailable: null as string | null };
     // Sent-but-unconfirmed first (a crash between send and confirmation), then pending.
     const batches = [...(await opts.outbox.withStatus('sent', limit)), ...(await opts.outbox.pending(limit))].slice(0, limit);
-    for (const batch of batches) {
-      if (stopping) break;
-      const verdict = await deliverOne(batch, report);
-      if (verdict.kind === 'unknown') {
-        report.unavailable = verdict.reason;
-        stats.lastError = verdict.reason;
-        break;
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (!stopping && report.unavailable === null && next < batches.length) {
+        const batch = batches[next++]!;
+        const verdict = await deliverOne(batch, report);
+        if (verdict.kind === 'unknown') {
+          // The node is unreachable: stop taking batches; those in flight finish their own retries.
+          report.unavailable = verdict.reason;
+          stats.lastError = verdict.reason;
+          return;
+        }
+        if (verdict.kind === 'failed') {
+          await opts.outbox.markFailed(batch.batchId, verdict.reason);
+          report.failed++;
+          stats.failed++;
+          stats.lastError = verdict.reason;
+          log('batch failed', { batchId: batch.batchId, reason: verdict.reason });
+          continue;
+        }
+        await opts.outbox.markDelivered(batch.batchId);
+        report.delivered++;
+        report.credits += batch.creditCount;
+        stats.delivered++;
+        stats.credits += batch.creditCount;
+        if (verdict.duplicate) {
+          report.duplicates++;
+          stats.duplicates++;
+        }
+        log('batch delivered', { batchId: batch.batchId, duplicate: verdict.duplicate, credits: batch.creditCount });
       }
-      if (verdict.kind === 'failed') {
-        await opts.outbox.markFailed(batch.batchId, verdict.reason);
-        report.failed++;
-        stats.failed++;
-        stats.lastError = verdict.reason;
-        log('batch failed', { batchId: batch.batchId, reason: verdict.reason });
-        continue;
-      }
-      await opts.outbox.markDelivered(batch.batchId);
-      report.delivered++;
-      report.credits += batch.creditCount;
-      stats.delivered++;
-      stats.credits += batch.creditCount;
-      if (verdict.duplicate) {
-        report.duplicates++;
-        stats.duplicates++;
-      }
-      log('batch delivered', { batchId: batch.batchId, duplicate: verdict.duplicate, credits: batch.creditCount });
-    }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, batches.length) }, worker));
     return report;
   }
 

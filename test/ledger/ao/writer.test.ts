@@ -155,6 +155,16 @@ describe('AO writer → local AO node', () => {
     expect(row.lastError).toMatch(/^MU: /);
   });
 
+  it('with 3 batches in flight, delivers every batch once and the process matches the ledger', async () => {
+    const { ledger, node } = await setUp();
+    const s = await settleTick(ledger, 100, 10);
+    const report = await writerFor(ledger, node, minter.jwk, { concurrency: 3 }).deliverPending();
+    expect(report).toMatchObject({ delivered: 10, duplicates: 0, failed: 0, credits: 100 });
+    const client = createAoClient({ muUrl: node.url, cuUrl: node.url });
+    expect((await readProcessBalances(client, node.processId)).totalSupply).toBe(s.total);
+    expect((await reconcile({ db: ledger.db, client, processId: node.processId })).equal).toBe(true);
+  });
+
   it('start() delivers what settlement writes, until stop()', async () => {
     const { ledger, node } = await setUp();
     const writer = writerFor(ledger, node, minter.jwk, { idleMs: 20 });
