@@ -74,6 +74,15 @@ for (const u of users) await rpc('eth_call', [{ to: eth.preBridge, data: preBrid
 const naiveCheckMs = performance.now() - t;
 console.log(`cross-check snapshot of ${tm.checked.toLocaleString()} depositors: ${(tm.checkMs / 1000).toFixed(2)} s (${rate(tm.checked, tm.checkMs)}); naive eth_call per depositor: ${(naiveCheckMs / 1000).toFixed(2)} s — ${(naiveCheckMs / tm.checkMs).toFixed(1)}× faster`);
 
+// The cross-check again, back to back with the naive run (same machine load): via Multicall3 and via plain
+// eth_call JSON-RPC batches of 500.
+for (const multicall3 of [eth.multicall3, null]) {
+  const again = createEthereumSource({ rpcUrls: [eth.rpcUrl], chainId: eth.chainId, preBridge: eth.preBridge, stETH: eth.stETH, chainlinkEthUsd: eth.aggregator, multicall3, timeoutMs: 300_000, chunkBlocks: 500 });
+  await again.snapshot(null);
+  const a = again.lastTimings()!;
+  console.log(`  again, ${multicall3 === null ? 'eth_call batches of 500' : 'Multicall3 × 500'}: cross-check ${(a.checkMs / 1000).toFixed(2)} s — ${(naiveCheckMs / a.checkMs).toFixed(1)}× the naive run; scan ${(a.scanMs / 1000).toFixed(2)} s`);
+}
+
 // An incremental tick after 1,000 more stakes: cost follows the change, not the 10,000 depositors.
 await eth.seedStakes(Array.from({ length: Math.min(1_000, DEPOSITORS) }, (_, k) => ({ user: users[(k * 7) % DEPOSITORS]!, amountWei: 10n ** 15n, arweave: ar(k) })));
 t = performance.now();
