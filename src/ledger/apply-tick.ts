@@ -7,7 +7,7 @@ import { tickEndMs, tickStartMs } from '../emission/ticks.ts';
 import { SCALE, accrual, advanceIndex } from './accrual.ts';
 import { encodeChanges } from './change-log.ts';
 import type { LoggedChange } from './change-log.ts';
-import type { AccountRow, Db } from './db.ts';
+import type { AccountRow, AccountUpdate, Db } from './db.ts';
 import { GENESIS_HASH, canonicalJson, entryHash } from './journal.ts';
 import type { JournalChange, JournalEntry, JournalPool } from './journal.ts';
 import { emptyPool, isPoolId, loadPools, savePool } from './pool-state.ts';
@@ -44,7 +44,7 @@ function validateInput(input: TickInput): void {
 }
 
 interface PoolChanges {
-  readonly updates: AccountRow[];
+  readonly updates: AccountUpdate[];
   readonly inserts: AccountRow[];
   readonly logged: LoggedChange[];
   readonly journal: JournalChange[];
@@ -85,7 +85,7 @@ async function applySnapshot(db: Db, tick: number, snapshot: LedgerSnapshot, poo
       row.weight = t.weight;
       row.recipient = t.recipient;
       row.changedTick = tick;
-      out.updates.push(row);
+      out.updates.push({ row, recipientChanged: oldRecipient !== t.recipient });
     }
     pool.totalWeight += t.weight - oldWeight;
     out.logged.push(oldRecipient === t.recipient && t.row !== undefined ? { accountId: row.id, oldWeight, newWeight: t.weight } : { accountId: row.id, oldWeight, newWeight: t.weight, recipient: t.recipient });

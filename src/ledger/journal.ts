@@ -80,17 +80,28 @@ export function canonicalJson(value: unknown): string {
 const compareChange = (a: JournalChange, b: JournalChange): number =>
   a.pool < b.pool ? -1 : a.pool > b.pool ? 1 : a.account < b.account ? -1 : a.account > b.account ? 1 : 0;
 
+/** Characters JSON.stringify leaves alone (no quote, backslash, control or non-ASCII character). */
+const PLAIN = /^[\w\-.:+/=@ ]*$/;
+/** JSON.stringify(s), without its cost for the plain keys and addresses a tick carries by the thousand. */
+const quote = (s: string): string => (PLAIN.test(s) ? `"${s}"` : JSON.stringify(s));
+const quoteOrNull = (s: string | null): string => (s === null ? 'null' : quote(s));
+
 /** The canonical encoding of one tick: what the hash covers. */
 export function encodeEntry(entry: JournalEntry): string {
   const pools = [...entry.pools].sort((a, b) => (a.pool < b.pool ? -1 : a.pool > b.pool ? 1 : 0));
   // "changes" is the third key (after bridgeCarryIn/Out, whose values are digits); encoded directly (the same bytes canonicalJson gives for
   // [pool, account, "old", "new", oldRecipient, newRecipient]) because a tick may carry thousands.
-  const changes = [...entry.changes]
-    .sort(compareChange)
-    .map((c) => `[${JSON.stringify(c.pool)},${JSON.stringify(c.account)},"${c.oldWeight}","${c.newWeight}",${c.oldRecipient === null ? 'null' : JSON.stringify(c.oldRecipient)},${c.newRecipient === null ? 'null' : JSON.stringify(c.newRecipient)}]`);
+  const changes = [...entry.changes].sort(compareChange).map((c) => {
+    const oldRecipient = quoteOrNull(c.oldRecipient);
+    const newRecipient = c.newRecipient === c.oldRecipient ? oldRecipient : quoteOrNull(c.newRecipient);
+    return `[${quote(c.pool)},${quote(c.account)},"${c.oldWeight}","${c.newWeight}",${oldRecipient},${newRecipient}]`;
+  });
   const rest = canonicalJson({ ...entry, pools, changes: [] });
-  assert.ok(rest.startsWith('{"bridgeCarryIn":') && rest.includes(',"changes":[],'), 'encodeEntry: key order changed');
-  return rest.replace(',"changes":[],', `,"changes":[${changes.join(',')}],`);
+  const marker = ',"changes":[],';
+  const at = rest.indexOf(marker);
+  assert.ok(rest.startsWith('{"bridgeCarryIn":') && at > 0, 'encodeEntry: key order changed');
+  // Spliced by position, not String.replace (whose replacement would read "$&" in a key as a pattern).
+  return `${rest.slice(0, at)},"changes":[${changes.join(',')}],${rest.slice(at + marker.length)}`;
 }
 
 export function chainHash(prevHash: string, canonical: string): string {

@@ -3,7 +3,7 @@ import { drizzle } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
 import { ACCOUNT_COLUMNS, toAccountRow } from './db.ts';
-import type { AccountRow, CreditRow, Db, Param, Row, SettleTuple } from './db.ts';
+import type { AccountRow, AccountUpdate, CreditTuple, Db, Param, Row, SettleTuple } from './db.ts';
 
 const MIGRATIONS = fileURLToPath(new URL('../../drizzle/postgres', import.meta.url));
 /** Rows per array-parameter statement: bounds one statement's size (and pg's parameter buffer). */
@@ -61,8 +61,9 @@ class PgQueries {
     return r.rows as SettleTuple[];
   }
 
-  async writeAccounts(updates: readonly AccountRow[], inserts: readonly AccountRow[]): Promise<void> {
-    for (const part of chunks([...updates].sort((x, y) => x.id - y.id))) {
+  async writeAccounts(updates: readonly AccountUpdate[], inserts: readonly AccountRow[]): Promise<void> {
+    // Postgres compares indexed values before touching an index (HOT), so recipient is always assigned.
+    for (const part of chunks(updates.map((u) => u.row).sort((x, y) => x.id - y.id))) {
       await this.q.query(
         `UPDATE accounts AS a SET recipient = u.recipient, weight = u.weight, index_at_change = u.idx, accrued = u.accrued, changed_tick = u.changed
          FROM unnest($1::int[], $2::text[], $3::numeric[], $4::numeric[], $5::numeric[], $6::int[]) AS u(id, recipient, weight, idx, accrued, changed)
@@ -90,22 +91,15 @@ class PgQueries {
     }
   }
 
-  async writeSettled(rows: readonly { readonly id: number; readonly settled: bigint }[]): Promise<void> {
+  async writeCredits(settlementId: string, rows: readonly CreditTuple[]): Promise<void> {
     for (const part of chunks(rows)) {
-      await this.q.query(`UPDATE accounts AS a SET settled = u.settled FROM unnest($1::int[], $2::numeric[]) AS u(id, settled) WHERE a.id = u.id`, [
-        part.map((r) => r.id),
-        part.map((r) => r.settled.toString()),
-      ]);
-    }
-  }
-
-  async insertCredits(rows: readonly CreditRow[]): Promise<void> {
-    for (const part of chunks(rows)) {
-      await this.q.query(`INSERT INTO credits (settlement_id, account_id, recipient, amount) SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::numeric[])`, [
-        part.map((r) => r.settlementId),
-        part.map((r) => r.accountId),
-        part.map((r) => r.recipient),
-        part.map((r) => r.amount.toString()),
+      const ids = part.map((r) => r[0]);
+      await this.q.query(`UPDATE accounts AS a SET settled = u.settled FROM unnest($1::int[], $2::numeric[]) AS u(id, settled) WHERE a.id = u.id`, [ids, part.map((r) => r[3])]);
+      await this.q.query(`INSERT INTO credits (settlement_id, account_id, recipient, amount) SELECT $1::text, * FROM unnest($2::int[], $3::text[], $4::numeric[])`, [
+        settlementId,
+        ids,
+        part.map((r) => r[1]),
+        part.map((r) => r[2]),
       ]);
     }
   }

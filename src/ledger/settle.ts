@@ -1,6 +1,6 @@
 import { EngineError } from '../errors.ts';
 import { SCALE, accrual } from './accrual.ts';
-import type { CreditRow, Db } from './db.ts';
+import type { CreditTuple, Db } from './db.ts';
 import { lastTickRow } from './apply-tick.ts';
 import { batchIdOf, encodePayload } from './outbox.ts';
 import { loadPools, savePool } from './pool-state.ts';
@@ -40,24 +40,29 @@ export async function settleIn(db: Db, pool: PoolId, upToTick: number, batchSize
   let creditCount = 0;
   let total = 0n;
   const index = state.index;
+  // Accounts unchanged since the same tick share index_at_change (a ledger has few distinct
+  // values): I − index_at_change is computed once per value, not parsed per row.
+  const spans = new Map<string, bigint>();
   for (let after = 0; ; ) {
     const page = await db.settlementPage(pool, after, PAGE_ROWS, fromTick);
-    const credits: CreditRow[] = [];
-    const settled: { id: number; settled: bigint }[] = [];
+    const credits: CreditTuple[] = [];
     for (const [accountId, recipient, weightText, indexText, accruedText, settledText] of page) {
-      const weight = BigInt(weightText);
-      const cumulative = BigInt(accruedText) + (weight === 0n ? 0n : accrual(weight, BigInt(indexText), index));
-      const paid = BigInt(settledText);
+      let cumulative = accruedText === '0' ? 0n : BigInt(accruedText);
+      if (weightText !== '0') {
+        let span = spans.get(indexText);
+        if (span === undefined) spans.set(indexText, (span = accrual(1n, BigInt(indexText), index)));
+        cumulative += BigInt(weightText) * span;
+      }
+      const paid = settledText === '0' ? 0n : BigInt(settledText);
       const owed = cumulative / SCALE - paid;
       if (owed <= 0n) continue;
-      credits.push({ settlementId: id, accountId, recipient, amount: owed });
-      settled.push({ id: accountId, settled: paid + owed });
+      const owedText = owed.toString();
+      credits.push([accountId, recipient, owedText, paid === 0n ? owedText : (paid + owed).toString()]);
       byRecipient.set(recipient, (byRecipient.get(recipient) ?? 0n) + owed);
       total += owed;
     }
     creditCount += credits.length;
-    await db.writeSettled(settled);
-    await db.insertCredits(credits);
+    await db.writeCredits(id, credits);
     if (page.length < PAGE_ROWS) break;
     after = page[page.length - 1]![0];
   }

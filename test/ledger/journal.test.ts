@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { GENESIS_HASH, canonicalJson, chainHash, encodeEntry, entryHash } from '../../src/ledger/index.ts';
 import type { JournalEntry } from '../../src/ledger/index.ts';
@@ -39,6 +40,20 @@ describe('journal encoding', () => {
       ],
     });
     expect(encodeEntry(entry)).toBe(generic);
+  });
+
+  it('encodeEntry equals canonicalJson for any keys and recipients (quotes, unicode, control characters, "$&" and other replacement patterns)', () => {
+    const text = fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.constantFrom('$&', "a$'b", '$`', '$$', '$1'), fc.stringMatching(/^[\w\-.:+/=@ ]{0,20}$/));
+    const change = fc.record({ pool: text, account: text, oldWeight: fc.bigInt({ min: 0n }), newWeight: fc.bigInt({ min: 0n }), oldRecipient: fc.option(text), newRecipient: fc.option(text) });
+    const byPoolAccount = (a: { pool: string; account: string }, b: { pool: string; account: string }): number =>
+      a.pool < b.pool ? -1 : a.pool > b.pool ? 1 : a.account < b.account ? -1 : a.account > b.account ? 1 : 0;
+    fc.assert(
+      fc.property(fc.array(change, { maxLength: 8 }), (changes) => {
+        const generic = canonicalJson({ ...entry, changes: [...changes].sort(byPoolAccount).map((c) => [c.pool, c.account, c.oldWeight, c.newWeight, c.oldRecipient, c.newRecipient]) });
+        expect(encodeEntry({ ...entry, changes })).toBe(generic);
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it('hash_k = sha256(prevHash bytes ‖ UTF-8 canonical entry), genesis prevHash = 64 zeros', () => {

@@ -1,0 +1,109 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { ArweaveAddress } from '../../src/address.ts';
+import type { Snapshot } from '../../src/bridges/types.ts';
+import { ManualClock } from '../../src/clock.ts';
+import { flatPolicy } from '../../src/emission/policy.ts';
+import { DEFAULT_GENESIS_MS } from '../../src/emission/ticks.ts';
+import { openLedger } from '../../src/ledger/index.ts';
+import type { Ledger } from '../../src/ledger/index.ts';
+
+/**
+ * The SQLite hot path's in-memory account key → id map (sqlite-db.ts) and its recipient-preserving
+ * update: a rolled-back tick, a second connection writing the same file and recipient changes must
+ * give exactly the rows and hashes a plain run gives.
+ */
+const dir = mkdtempSync(join(tmpdir(), 'ao-emission-sqlite-db-'));
+const open: Ledger[] = [];
+afterAll(async () => {
+  for (const l of open) await l.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+let files = 0;
+const ledgerAt = async (path = join(dir, `l${++files}.db`)): Promise<Ledger> => {
+  const ledger = await openLedger({ url: `sqlite:${path}`, clock: new ManualClock(1_700_000_000_000) });
+  await ledger.migrate();
+  open.push(ledger);
+  return ledger;
+};
+
+const key = (c: string): ArweaveAddress => c.padEnd(43, c.toLowerCase()) as ArweaveAddress;
+const pin = { chain: 'arweave' as const, height: '1', hash: 'h', timeMs: DEFAULT_GENESIS_MS };
+const flat = flatPolicy(36n, 64n);
+const tick = (k: number, updates: Snapshot['updates']) => ({
+  tick: k,
+  genesisMs: DEFAULT_GENESIS_MS,
+  policy: flat,
+  snapshots: [{ pool: 'ar' as const, pin, complete: false, updates, cursor: `c${k}`, notes: [] }],
+});
+const history = [
+  tick(1, [
+    { account: key('A'), recipient: key('R'), weight: 10n },
+    { account: key('B'), recipient: null, weight: 7n },
+  ]),
+  tick(2, [
+    { account: key('C'), recipient: key('S'), weight: 5n },
+    { account: key('A'), recipient: key('R'), weight: 3n },
+  ]),
+  tick(3, [
+    { account: key('B'), recipient: key('S'), weight: 7n },
+    { account: key('C'), recipient: key('S'), weight: 9n },
+  ]),
+  tick(4, [
+    { account: key('D'), recipient: key('R'), weight: 2n },
+    { account: key('A'), recipient: key('S'), weight: 3n },
+  ]),
+];
+
+async function plainHashes(): Promise<string[]> {
+  const ledger = await ledgerAt();
+  const hashes: string[] = [];
+  for (const input of history) hashes.push((await ledger.applyTick(input)).hash);
+  return hashes;
+}
+
+describe('SQLite account key → id map and recipient-preserving updates', () => {
+  it('a tick rolled back after inserting accounts leaves nothing behind; re-applying it gives the plain run’s hash and ids', async () => {
+    const expected = await plainHashes();
+    const ledger = await ledgerAt();
+    expect((await ledger.applyTick(history[0]!)).hash).toBe(expected[0]);
+    // Abort the tick's last write (the ticks row), after its account rows and map entries were written.
+    await ledger.db.run("CREATE TRIGGER fail_tick BEFORE INSERT ON ticks BEGIN SELECT RAISE(ABORT, 'injected failure'); END");
+    await expect(ledger.applyTick(history[1]!)).rejects.toThrow('injected failure');
+    expect(await ledger.lastAppliedTick()).toBe(1);
+    expect(await ledger.account('ar', key('C'))).toBeNull();
+    await ledger.db.run('DROP TRIGGER fail_tick');
+    expect((await ledger.applyTick(history[1]!)).hash).toBe(expected[1]);
+    expect((await ledger.account('ar', key('C')))?.id).toBe(3);
+    for (const input of history.slice(2)) await ledger.applyTick(input);
+    expect(await ledger.lastHash()).toBe(expected[3]);
+    expect((await ledger.conservation()).ok).toBe(true);
+  });
+
+  it('an account written by another connection to the same file is found, not inserted twice', async () => {
+    const expected = await plainHashes();
+    const path = join(dir, 'shared.db');
+    const first = await ledgerAt(path);
+    await first.applyTick(history[0]!); // loads first's map (A, B)
+    const second = await ledgerAt(path);
+    await second.applyTick(history[1]!); // inserts C through the second connection
+    expect((await first.applyTick(history[2]!)).hash).toBe(expected[2]); // changes C: must update id 3
+    expect((await first.applyTick(history[3]!)).hash).toBe(expected[3]);
+    expect((await first.db.all<{ n: number }>('SELECT COUNT(*) AS n FROM accounts'))[0]!.n).toBe(4);
+  });
+
+  it('a weight change keeps the stored recipient and a recipient change is written (and found by recipient)', async () => {
+    const ledger = await ledgerAt();
+    for (const input of history) await ledger.applyTick(input);
+    // A: recipient R (tick 1), weight only (tick 2), recipient S (tick 4). B: null → S (tick 3).
+    expect((await ledger.account('ar', key('A')))?.recipient).toBe(key('S'));
+    expect((await ledger.account('ar', key('B')))?.recipient).toBe(key('S'));
+    expect((await ledger.accountsByRecipient(key('R'))).map((v) => v.account)).toEqual([key('D')]);
+    expect((await ledger.accountsByRecipient(key('S'))).map((v) => v.account)).toEqual([key('A'), key('B'), key('C')]);
+    expect((await ledger.account('ar', key('C'), 2))?.recipient).toBe(key('S'));
+    expect((await ledger.account('ar', key('A'), 3))?.recipient).toBe(key('R'));
+  });
+});
