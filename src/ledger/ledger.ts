@@ -42,7 +42,7 @@ export class Ledger {
     this.#db = db;
     this.#clock = clock;
     this.dialect = db.dialect;
-    this.outbox = new OutboxStore(db, clock);
+    this.outbox = new OutboxStore(db, clock, (fn) => this.#serial(fn));
   }
 
   #serial<T>(fn: () => Promise<T>): Promise<T> {

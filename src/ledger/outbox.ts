@@ -66,29 +66,41 @@ const toBatch = (r: Row): OutboxBatch => ({
 /** Bounds what one error message may store. */
 const ERROR_CHARS_MAX = 2_000;
 
+/** Runs a call in the ledger's serial queue. */
+export type Serialize = <T>(fn: () => Promise<T>) => Promise<T>;
+
+/**
+ * Every call goes through the ledger's serial queue: on SQLite a settlement transaction holds the one
+ * connection across awaits, and an outbox read interleaved with it would see (and could deliver)
+ * batches that the settlement may still roll back.
+ */
 export class OutboxStore {
   readonly #db: Db;
   readonly #clock: Clock;
+  readonly #serial: Serialize;
 
-  constructor(db: Db, clock: Clock) {
+  constructor(db: Db, clock: Clock, serial: Serialize) {
     this.#db = db;
     this.#clock = clock;
+    this.#serial = serial;
   }
 
   /** Oldest first (by settlement end tick, pool, batch index). */
-  async pending(limit: number): Promise<OutboxBatch[]> {
+  pending(limit: number): Promise<OutboxBatch[]> {
     if (!Number.isSafeInteger(limit) || limit < 1) throw new EngineError('INVALID_ARGUMENT', `limit: ${String(limit)} is not a positive integer`);
-    const rows = await this.#db.all(`SELECT * FROM outbox_batches WHERE status = 'pending' ORDER BY to_tick, pool, batch_index LIMIT ?`, [limit]);
-    return rows.map(toBatch);
+    return this.#serial(async () => (await this.#db.all(`SELECT * FROM outbox_batches WHERE status = 'pending' ORDER BY to_tick, pool, batch_index LIMIT ?`, [limit])).map(toBatch));
   }
 
   /** Batches in a status (e.g. 'sent' to confirm delivery after a restart), oldest first. */
-  async withStatus(status: OutboxStatus, limit: number): Promise<OutboxBatch[]> {
-    const rows = await this.#db.all('SELECT * FROM outbox_batches WHERE status = ? ORDER BY to_tick, pool, batch_index LIMIT ?', [status, limit]);
-    return rows.map(toBatch);
+  withStatus(status: OutboxStatus, limit: number): Promise<OutboxBatch[]> {
+    return this.#serial(async () => (await this.#db.all('SELECT * FROM outbox_batches WHERE status = ? ORDER BY to_tick, pool, batch_index LIMIT ?', [status, limit])).map(toBatch));
   }
 
-  async get(batchId: string): Promise<OutboxBatch | null> {
+  get(batchId: string): Promise<OutboxBatch | null> {
+    return this.#serial(() => this.#get(batchId));
+  }
+
+  async #get(batchId: string): Promise<OutboxBatch | null> {
     const rows = await this.#db.all('SELECT * FROM outbox_batches WHERE batch_id = ?', [batchId]);
     return rows.length === 0 ? null : toBatch(rows[0]!);
   }
@@ -112,27 +124,29 @@ export class OutboxStore {
 
   /** A failed attempt that will be retried: attempts + 1, last_error kept, status unchanged. */
   async recordAttempt(batchId: string, error: string | null): Promise<void> {
-    const n = await this.#db.run('UPDATE outbox_batches SET attempts = attempts + 1, last_error = ?, updated_at_ms = ? WHERE batch_id = ?', [
+    const n = await this.#serial(() => this.#db.run('UPDATE outbox_batches SET attempts = attempts + 1, last_error = ?, updated_at_ms = ? WHERE batch_id = ?', [
       error === null ? null : error.slice(0, ERROR_CHARS_MAX),
       this.#clock.nowMs(),
       batchId,
-    ]);
+    ]));
     if (n === 0) throw new EngineError('NOT_FOUND', `outbox: batch ${batchId} does not exist`);
   }
 
   async counts(): Promise<Record<OutboxStatus, number>> {
-    const rows = await this.#db.all<{ status: OutboxStatus; n: number | string }>('SELECT status, COUNT(*) AS n FROM outbox_batches GROUP BY status');
+    const rows = await this.#serial(() => this.#db.all<{ status: OutboxStatus; n: number | string }>('SELECT status, COUNT(*) AS n FROM outbox_batches GROUP BY status'));
     const out: Record<OutboxStatus, number> = { pending: 0, sent: 0, delivered: 0, failed: 0 };
     for (const r of rows) out[r.status] = Number(r.n);
     return out;
   }
 
-  async #transition(batchId: string, from: readonly OutboxStatus[], sql: string, params: (string | number | null)[]): Promise<void> {
-    const current = await this.get(batchId);
-    if (current === null) throw new EngineError('NOT_FOUND', `outbox: batch ${batchId} does not exist`);
-    if (!from.includes(current.status)) {
-      throw new EngineError('OUTBOX_CONFLICT', `outbox: batch ${batchId} is ${current.status}; cannot move it to ${String(params[0])}`);
-    }
-    await this.#db.run(sql, params);
+  #transition(batchId: string, from: readonly OutboxStatus[], sql: string, params: (string | number | null)[]): Promise<void> {
+    return this.#serial(async () => {
+      const current = await this.#get(batchId);
+      if (current === null) throw new EngineError('NOT_FOUND', `outbox: batch ${batchId} does not exist`);
+      if (!from.includes(current.status)) {
+        throw new EngineError('OUTBOX_CONFLICT', `outbox: batch ${batchId} is ${current.status}; cannot move it to ${String(params[0])}`);
+      }
+      await this.#db.run(sql, params);
+    });
   }
 }
