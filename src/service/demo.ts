@@ -78,6 +78,8 @@ interface DemoNetwork {
   readonly sources: Source[];
   /** One step of population change (called between ticks). */
   activity(tick: number): Promise<string | null>;
+  /** The latest Ethereum block's time: the local chain's clock runs ahead of the wall clock after Lido reports. */
+  ethereumTimeMs(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -98,11 +100,10 @@ async function startDemoNetwork(dataDir: string, seed: number, say: (line: strin
     const sender = await arweave.newWallet();
     const holders = Array.from({ length: 8 }, (_, i) => demoAddress(seed, `ar-${i}`));
     const seedRows: string[] = ['address,winston'];
-    for (const [i, address] of [...holders, sender.address].entries()) {
+    for (const address of [...holders, sender.address]) {
       const winston = BigInt(100 + Math.floor(random() * 5_000)) * WINSTON;
       await arweave.mint(address, winston);
       seedRows.push(`${address},${winston}`);
-      void i;
     }
     await arweave.mine(1);
     const seedFile = join(dataDir, 'demo-ar-seed.csv');
@@ -180,6 +181,10 @@ async function startDemoNetwork(dataDir: string, seed: number, say: (line: strin
         solana.register(authority, `ao:${demoAddress(seed, `sol-${nextStaker++}`)}`);
         return `new SOL staker ${authority.publicKey.toBase58().slice(0, 8)}…`;
       },
+      async ethereumTimeMs() {
+        const block = (await ethereum.send('eth_getBlockByNumber', ['latest', false])) as { timestamp: string };
+        return Number(BigInt(block.timestamp)) * 1000;
+      },
       async stop() {
         for (const s of started.reverse()) await s.stop().catch(() => undefined);
       },
@@ -213,9 +218,11 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   const log: Logger = createLogger({ level: 'info', destination: (await import('pino')).pino.destination({ dest: join(dataDir, 'demo.log'), sync: true }) });
 
   const network = await startDemoNetwork(dataDir, options.seed, say);
-  // Genesis = now (on a whole minute): a fresh ledger starts at tick 1 and the simulated clock runs ahead of the chains'.
+  // Genesis = now, or the local EVM's clock if its start-up Lido report moved it ahead (on a whole
+  // minute): a fresh ledger starts at tick 1 and the simulated clock runs ahead of every chain's, so
+  // each tick's snapshot is taken at or before the tick's end, never recorded as late.
   const wallStartMs = Date.now();
-  const genesisMs = Math.floor(wallStartMs / 60_000) * 60_000;
+  const genesisMs = Math.floor(Math.max(wallStartMs, await network.ethereumTimeMs()) / 60_000) * 60_000;
   const clock = acceleratedClock({ simStartMs: genesisMs, wallStartMs, ticksPerSecond: options.speed });
   let handle: ServiceHandle | null = null;
   let finish: () => void = () => undefined;
