@@ -25,6 +25,28 @@ export function advanceIndex(amount: bigint, residueIn: bigint, totalWeight: big
   return { delta, residue: n - delta * totalWeight };
 }
 
+/** A pool's running totals, as the ledger keeps them and the audit replays them. */
+export interface PoolTotalsState {
+  index: bigint;
+  residue: bigint;
+  totalWeight: bigint;
+  minted: bigint;
+  accruedTotal: bigint;
+}
+
+/**
+ * Tick k's step on a pool: the index advances by ΔI_k over W_k = totalWeight, the residue is carried,
+ * and minted·SCALE = accruedTotal + residue keeps holding. Returns ΔI_k.
+ */
+export function stepPool(p: PoolTotalsState, amount: bigint): bigint {
+  const step = advanceIndex(amount, p.residue, p.totalWeight);
+  p.index += step.delta;
+  p.residue = step.residue;
+  p.minted += amount;
+  p.accruedTotal += p.totalWeight * step.delta;
+  return step.delta;
+}
+
 /** w · (I_end − I_start), scaled. */
 export function accrual(weight: bigint, indexStart: bigint, indexEnd: bigint): bigint {
   assert.ok(indexEnd >= indexStart, 'accrual: index went backwards');

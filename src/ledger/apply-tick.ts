@@ -4,7 +4,7 @@ import type { AssetYield } from '../emission/asset-weight.ts';
 import { assertTick, mintAt, supplyAt } from '../emission/curve.ts';
 import { policyLabel, policyToData, splitMint } from '../emission/policy.ts';
 import { tickEndMs, tickStartMs } from '../emission/ticks.ts';
-import { SCALE, accrual, advanceIndex } from './accrual.ts';
+import { SCALE, accrual, stepPool } from './accrual.ts';
 import { encodeChanges } from './change-log.ts';
 import type { LoggedChange } from './change-log.ts';
 import type { AccountRow, AccountUpdate, Db } from './db.ts';
@@ -151,22 +151,18 @@ export async function applyTickIn(db: Db, input: TickInput, appliedAtMs: number)
   const journalPools: JournalPool[] = [];
   for (const p of [...pools.values()].sort((a, b) => (a.pool < b.pool ? -1 : 1))) {
     const amount = p.pool === 'ar' ? split.ar : (bridgeSplit.parts.get(p.pool) ?? 0n);
-    const step = advanceIndex(amount, p.residue, p.totalWeight);
-    p.index += step.delta;
-    p.residue = step.residue;
-    p.minted += amount;
-    p.accruedTotal += p.totalWeight * step.delta;
+    const indexDelta = stepPool(p, amount);
     p.lastTick = k;
     if (p.minted * SCALE !== p.accruedTotal + p.residue) {
       throw new EngineError('CONSERVATION_MISMATCH', `tick ${k}: pool ${p.pool} minted·SCALE ${p.minted * SCALE} ≠ accrued ${p.accruedTotal} + residue ${p.residue}`);
     }
-    steps.push({ pool: p.pool, amount, totalWeight: p.totalWeight, indexDelta: step.delta, index: p.index, residue: p.residue });
+    steps.push({ pool: p.pool, amount, totalWeight: p.totalWeight, indexDelta, index: p.index, residue: p.residue });
     const s = snapshotOf.get(p.pool);
     journalPools.push({
       pool: p.pool,
       amount,
       totalWeight: p.totalWeight,
-      indexDelta: step.delta,
+      indexDelta,
       index: p.index,
       residue: p.residue,
       yieldWeight: p.pool === 'ar' ? null : (bridgeSplit.weights.get(p.pool) ?? 0n),

@@ -6,7 +6,7 @@ import { walkTicks } from '../../emission/curve.ts';
 import { policyFromData, policyLabel, splitMint } from '../../emission/policy.ts';
 import type { SplitPolicy } from '../../emission/policy.ts';
 import { tickEndMs, tickStartMs } from '../../emission/ticks.ts';
-import { SCALE, accrual, advanceIndex } from '../accrual.ts';
+import { SCALE, accrual, stepPool } from '../accrual.ts';
 import { decodeChanges } from '../change-log.ts';
 import type { Db, Row } from '../db.ts';
 import { GENESIS_HASH, canonicalJson, entryHash } from '../journal.ts';
@@ -403,11 +403,7 @@ export async function verifyLedger(db: Db, opts: VerifyOptions = {}): Promise<Ve
     let storedSum = 0n;
     for (const p of ordered) {
       const amount = p.pool === 'ar' ? split.ar : (bridgeSplit.parts.get(p.pool) ?? 0n);
-      const step = advanceIndex(amount, p.residue, p.totalWeight);
-      p.index += step.delta;
-      p.residue = step.residue;
-      p.minted += amount;
-      p.accruedTotal += p.totalWeight * step.delta;
+      const indexDelta = stepPool(p, amount);
       const r = storedPools.get(p.pool);
       storedPools.delete(p.pool);
       const pw = { check: 'pool', tick: k, pool: p.pool };
@@ -417,7 +413,7 @@ export async function verifyLedger(db: Db, opts: VerifyOptions = {}): Promise<Ve
       }
       cmp(pw, 'amount', amount, big(r['amount']));
       cmp(pw, 'total_weight', p.totalWeight, big(r['total_weight']));
-      cmp(pw, 'index_delta', step.delta, big(r['index_delta']));
+      cmp(pw, 'index_delta', indexDelta, big(r['index_delta']));
       cmp(pw, 'index_value', p.index, big(r['index_value']));
       cmp(pw, 'residue', p.residue, big(r['residue']));
       const yieldWeight = r['yield_weight'] === null ? null : big(r['yield_weight']);
