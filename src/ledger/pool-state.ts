@@ -1,14 +1,10 @@
+import type { PoolTotalsState } from './accrual.ts';
 import type { Db, Row } from './db.ts';
 import type { PoolId } from './types.ts';
 
 /** A pools row in memory. Invariant (checked every tick): minted·SCALE = accruedTotal + residue. */
-export interface PoolState {
+export interface PoolState extends PoolTotalsState {
   readonly pool: PoolId;
-  index: bigint;
-  residue: bigint;
-  totalWeight: bigint;
-  minted: bigint;
-  accruedTotal: bigint;
   credited: bigint;
   lastTick: number;
   lastSettledTick: number;

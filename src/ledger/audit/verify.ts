@@ -7,6 +7,7 @@ import { policyFromData, policyLabel, splitMint } from '../../emission/policy.ts
 import type { SplitPolicy } from '../../emission/policy.ts';
 import { tickEndMs, tickStartMs } from '../../emission/ticks.ts';
 import { SCALE, accrual, stepPool } from '../accrual.ts';
+import type { PoolTotalsState } from '../accrual.ts';
 import { decodeChanges } from '../change-log.ts';
 import type { Db, Row } from '../db.ts';
 import { GENESIS_HASH, canonicalJson, entryHash } from '../journal.ts';
@@ -93,13 +94,8 @@ interface Acc {
   seen: boolean;
 }
 
-interface PoolReplay {
+interface PoolReplay extends PoolTotalsState {
   readonly pool: PoolId;
-  index: bigint;
-  residue: bigint;
-  totalWeight: bigint;
-  minted: bigint;
-  accruedTotal: bigint;
   credited: bigint;
   lastSettledTick: number;
   yieldQuote: string | null;
