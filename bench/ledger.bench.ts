@@ -14,6 +14,7 @@ import { AO_MAINNET } from '../src/emission/policy.ts';
 import { DEFAULT_GENESIS_MS } from '../src/emission/ticks.ts';
 import { SCALE, openLedger } from '../src/ledger/index.ts';
 import type { TickInput } from '../src/ledger/index.ts';
+import { mulberry32 } from '../src/prng.ts';
 
 const int = (name: string, fallback: number): number => {
   const v = process.env[name];
@@ -26,14 +27,7 @@ const TICKS = int('BENCH_TICKS', 288);
 const CHANGES = Math.max(1, Math.floor((ACCOUNTS * int('BENCH_CHANGE_PERMILLE', 5)) / 1000));
 const NAIVE_TICKS = int('BENCH_NAIVE_TICKS', 3);
 
-let seed = 42;
-const rand = (): number => {
-  seed = (seed + 0x6d2b79f5) >>> 0;
-  let t = seed;
-  t = Math.imul(t ^ (t >>> 15), t | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-};
+const rand = mulberry32(42);
 // 43-character account keys and recipients, like Arweave addresses.
 const key = (i: number): string => `acct${i.toString(36)}`.padEnd(43, '_');
 const recipientOf = (i: number): ArweaveAddress => `rcpt${i.toString(36)}`.padEnd(43, '-') as ArweaveAddress;

@@ -3,6 +3,7 @@ import type { Snapshot, WeightUpdate } from '../../src/bridges/types.ts';
 import { flatPolicy } from '../../src/emission/policy.ts';
 import { DEFAULT_GENESIS_MS } from '../../src/emission/ticks.ts';
 import type { Ledger, TickInput } from '../../src/ledger/index.ts';
+import { mulberry32 } from '../../src/prng.ts';
 
 /**
  * The deterministic history the crash test applies (crash-child.ts in a killed child, the test
@@ -13,19 +14,8 @@ export const CRASH_TICKS = 12;
 const KEYS = 3_000;
 const UPDATES_PER_TICK = 200;
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export function crashInput(seed: number, tick: number): TickInput {
-  const rand = prng(seed * 1_000_003 + tick);
+  const rand = mulberry32(seed * 1_000_003 + tick);
   const updates = (pool: string, n: number): WeightUpdate[] => {
     const seen = new Set<number>();
     const out: WeightUpdate[] = [];

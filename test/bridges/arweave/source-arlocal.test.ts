@@ -10,6 +10,7 @@ import { ArweaveHttp } from '../../../src/bridges/arweave/http.ts';
 import { startLocalArweave } from '../../../src/bridges/arweave/local.ts';
 import type { LocalArweave } from '../../../src/bridges/arweave/local.ts';
 import type { Snapshot } from '../../../src/bridges/types.ts';
+import { mulberry32 } from '../../../src/prng.ts';
 import type { JWKInterface } from 'arweave/node/lib/wallet.js';
 
 /** The ledger's view of the pool, built only from snapshots (complete = false: set each update). */
@@ -20,17 +21,6 @@ function apply(model: Map<string, bigint>, snap: Snapshot): void {
     if (u.weight === 0n) model.delete(u.account);
     else model.set(u.account, u.weight);
   }
-}
-
-/** Deterministic PRNG (mulberry32) so a failure reproduces; the seed is in the test name. */
-function rng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const errorCode = async (p: Promise<unknown>): Promise<string> => {
@@ -87,7 +77,7 @@ describe('arweave source against a real local Arweave (arlocal on 127.0.0.1)', (
     apply(model, snap);
     expect(model).toEqual(await scratch());
 
-    const random = rng(7);
+    const random = mulberry32(7); // seeded so a failure reproduces; the seed is in the test name
     for (let block = 0; block < 4; block++) {
       const sent = new Set<string>();
       for (let t = 0; t < 3; t++) {

@@ -1,5 +1,6 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { mulberry32 } from '../../../src/prng.ts';
 
 /**
  * A loopback HTTP proxy in front of a JSON-RPC node that misbehaves on purpose, like a flaky
@@ -26,14 +27,7 @@ export interface FaultProxy {
 }
 
 export async function startFaultProxy(target: string, opts: { seed: number; rate: number; faults?: readonly Fault[]; stallMs?: number }): Promise<FaultProxy> {
-  let a = opts.seed >>> 0;
-  const rand = (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rand = mulberry32(opts.seed);
   const stallMs = opts.stallMs ?? 1_000;
   const timers = new Set<NodeJS.Timeout>();
   const proxy: FaultProxy = {

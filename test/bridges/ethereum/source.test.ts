@@ -7,6 +7,7 @@ import { createEthereumSource } from '../../../src/bridges/ethereum/source.ts';
 import type { EthereumSourceOptions } from '../../../src/bridges/ethereum/source.ts';
 import { startLocalEthereum } from '../../../src/bridges/ethereum/local.ts';
 import type { LocalEthereum } from '../../../src/bridges/ethereum/local.ts';
+import { mulberry32 } from '../../../src/prng.ts';
 
 const E18 = 10n ** 18n;
 let eth: LocalEthereum;
@@ -34,17 +35,6 @@ function arAddress(rand: () => number): ArweaveAddress {
 }
 /** The address pasted as text: 32 base64url characters in the bytes32 (not a raw address). */
 const malformed = (ar: string): string => '0x' + Buffer.from(ar.slice(0, 32), 'latin1').toString('hex');
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** What the ledger would hold after applying snapshots: complete replaces, incremental merges. */
 function applyToLedger(ledger: Map<string, { weight: bigint; recipient: string | null }>, s: Snapshot): void {
