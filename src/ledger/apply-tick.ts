@@ -12,7 +12,7 @@ import { GENESIS_HASH, canonicalJson, entryHash } from './journal.ts';
 import type { JournalChange, JournalEntry, JournalPool } from './journal.ts';
 import { emptyPool, isPoolId, loadPools, savePool } from './pool-state.ts';
 import type { PoolState } from './pool-state.ts';
-import type { AppliedTick, LedgerSnapshot, LedgerWeightUpdate, PoolId, PoolStep, TickInput } from './types.ts';
+import type { AppliedTick, LedgerSnapshot, PoolId, PoolStep, TickInput } from './types.ts';
 
 /** Rows read per page when a complete snapshot zeroes the accounts it no longer lists. */
 const PAGE_ROWS = 20_000;
@@ -56,40 +56,41 @@ interface PoolChanges {
  */
 async function applySnapshot(db: Db, tick: number, snapshot: LedgerSnapshot, pool: PoolState, nextId: () => number): Promise<PoolChanges> {
   const out: PoolChanges = { updates: [], inserts: [], logged: [], journal: [] };
-  const byKey = new Map<string, LedgerWeightUpdate>(snapshot.updates.map((u) => [u.account, u]));
-  const stored = new Map((await db.lookupAccounts(snapshot.pool, [...byKey.keys()])).map((a) => [a.account, a]));
-  const targets: { row: AccountRow | undefined; account: string; weight: bigint; recipient: string | null }[] = [];
-  for (const u of snapshot.updates) targets.push({ row: stored.get(u.account), account: u.account, weight: u.weight, recipient: u.recipient });
+  const apply = (stored: AccountRow | undefined, account: string, weight: bigint, recipient: string | null): void => {
+    const oldWeight = stored?.weight ?? 0n;
+    const oldRecipient = stored?.recipient ?? null;
+    if (stored === undefined && weight === 0n) return; // absent and zero: nothing to record
+    if (oldWeight === weight && oldRecipient === recipient) return; // "the ledger ignores an update equal to the stored weight"
+    let row: AccountRow;
+    if (stored === undefined) {
+      row = { id: nextId(), pool: snapshot.pool, account, recipient, weight, indexAtChange: pool.index, accrued: 0n, joinedTick: tick, changedTick: tick };
+      out.inserts.push(row);
+    } else {
+      row = stored;
+      row.accrued += accrual(row.weight, row.indexAtChange, pool.index);
+      row.indexAtChange = pool.index;
+      row.weight = weight;
+      row.recipient = recipient;
+      row.changedTick = tick;
+      out.updates.push({ row, recipientChanged: oldRecipient !== recipient });
+    }
+    pool.totalWeight += weight - oldWeight;
+    out.logged.push(oldRecipient === recipient && stored !== undefined ? { accountId: row.id, oldWeight, newWeight: weight } : { accountId: row.id, oldWeight, newWeight: weight, recipient });
+    out.journal.push({ pool: snapshot.pool, account, oldWeight, newWeight: weight, oldRecipient, newRecipient: recipient });
+  };
+  const keys = snapshot.updates.map((u) => u.account);
+  const stored = new Map<string, AccountRow>();
+  for (const a of await db.lookupAccounts(snapshot.pool, keys)) stored.set(a.account, a);
+  for (const u of snapshot.updates) apply(stored.get(u.account), u.account, u.weight, u.recipient);
   if (snapshot.complete) {
     // A complete snapshot lists every account with weight > 0: the others go to 0, keeping their recipient.
+    const listed = new Set(keys);
     for (let after = 0; ; ) {
       const page = await db.accountPage(snapshot.pool, after, PAGE_ROWS, true);
-      for (const a of page) if (!byKey.has(a.account)) targets.push({ row: a, account: a.account, weight: 0n, recipient: a.recipient });
+      for (const a of page) if (!listed.has(a.account)) apply(a, a.account, 0n, a.recipient);
       if (page.length < PAGE_ROWS) break;
       after = page[page.length - 1]!.id;
     }
-  }
-  for (const t of targets) {
-    const oldWeight = t.row?.weight ?? 0n;
-    const oldRecipient = t.row?.recipient ?? null;
-    if (t.row === undefined && t.weight === 0n) continue; // absent and zero: nothing to record
-    if (oldWeight === t.weight && oldRecipient === t.recipient) continue; // "the ledger ignores an update equal to the stored weight"
-    let row: AccountRow;
-    if (t.row === undefined) {
-      row = { id: nextId(), pool: snapshot.pool, account: t.account, recipient: t.recipient, weight: t.weight, indexAtChange: pool.index, accrued: 0n, settled: 0n, joinedTick: tick, changedTick: tick };
-      out.inserts.push(row);
-    } else {
-      row = t.row;
-      row.accrued += accrual(row.weight, row.indexAtChange, pool.index);
-      row.indexAtChange = pool.index;
-      row.weight = t.weight;
-      row.recipient = t.recipient;
-      row.changedTick = tick;
-      out.updates.push({ row, recipientChanged: oldRecipient !== t.recipient });
-    }
-    pool.totalWeight += t.weight - oldWeight;
-    out.logged.push(oldRecipient === t.recipient && t.row !== undefined ? { accountId: row.id, oldWeight, newWeight: t.weight } : { accountId: row.id, oldWeight, newWeight: t.weight, recipient: t.recipient });
-    out.journal.push({ pool: snapshot.pool, account: t.account, oldWeight, newWeight: t.weight, oldRecipient, newRecipient: t.recipient });
   }
   return out;
 }

@@ -21,7 +21,6 @@ export interface AccountRow {
   weight: bigint;
   indexAtChange: bigint;
   accrued: bigint;
-  settled: bigint;
   readonly joinedTick: number;
   changedTick: number;
 }
@@ -37,7 +36,7 @@ export interface AccountUpdate {
   readonly recipientChanged: boolean;
 }
 
-/** [id, recipient, weight, index_at_change, accrued, settled]. */
+/** [id, recipient, weight, index_at_change, accrued, settled ('0' before the first credit)]. */
 export type SettleTuple = [number, string, string, string, string, string];
 
 /**
@@ -63,7 +62,7 @@ export interface Db {
    * before `sinceTick` (the previous settlement already paid them everything).
    */
   settlementPage(pool: string, afterId: number, limit: number, sinceTick: number): Promise<SettleTuple[]>;
-  /** Updates weight/recipient/index_at_change/accrued/changed_tick of existing rows, inserts new ones. */
+  /** Updates weight/index_at_change/accrued/changed_tick (and recipient when it changed) of existing accounts, inserts new ones. */
   writeAccounts(updates: readonly AccountUpdate[], inserts: readonly AccountRow[]): Promise<void>;
   /** Inserts the credits rows of settlementId and sets each credited account's settled total (rows in id order). */
   writeCredits(settlementId: string, rows: readonly CreditTuple[]): Promise<void>;
@@ -71,7 +70,12 @@ export interface Db {
   close(): Promise<void>;
 }
 
-export const ACCOUNT_COLUMNS = 'id, pool, account, recipient, weight, index_at_change, accrued, settled, joined_tick, changed_tick';
+/**
+ * An account is its identity in accounts (id, pool, key) and its state in account_state; settled
+ * totals are in account_settled (schema/postgres.ts). This reads the first two as one row.
+ */
+export const ACCOUNT_SELECT =
+  'SELECT a.id, a.pool, a.account, s.recipient, s.weight, s.index_at_change, s.accrued, s.joined_tick, s.changed_tick FROM accounts a JOIN account_state s ON s.id = a.id';
 
 export function toAccountRow(r: Row): AccountRow {
   return {
@@ -82,7 +86,6 @@ export function toAccountRow(r: Row): AccountRow {
     weight: BigInt(r['weight'] as string),
     indexAtChange: BigInt(r['index_at_change'] as string),
     accrued: BigInt(r['accrued'] as string),
-    settled: BigInt(r['settled'] as string),
     joinedTick: Number(r['joined_tick']),
     changedTick: Number(r['changed_tick']),
   };

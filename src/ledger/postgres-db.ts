@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
-import { ACCOUNT_COLUMNS, toAccountRow } from './db.ts';
+import { ACCOUNT_SELECT, toAccountRow } from './db.ts';
 import type { AccountRow, AccountUpdate, CreditTuple, Db, Param, Row, SettleTuple } from './db.ts';
 
 const MIGRATIONS = fileURLToPath(new URL('../../drizzle/postgres', import.meta.url));
@@ -40,21 +40,22 @@ class PgQueries {
   async lookupAccounts(pool: string, keys: readonly string[]): Promise<AccountRow[]> {
     const out: AccountRow[] = [];
     for (const part of chunks(keys)) {
-      const r = await this.q.query(`SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE pool = $1 AND account = ANY($2::text[])`, [pool, part]);
+      const r = await this.q.query(`${ACCOUNT_SELECT} WHERE a.pool = $1 AND a.account = ANY($2::text[])`, [pool, part]);
       for (const row of r.rows as Row[]) out.push(toAccountRow(row));
     }
     return out;
   }
 
   async accountPage(pool: string, afterId: number, limit: number, onlyActive: boolean): Promise<AccountRow[]> {
-    const sql = `SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE pool = $1 AND id > $2${onlyActive ? ` AND weight <> 0` : ''} ORDER BY id LIMIT $3`;
+    const sql = `${ACCOUNT_SELECT} WHERE a.pool = $1 AND a.id > $2${onlyActive ? ` AND s.weight <> 0` : ''} ORDER BY a.id LIMIT $3`;
     return ((await this.q.query(sql, [pool, afterId, limit])).rows as Row[]).map(toAccountRow);
   }
 
   async settlementPage(pool: string, afterId: number, limit: number, sinceTick: number): Promise<SettleTuple[]> {
     const r = await this.q.query({
-      text: `SELECT id, recipient, weight::text, index_at_change::text, accrued::text, settled::text FROM accounts
-             WHERE pool = $1 AND id > $2 AND recipient IS NOT NULL AND NOT (weight = 0 AND changed_tick < $3) ORDER BY id LIMIT $4`,
+      text: `SELECT s.id, s.recipient, s.weight::text, s.index_at_change::text, s.accrued::text, COALESCE(p.settled, 0)::text
+             FROM account_state s JOIN accounts a ON a.id = s.id LEFT JOIN account_settled p ON p.id = s.id
+             WHERE a.pool = $1 AND s.id > $2 AND s.recipient IS NOT NULL AND NOT (s.weight = 0 AND s.changed_tick < $3) ORDER BY s.id LIMIT $4`,
       values: [pool, afterId, sinceTick, limit],
       rowMode: 'array',
     });
@@ -65,25 +66,24 @@ class PgQueries {
     // Postgres compares indexed values before touching an index (HOT), so recipient is always assigned.
     for (const part of chunks(updates.map((u) => u.row).sort((x, y) => x.id - y.id))) {
       await this.q.query(
-        `UPDATE accounts AS a SET recipient = u.recipient, weight = u.weight, index_at_change = u.idx, accrued = u.accrued, changed_tick = u.changed
+        `UPDATE account_state AS s SET recipient = u.recipient, weight = u.weight, index_at_change = u.idx, accrued = u.accrued, changed_tick = u.changed
          FROM unnest($1::int[], $2::text[], $3::numeric[], $4::numeric[], $5::numeric[], $6::int[]) AS u(id, recipient, weight, idx, accrued, changed)
-         WHERE a.id = u.id`,
+         WHERE s.id = u.id`,
         [part.map((a) => a.id), part.map((a) => a.recipient), part.map((a) => a.weight.toString()), part.map((a) => a.indexAtChange.toString()), part.map((a) => a.accrued.toString()), part.map((a) => a.changedTick)],
       );
     }
     for (const part of chunks(inserts)) {
+      const ids = part.map((a) => a.id);
+      await this.q.query(`INSERT INTO accounts (id, pool, account) SELECT * FROM unnest($1::int[], $2::text[], $3::text[])`, [ids, part.map((a) => a.pool), part.map((a) => a.account)]);
       await this.q.query(
-        `INSERT INTO accounts (${ACCOUNT_COLUMNS})
-         SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::numeric[], $6::numeric[], $7::numeric[], $8::numeric[], $9::int[], $10::int[])`,
+        `INSERT INTO account_state (id, recipient, weight, index_at_change, accrued, joined_tick, changed_tick)
+         SELECT * FROM unnest($1::int[], $2::text[], $3::numeric[], $4::numeric[], $5::numeric[], $6::int[], $7::int[])`,
         [
-          part.map((a) => a.id),
-          part.map((a) => a.pool),
-          part.map((a) => a.account),
+          ids,
           part.map((a) => a.recipient),
           part.map((a) => a.weight.toString()),
           part.map((a) => a.indexAtChange.toString()),
           part.map((a) => a.accrued.toString()),
-          part.map((a) => a.settled.toString()),
           part.map((a) => a.joinedTick),
           part.map((a) => a.changedTick),
         ],
@@ -94,7 +94,10 @@ class PgQueries {
   async writeCredits(settlementId: string, rows: readonly CreditTuple[]): Promise<void> {
     for (const part of chunks(rows)) {
       const ids = part.map((r) => r[0]);
-      await this.q.query(`UPDATE accounts AS a SET settled = u.settled FROM unnest($1::int[], $2::numeric[]) AS u(id, settled) WHERE a.id = u.id`, [ids, part.map((r) => r[3])]);
+      await this.q.query(
+        `INSERT INTO account_settled (id, settled) SELECT * FROM unnest($1::int[], $2::numeric[]) ON CONFLICT (id) DO UPDATE SET settled = excluded.settled`,
+        [ids, part.map((r) => r[3])],
+      );
       await this.q.query(`INSERT INTO credits (settlement_id, account_id, recipient, amount) SELECT $1::text, * FROM unnest($2::int[], $3::text[], $4::numeric[])`, [
         settlementId,
         ids,

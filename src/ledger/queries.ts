@@ -3,7 +3,7 @@ import { supplyAt } from '../emission/curve.ts';
 import { SCALE, accrual } from './accrual.ts';
 import { lastTickRow } from './apply-tick.ts';
 import { decodeChanges } from './change-log.ts';
-import { toAccountRow } from './db.ts';
+import { ACCOUNT_SELECT, toAccountRow } from './db.ts';
 import type { AccountRow, Db, Row } from './db.ts';
 import { indexAt, loadPools } from './pool-state.ts';
 import type { AccountView, Conservation, PoolId, PoolTotals, TickPoolRecord, TickRecord } from './types.ts';
@@ -15,6 +15,11 @@ async function resolveTick(db: Db, atTick: number | undefined): Promise<{ at: nu
   const at = atTick ?? last;
   if (!Number.isSafeInteger(at) || at < 0 || at > last) throw new EngineError('INVALID_TICK', `atTick: ${String(atTick)} is not an applied tick; expected an integer in 0..${last}`);
   return { at, last };
+}
+
+async function settledNow(db: Db, accountId: number): Promise<bigint> {
+  const rows = await db.all<{ settled: string }>('SELECT settled FROM account_settled WHERE id = ?', [accountId]);
+  return rows.length === 0 ? 0n : BigInt(rows[0]!.settled);
 }
 
 async function settledAt(db: Db, accountId: number, at: number): Promise<bigint> {
@@ -58,7 +63,7 @@ async function viewAt(db: Db, row: AccountRow, at: number, last: number, current
     }
     cumulative += accrual(weight, lastIndex, indexAtTick);
   }
-  const settled = at === last ? row.settled : await settledAt(db, row.id, at);
+  const settled = at === last ? await settledNow(db, row.id) : await settledAt(db, row.id, at);
   const unsettledScaled = cumulative - settled * SCALE;
   return { pool: row.pool as PoolId, account: row.account, id: row.id, recipient, weight, atTick: at, unsettled: unsettledScaled / SCALE, unsettledScaled, settled, joinedTick: row.joinedTick, changedTick };
 }
@@ -74,7 +79,7 @@ export async function accountView(db: Db, pool: PoolId, account: string, atTick?
 export async function accountsByRecipient(db: Db, recipient: string): Promise<AccountView[]> {
   const { last } = await resolveTick(db, undefined);
   const pools = await loadPools(db);
-  const rows = (await db.all('SELECT id, pool, account, recipient, weight, index_at_change, accrued, settled, joined_tick, changed_tick FROM accounts WHERE recipient = ? ORDER BY pool, account', [recipient])).map(toAccountRow);
+  const rows = (await db.all(`${ACCOUNT_SELECT} WHERE s.recipient = ? ORDER BY a.pool, a.account`, [recipient])).map(toAccountRow);
   const views: AccountView[] = [];
   for (const r of rows) {
     const v = await viewAt(db, r, last, last, pools.get(r.pool as PoolId)?.index ?? 0n);
@@ -184,10 +189,19 @@ export async function conservation(db: Db): Promise<Conservation> {
       for (const a of page) {
         weight += a.weight;
         cumulative += a.accrued + accrual(a.weight, a.indexAtChange, p.index);
-        settled += a.settled;
       }
       if (page.length < PAGE_ROWS) break;
       after = page[page.length - 1]!.id;
+    }
+    for (let after = 0; ; ) {
+      const page = await db.all<{ id: number | string; settled: string }>(
+        // CROSS JOIN: SQLite walks account_settled by id (instead of the pool index, then a sort).
+        'SELECT p.id, p.settled FROM account_settled p CROSS JOIN accounts a WHERE a.id = p.id AND p.id > ? AND a.pool = ? ORDER BY p.id LIMIT ?',
+        [after, p.pool, PAGE_ROWS],
+      );
+      for (const r of page) settled += BigInt(r.settled);
+      if (page.length < PAGE_ROWS) break;
+      after = Number(page[page.length - 1]!.id);
     }
     const settlements = await db.all<{ total: string }>('SELECT total FROM settlements WHERE pool = ?', [p.pool]);
     const settlementTotal = settlements.reduce((s, r) => s + BigInt(r.total), 0n);

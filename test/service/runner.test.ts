@@ -23,7 +23,10 @@ async function ledgerFingerprint(handle: ServiceHandle) {
   return {
     lastTick: await handle.ledger.lastAppliedTick(),
     lastHash: await handle.ledger.lastHash(),
-    accounts: await db.all('SELECT pool, account, recipient, weight, index_at_change, accrued, settled, joined_tick, changed_tick FROM accounts ORDER BY pool, account'),
+    accounts: await db.all(
+      `SELECT a.pool, a.account, s.recipient, s.weight, s.index_at_change, s.accrued, p.settled, s.joined_tick, s.changed_tick
+       FROM accounts a JOIN account_state s ON s.id = a.id LEFT JOIN account_settled p ON p.id = a.id ORDER BY a.pool, a.account`,
+    ),
     settlements: await db.all('SELECT id, pool, from_tick, to_tick, total, credit_count FROM settlements ORDER BY id'),
     outbox: await db.all('SELECT batch_id, payload, total FROM outbox_batches ORDER BY batch_id'),
     pools: await handle.ledger.poolTotals(),

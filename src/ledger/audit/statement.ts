@@ -57,8 +57,8 @@ export async function statement(db: Db, address: string, range: { fromTick?: num
     throw new EngineError('INVALID_TICK', `from/to: ${String(range.fromTick)}..${String(range.toTick)} is not a tick range; expected 1 ≤ from ≤ to ≤ ${last}`);
   }
   const accountRows = await db.all(
-    `SELECT DISTINCT a.id, a.pool, a.account, a.joined_tick FROM accounts a
-     WHERE a.account = ? OR a.recipient = ? OR a.id IN (SELECT account_id FROM credits WHERE recipient = ?) ORDER BY a.id`,
+    `SELECT a.id, a.pool, a.account, s.joined_tick FROM accounts a JOIN account_state s ON s.id = a.id
+     WHERE a.id IN (SELECT id FROM accounts WHERE account = ? UNION SELECT id FROM account_state WHERE recipient = ? UNION SELECT account_id FROM credits WHERE recipient = ?) ORDER BY a.id`,
     [address, address, address],
   );
   const drafts: Draft[] = [];

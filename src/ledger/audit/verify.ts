@@ -467,7 +467,8 @@ export async function verifyLedger(db: Db, opts: VerifyOptions = {}): Promise<Ve
   async function compareFinalState(): Promise<void> {
     for (let after = 0; ; ) {
       const page = await db.all(
-        'SELECT id, pool, account, recipient, weight, index_at_change, accrued, settled, joined_tick, changed_tick FROM accounts WHERE id > ? ORDER BY id LIMIT ?',
+        `SELECT a.id, a.pool, a.account, s.recipient, s.weight, s.index_at_change, s.accrued, COALESCE(p.settled, '0') AS settled, s.joined_tick, s.changed_tick
+         FROM accounts a LEFT JOIN account_state s ON s.id = a.id LEFT JOIN account_settled p ON p.id = a.id WHERE a.id > ? ORDER BY a.id LIMIT ?`,
         [after, ACCOUNT_PAGE_ROWS],
       );
       for (const r of page) {
@@ -479,6 +480,10 @@ export async function verifyLedger(db: Db, opts: VerifyOptions = {}): Promise<Ve
         const w = { check: 'account', tick: lastTick, pool: a.pool, account: a.key };
         if (!a.seen) {
           report({ ...w, field: 'joined_tick', expected: 'a change-log record for the account', found: Number(r['joined_tick']) });
+          continue;
+        }
+        if (r['weight'] === null) {
+          report({ ...w, field: 'account_state', expected: 'a row', found: 'none' });
           continue;
         }
         // changed_tick first: when a change record was dropped it names the tick that lost it.

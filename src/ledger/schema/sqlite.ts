@@ -65,16 +65,32 @@ export const accounts = sqliteTable(
     id: integer('id').primaryKey(),
     pool: text('pool').notNull(),
     account: text('account').notNull(),
+  },
+  (t) => [uniqueIndex('accounts_pool_account').on(t.pool, t.account)],
+);
+
+export const accountState = sqliteTable(
+  'account_state',
+  {
+    id: integer('id')
+      .primaryKey()
+      .references(() => accounts.id),
     recipient: text('recipient'),
     weight: amount('weight'),
     indexAtChange: amount('index_at_change'),
     accrued: amount('accrued'),
-    settled: amount('settled'),
     joinedTick: integer('joined_tick').notNull(),
     changedTick: integer('changed_tick').notNull(),
   },
-  (t) => [uniqueIndex('accounts_pool_account').on(t.pool, t.account), index('accounts_recipient').on(t.recipient)],
+  (t) => [index('account_state_recipient').on(t.recipient)],
 );
+
+export const accountSettled = sqliteTable('account_settled', {
+  id: integer('id')
+    .primaryKey()
+    .references(() => accounts.id),
+  settled: amount('settled'),
+});
 
 export const weightChanges = sqliteTable(
   'weight_changes',

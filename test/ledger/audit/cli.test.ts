@@ -106,7 +106,7 @@ describe('ao-emission audit', () => {
     // For an account that always paid to this address, its spans add up to the ledger's own
     // cumulative accrual (unsettled + settled, scaled), computed by the ledger's query path.
     const always = await ledger.db.all<{ account: string; pool: string }>(
-      "SELECT a.account, a.pool FROM accounts a WHERE a.recipient = ? AND NOT EXISTS (SELECT 1 FROM credits c WHERE c.account_id = a.id AND c.recipient <> ?) ORDER BY a.id",
+      "SELECT a.account, a.pool FROM accounts a JOIN account_state s ON s.id = a.id WHERE s.recipient = ? AND NOT EXISTS (SELECT 1 FROM credits c WHERE c.account_id = a.id AND c.recipient <> ?) ORDER BY a.id",
       [address, address],
     );
     expect(always.length).toBeGreaterThan(0);
