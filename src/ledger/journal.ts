@@ -80,28 +80,25 @@ export function canonicalJson(value: unknown): string {
 const compareChange = (a: JournalChange, b: JournalChange): number =>
   a.pool < b.pool ? -1 : a.pool > b.pool ? 1 : a.account < b.account ? -1 : a.account > b.account ? 1 : 0;
 
-/** Characters JSON.stringify leaves alone (no quote, backslash, control or non-ASCII character). */
-const PLAIN = /^[\w\-.:+/=@ ]*$/;
-/** JSON.stringify(s), without its cost for the plain keys and addresses a tick carries by the thousand. */
-const quote = (s: string): string => (PLAIN.test(s) ? `"${s}"` : JSON.stringify(s));
-const quoteOrNull = (s: string | null): string => (s === null ? 'null' : quote(s));
-
 /** The canonical encoding of one tick: what the hash covers. */
 export function encodeEntry(entry: JournalEntry): string {
   const pools = [...entry.pools].sort((a, b) => (a.pool < b.pool ? -1 : a.pool > b.pool ? 1 : 0));
-  // "changes" is the third key (after bridgeCarryIn/Out, whose values are digits); encoded directly (the same bytes canonicalJson gives for
-  // [pool, account, "old", "new", oldRecipient, newRecipient]) because a tick may carry thousands.
-  const changes = [...entry.changes].sort(compareChange).map((c) => {
-    const oldRecipient = quoteOrNull(c.oldRecipient);
-    const newRecipient = c.newRecipient === c.oldRecipient ? oldRecipient : quoteOrNull(c.newRecipient);
-    return `[${quote(c.pool)},${quote(c.account)},"${c.oldWeight}","${c.newWeight}",${oldRecipient},${newRecipient}]`;
-  });
+  // "changes" is the third key (after bridgeCarryIn/Out, whose values are digits). A change is
+  // [pool, account, "old", "new", oldRecipient, newRecipient]: strings and nulls only, for which
+  // JSON.stringify is canonicalJson, and one call for thousands of them is several times faster
+  // than encoding each (a tick may carry thousands).
+  const sorted = [...entry.changes].sort(compareChange);
+  const tuples = new Array<(string | null)[]>(sorted.length);
+  for (let i = 0; i < sorted.length; i++) {
+    const c = sorted[i]!;
+    tuples[i] = [c.pool, c.account, c.oldWeight.toString(), c.newWeight.toString(), c.oldRecipient, c.newRecipient];
+  }
   const rest = canonicalJson({ ...entry, pools, changes: [] });
   const marker = ',"changes":[],';
   const at = rest.indexOf(marker);
   assert.ok(rest.startsWith('{"bridgeCarryIn":') && at > 0, 'encodeEntry: key order changed');
   // Spliced by position, not String.replace (whose replacement would read "$&" in a key as a pattern).
-  return `${rest.slice(0, at)},"changes":[${changes.join(',')}],${rest.slice(at + marker.length)}`;
+  return `${rest.slice(0, at)},"changes":${JSON.stringify(tuples)},${rest.slice(at + marker.length)}`;
 }
 
 export function chainHash(prevHash: string, canonical: string): string {
