@@ -20,7 +20,9 @@ import { AO_MAINNET } from '../src/emission/policy.ts';
 import { DEFAULT_GENESIS_MS } from '../src/emission/ticks.ts';
 import { openLedger } from '../src/ledger/index.ts';
 import type { PoolId } from '../src/ledger/index.ts';
-import { settlementTree, statement, verifyLedger } from '../src/ledger/audit/index.ts';
+import { StandardMerkleTree } from '@openzeppelin/merkle-tree';
+import { LEAF_ENCODING, settlementTree, statement, verifyLedger } from '../src/ledger/audit/index.ts';
+import type { Leaf } from '../src/ledger/audit/index.ts';
 
 const env = (name: string, fallback: number): number => {
   const v = process.env[name];
@@ -130,7 +132,14 @@ try {
   const largest = (await ledger.db.all<{ id: string; credit_count: number }>('SELECT id, credit_count FROM settlements ORDER BY credit_count DESC LIMIT 1'))[0]!;
   const t2 = performance.now();
   const tree = await settlementTree(ledger.db, largest.id);
-  console.log(`merkle root of settlement ${largest.id} (${tree.leaves.length} leaves): ${((performance.now() - t2) / 1000).toFixed(2)} s`);
+  const treeMs = performance.now() - t2;
+  // Baseline: the same leaves through @openzeppelin/merkle-tree's own builder (must give the same root).
+  const t2b = performance.now();
+  const reference = StandardMerkleTree.of<Leaf>(tree.leaves.map((l) => [...l] as Leaf), [...LEAF_ENCODING]);
+  const referenceMs = performance.now() - t2b;
+  console.log(
+    `merkle root of settlement ${largest.id} (${tree.leaves.length} leaves): ${(treeMs / 1000).toFixed(2)} s; StandardMerkleTree.of ${(referenceMs / 1000).toFixed(2)} s (${(referenceMs / treeMs).toFixed(1)}×), same root: ${reference.root === tree.root}`,
+  );
   const t3 = performance.now();
   const st = await statement(ledger.db, address(1));
   console.log(`statement of one address (${st.lines.length} lines): ${(performance.now() - t3).toFixed(0)} ms`);
