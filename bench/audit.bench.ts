@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import type { ArweaveAddress } from '../src/address.ts';
 import type { Snapshot, WeightUpdate } from '../src/bridges/types.ts';
 import { ManualClock } from '../src/clock.ts';
+import { xorshift32 } from '../src/prng.ts';
 import { AO_MAINNET } from '../src/emission/policy.ts';
 import { DEFAULT_GENESIS_MS } from '../src/emission/ticks.ts';
 import { openLedger } from '../src/ledger/index.ts';
@@ -38,15 +39,7 @@ const SETTLE_EVERY = env('AUDIT_BENCH_SETTLE_EVERY', 288 * 7);
 const SAMPLE = env('AUDIT_BENCH_SAMPLE', 20);
 const BRIDGE_ACCOUNTS = Math.max(1, Math.floor(ACCOUNTS / 10));
 
-let seed = 0x9e3779b9;
-const next = (): number => {
-  seed ^= seed << 13;
-  seed >>>= 0;
-  seed ^= seed >>> 17;
-  seed ^= seed << 5;
-  seed >>>= 0;
-  return seed / 2 ** 32;
-};
+const next = xorshift32(0x9e3779b9);
 const address = (i: number): ArweaveAddress => {
   const b = Buffer.alloc(32);
   b.writeUInt32BE(i, 28);

@@ -10,6 +10,7 @@ import type { Source } from '../bridges/types.ts';
 import { AO_MAINNET, gateTick, policyLabel, TICK_MS, tickEndMs, toIso } from '../emission/index.ts';
 import { reconcile, createAoClient, type ArweaveJwk } from '../ledger/ao/index.ts';
 import { startLocalAoNode, type LocalAoNode } from '../../ao/node/server.ts';
+import { xorshift32 } from '../prng.ts';
 import { formatUnits } from '../units.ts';
 import { acceleratedClock } from './accelerated-clock.ts';
 import { aoDeliverer } from './delivery.ts';
@@ -56,19 +57,6 @@ const short = (units: bigint): string => {
 /** Deterministic demo recipients: 32 bytes from the seed, as Arweave addresses. */
 const demoAddress = (seed: number, label: string): ArweaveAddress => createHash('sha256').update(`demo/${seed}/${label}`).digest().toString('base64url') as ArweaveAddress;
 
-/** A seeded generator (xorshift32): the demo's activity is the same on every run with one seed. */
-function prng(seed: number): () => number {
-  let x = seed >>> 0 || 0x9e3779b9;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x / 2 ** 32;
-  };
-}
-
 interface DemoNetwork {
   readonly arweave: LocalArweave;
   readonly ethereum: LocalEthereum;
@@ -88,7 +76,7 @@ const WINSTON = 10n ** 12n;
 const LAMPORTS = 10n ** 9n;
 
 async function startDemoNetwork(dataDir: string, seed: number, say: (line: string) => void): Promise<DemoNetwork> {
-  const random = prng(seed);
+  const random = xorshift32(seed);
   const started: { stop(): Promise<void> }[] = [];
   try {
     say('starting local Arweave (arlocal), EVM (Hardhat), Solana (litesvm) …');

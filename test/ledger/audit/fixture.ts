@@ -1,6 +1,7 @@
 import type { ArweaveAddress } from '../../../src/address.ts';
 import type { PoolId, Snapshot, WeightUpdate } from '../../../src/bridges/types.ts';
 import { ManualClock } from '../../../src/clock.ts';
+import { xorshift32 } from '../../../src/prng.ts';
 import { AO_MAINNET } from '../../../src/emission/policy.ts';
 import { DEFAULT_GENESIS_MS } from '../../../src/emission/ticks.ts';
 import { openLedger } from '../../../src/ledger/index.ts';
@@ -28,19 +29,6 @@ export interface FixtureOptions {
 export const GENESIS_MS = Date.parse('2024-06-18T15:00:00Z') - 20 * 300_000;
 export const addressOf = (i: number): ArweaveAddress => `R${String(i).padStart(6, '0')}`.padEnd(43, 'x') as ArweaveAddress;
 
-/** xorshift32: the same history for the same seed. */
-export function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 2 ** 32;
-  };
-}
-
 const pin = (tick: number): Snapshot['pin'] => ({ chain: 'arweave', height: String(tick), hash: `h${tick}`, timeMs: GENESIS_MS + tick * 300_000 });
 const QUOTES = {
   steth: { asset: 'stETH', decimals: 18, priceUsd: '3000', apr: '0.03', priceSource: 'config', aprSource: 'config' },
@@ -48,7 +36,7 @@ const QUOTES = {
 };
 
 export async function buildLedger(ledger: Ledger, o: FixtureOptions): Promise<void> {
-  const next = rng(o.seed);
+  const next = xorshift32(o.seed);
   const pick = (n: number): number => Math.floor(next() * n);
   const pools: PoolId[] = ['ar', 'steth', 'sol'];
   for (let k = 1; k <= o.ticks; k++) {
