@@ -1,4 +1,5 @@
 import { EngineError } from '../../errors.ts';
+import { sleep } from '../sleep.ts';
 
 /**
  * HTTP access to one or more Arweave nodes/gateways: a timeout per request, failover across URLs,
@@ -45,21 +46,6 @@ export function redactUrl(url: string): string {
   } catch {
     return '<invalid url>';
   }
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const onAbort = (): void => {
-      clearTimeout(t);
-      reject(signal?.reason);
-    };
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 function retryAfterMs(res: Response): number {

@@ -1,4 +1,5 @@
 import { EngineError } from '../../errors.ts';
+import { sleep } from '../sleep.ts';
 
 /**
  * A small Ethereum JSON-RPC client: HTTP JSON-RPC batches over fetch (or any EIP-1193 / ethers
@@ -69,20 +70,6 @@ export function redactUrl(url: string): string {
     return '<invalid url>';
   }
 }
-
-const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
-  new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = (): void => {
-      clearTimeout(t);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 
 export class RpcClient {
   readonly #opts: RpcOptions;

@@ -1,4 +1,5 @@
 import { EngineError } from '../../errors.ts';
+import { sleep as defaultSleep } from '../sleep.ts';
 
 /**
  * The HTTP layer under web3.js's `Connection` (its `fetch` option): bounded retries with
@@ -66,21 +67,6 @@ function endpoint(raw: string): Endpoint {
 function scrub(message: string, e: Endpoint): string {
   const safe = redactUrl(e.raw);
   return message.split(e.raw).join(safe).split(e.target).join(safe);
-}
-
-function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 /** The JSON-RPC error code of a single or batch response that says "ask another node", or null. */
