@@ -13,6 +13,16 @@ export type Dialect = 'sqlite' | 'postgres';
 export type Param = string | number | null;
 export type Row = Record<string, unknown>;
 
+/** An account's account_state columns. */
+export interface AccountState {
+  readonly recipient: string | null;
+  readonly weight: bigint;
+  readonly indexAtChange: bigint;
+  readonly accrued: bigint;
+  readonly joinedTick: number;
+  readonly changedTick: number;
+}
+
 export interface AccountRow {
   readonly id: number;
   readonly pool: string;
@@ -46,23 +56,38 @@ export type SettleTuple = [number, string, string, string, string, string];
  */
 export type CreditTuple = [number, string, string, string];
 
+/**
+ * Every method that returns accounts returns their current state: account_state with the deferred
+ * changes applied (deferred-state.ts; SQLite only: Postgres writes account_state in every tick).
+ * SQL given to all() that reads account_state sees the stored rows: merge pendingAccountState().
+ */
 export interface Db {
   readonly dialect: Dialect;
   all<T = Row>(sql: string, params?: readonly Param[]): Promise<T[]>;
   run(sql: string, params?: readonly Param[]): Promise<number>;
   /** Runs fn in one transaction on one connection; rolls back if it throws. Not re-entrant. */
   transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T>;
-  /** The stored rows of these account keys (missing keys are simply absent). */
+  /** The rows of these account keys (missing keys are simply absent). */
   lookupAccounts(pool: string, keys: readonly string[]): Promise<AccountRow[]>;
   /** Accounts of a pool with id > afterId, by id, at most limit; onlyActive = weight ≠ 0. */
   accountPage(pool: string, afterId: number, limit: number, onlyActive: boolean): Promise<AccountRow[]>;
+  /** Accounts (of every pool) whose recipient is this address, by pool then account key. */
+  accountsWithRecipient(recipient: string): Promise<AccountRow[]>;
+  /** Account id → current state, for the accounts whose account_state row is behind (empty on Postgres). */
+  pendingAccountState(): Promise<ReadonlyMap<number, AccountState>>;
+  /** Writes every deferred account state to account_state, in the caller's transaction (settle: its read is plain SQL). */
+  flushAccountState(): Promise<void>;
   /**
    * Settlement's read, as raw tuples (1 M rows: no per-row objects beyond the tuple): accounts of a
    * pool with a recipient and id > afterId, by id, skipping those with weight 0 unchanged since
-   * before `sinceTick` (the previous settlement already paid them everything).
+   * before `sinceTick` (the previous settlement already paid them everything). Reads account_state
+   * as stored: call flushAccountState() first in the same transaction.
    */
   settlementPage(pool: string, afterId: number, limit: number, sinceTick: number): Promise<SettleTuple[]>;
-  /** Updates weight/index_at_change/accrued/changed_tick (and recipient when it changed) of existing accounts, inserts new ones. */
+  /**
+   * Updates weight/index_at_change/accrued/changed_tick (and recipient when it changed) of existing
+   * accounts, inserts new ones. SQLite may defer the updates (the tick's weight_changes row holds them).
+   */
   writeAccounts(updates: readonly AccountUpdate[], inserts: readonly AccountRow[]): Promise<void>;
   /** Inserts the credits rows of settlementId and sets each credited account's settled total (rows in id order). */
   writeCredits(settlementId: string, rows: readonly CreditTuple[]): Promise<void>;

@@ -14,6 +14,12 @@ export interface OpenLedgerOptions {
   /** 'sqlite:<path>' (default path ./data/ao-emission.db), 'sqlite::memory:', or 'postgres://…'. */
   readonly url: string;
   readonly clock?: Clock;
+  /**
+   * SQLite: how many accounts' account_state rewrites may wait in the change log before a tick
+   * writes them all (deferred-state.ts; default DEFAULT_DEFER_ACCOUNTS; 1 = every tick). Postgres
+   * writes account_state in every tick and ignores it.
+   */
+  readonly deferAccounts?: number;
 }
 
 /** Parses a database URL; the message never echoes credentials. */
@@ -115,6 +121,6 @@ export class Ledger {
 export async function openLedger(opts: OpenLedgerOptions): Promise<Ledger> {
   const { dialect, target } = parseDatabaseUrl(opts.url);
   // Drivers load on demand: a SQLite process never loads pg (and starts faster), and vice versa.
-  const db = dialect === 'sqlite' ? new (await import('./sqlite-db.ts')).SqliteDb(target) : new (await import('./postgres-db.ts')).PostgresDb(target);
+  const db = dialect === 'sqlite' ? new (await import('./sqlite-db.ts')).SqliteDb(target, opts.deferAccounts) : new (await import('./postgres-db.ts')).PostgresDb(target);
   return new Ledger(db, opts.clock ?? systemClock);
 }

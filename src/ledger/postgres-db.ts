@@ -3,7 +3,7 @@ import { drizzle } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
 import { ACCOUNT_SELECT, toAccountRow } from './db.ts';
-import type { AccountRow, AccountUpdate, CreditTuple, Db, Param, Row, SettleTuple } from './db.ts';
+import type { AccountRow, AccountState, AccountUpdate, CreditTuple, Db, Param, Row, SettleTuple } from './db.ts';
 
 const MIGRATIONS = fileURLToPath(new URL('../../drizzle/postgres', import.meta.url));
 /** Rows per array-parameter statement: bounds one statement's size (and pg's parameter buffer). */
@@ -50,6 +50,17 @@ class PgQueries {
     const sql = `${ACCOUNT_SELECT} WHERE a.pool = $1 AND a.id > $2${onlyActive ? ` AND s.weight <> 0` : ''} ORDER BY a.id LIMIT $3`;
     return ((await this.q.query(sql, [pool, afterId, limit])).rows as Row[]).map(toAccountRow);
   }
+
+  async accountsWithRecipient(recipient: string): Promise<AccountRow[]> {
+    return ((await this.q.query(`${ACCOUNT_SELECT} WHERE s.recipient = $1 ORDER BY a.pool, a.account`, [recipient])).rows as Row[]).map(toAccountRow);
+  }
+
+  /** Postgres writes account_state in every tick: nothing is deferred. */
+  async pendingAccountState(): Promise<ReadonlyMap<number, AccountState>> {
+    return new Map();
+  }
+
+  async flushAccountState(): Promise<void> {}
 
   async settlementPage(pool: string, afterId: number, limit: number, sinceTick: number): Promise<SettleTuple[]> {
     const r = await this.q.query({

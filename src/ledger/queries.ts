@@ -3,7 +3,6 @@ import { supplyAt } from '../emission/curve.ts';
 import { SCALE, accrual } from './accrual.ts';
 import { lastTickRow } from './apply-tick.ts';
 import { decodeChanges } from './change-log.ts';
-import { ACCOUNT_SELECT, toAccountRow } from './db.ts';
 import type { AccountRow, Db, Row } from './db.ts';
 import { indexAt, loadPools } from './pool-state.ts';
 import type { AccountView, Conservation, PoolId, PoolTotals, TickPoolRecord, TickRecord } from './types.ts';
@@ -79,7 +78,7 @@ export async function accountView(db: Db, pool: PoolId, account: string, atTick?
 export async function accountsByRecipient(db: Db, recipient: string): Promise<AccountView[]> {
   const { last } = await resolveTick(db, undefined);
   const pools = await loadPools(db);
-  const rows = (await db.all(`${ACCOUNT_SELECT} WHERE s.recipient = ? ORDER BY a.pool, a.account`, [recipient])).map(toAccountRow);
+  const rows = await db.accountsWithRecipient(recipient);
   const views: AccountView[] = [];
   for (const r of rows) {
     const v = await viewAt(db, r, last, last, pools.get(r.pool as PoolId)?.index ?? 0n);

@@ -35,6 +35,8 @@ export async function settleIn(db: Db, pool: PoolId, upToTick: number, batchSize
   const fromTick = state.lastSettledTick + 1;
   if (fromTick > upToTick) return null;
   const id = settlementIdOf(pool, fromTick, upToTick);
+  // The settlement read below is plain SQL over account_state: bring every row up to date first.
+  await db.flushAccountState();
 
   const byRecipient = new Map<string, bigint>();
   let creditCount = 0;

@@ -6,7 +6,9 @@ import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { EngineError } from '../errors.ts';
 import { ACCOUNT_SELECT, toAccountRow } from './db.ts';
-import type { AccountRow, AccountUpdate, CreditTuple, Db, Param, Row, SettleTuple } from './db.ts';
+import type { AccountRow, AccountState, AccountUpdate, CreditTuple, Db, Param, Row, SettleTuple } from './db.ts';
+import { DeferredState } from './deferred-state.ts';
+import type { ChangeLogRow, DeferredAccount } from './deferred-state.ts';
 
 const MIGRATIONS = fileURLToPath(new URL('../../drizzle/sqlite', import.meta.url));
 /** Page cache, KiB: holds the hot account pages of a 1 M-account pool. */
@@ -17,18 +19,48 @@ const WAL_CHECKPOINT_PAGES = 32_768;
 /** Rows per multi-row INSERT of a settlement: one statement per 100 credits instead of one each (measured: 1 M credits 4.0 s → 2.6 s). */
 const CREDIT_ROWS_PER_STATEMENT = 100;
 
+/**
+ * Accounts whose account_state rewrite is deferred before a tick writes them all (deferred-state.ts).
+ * 100,000 at 5,000 changes a tick: one rewrite every ~20 ticks, of ~24,000 of the ~25,000 pages
+ * instead of ~4,500 pages in each of those ticks; ≈ 20 MiB of memory.
+ */
+export const DEFAULT_DEFER_ACCOUNTS = 100_000;
+
 /** A statement that writes this table outside writeAccounts makes the id map stale. */
 const ACCOUNTS_TABLE = /\baccounts\b/;
+/** Tables the deferred state is derived from: written directly (outside a transaction: tests, repairs), it is rebuilt. */
+const DEFERRED_SOURCES = /\b(account_state|account_state_tick|weight_changes|tick_pools)\b/;
+const STATE_COLUMNS = 'recipient, weight, index_at_change, accrued, joined_tick, changed_tick';
+type StateTuple = [string | null, string, string, string, number, number];
+
+const stateOf = (r: StateTuple): AccountState => ({ recipient: r[0], weight: BigInt(r[1]), indexAtChange: BigInt(r[2]), accrued: BigInt(r[3]), joinedTick: r[4], changedTick: r[5] });
+/** A fresh row (apply-tick mutates the rows it is given). */
+const rowOf = (id: number, pool: string, account: string, s: AccountState): AccountRow => ({
+  id,
+  pool,
+  account,
+  recipient: s.recipient,
+  weight: s.weight,
+  indexAtChange: s.indexAtChange,
+  accrued: s.accrued,
+  joinedTick: s.joinedTick,
+  changedTick: s.changedTick,
+});
 
 /**
  * better-sqlite3: one connection, WAL + synchronous=NORMAL (a committed tick survives a process
  * crash; an OS crash may lose the last commits but never leaves a partial one). Statements are
  * prepared once and cached by their SQL text. Calls are synchronous underneath; the ledger
  * serialises its operations, so an open transaction never interleaves with another.
+ *
+ * A tick's account updates are deferred (deferred-state.ts): they stay in memory and in the tick's
+ * weight_changes row until `deferAccounts` accounts are behind, and that tick then rewrites all of
+ * them in id order, in its own transaction.
  */
 export class SqliteDb implements Db {
   readonly dialect = 'sqlite' as const;
   readonly #db: Database.Database;
+  readonly #deferAccounts: number;
   readonly #statements = new Map<string, Database.Statement>();
   /**
    * pool → account key → id of every account, loaded by the first lookup inside a transaction
@@ -41,11 +73,25 @@ export class SqliteDb implements Db {
    * objects outweighed the reads it saved.)
    */
   #ids: Map<string, Map<string, number>> | null = null;
+  /** The committed deferred state; null: not loaded (rebuilt from the database on next use). */
+  #deferred: DeferredState | null = null;
+  /** Another connection has committed since #deferred was built: replay what it logged. */
+  #deferredStale = false;
+  /** The open transaction's deferred updates, merged into #deferred at commit. */
+  #staged = new Map<number, DeferredAccount>();
+  /** The open transaction wrote the account_state_tick row (T = tick − 1 of its updates). */
+  #stagedCheckpoint: number | null = null;
+  /** The open transaction wrote every deferred state to account_state. */
+  #flushed = false;
   #dataVersion = -1;
   #inTransaction = false;
 
-  constructor(path: string) {
+  constructor(path: string, deferAccounts = DEFAULT_DEFER_ACCOUNTS) {
+    if (!Number.isSafeInteger(deferAccounts) || deferAccounts < 1) {
+      throw new EngineError('INVALID_CONFIG', `deferAccounts: ${String(deferAccounts)} is not a positive integer (accounts whose account_state rewrite may wait)`);
+    }
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    this.#deferAccounts = deferAccounts;
     this.#db = new Database(path);
     this.#db.pragma('journal_mode = WAL');
     this.#db.pragma('synchronous = NORMAL');
@@ -76,6 +122,7 @@ export class SqliteDb implements Db {
 
   async run(sql: string, params: readonly Param[] = []): Promise<number> {
     if (ACCOUNTS_TABLE.test(sql)) this.#ids = null;
+    if (!this.#inTransaction && DEFERRED_SOURCES.test(sql)) this.#deferred = null;
     return this.#prepare(sql).run(...params).changes;
   }
 
@@ -85,22 +132,121 @@ export class SqliteDb implements Db {
     this.#checkDataVersion();
     try {
       const result = await fn(this);
+      if (this.#staged.size > 0 && this.#behind() >= this.#deferAccounts) this.#flush();
       this.#db.exec('COMMIT');
+      this.#commitDeferred();
       return result;
     } catch (error) {
+      // #deferred stays: the transaction's own deferred updates were only staged.
       this.#ids = null;
       if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
       throw error;
     } finally {
+      this.#staged = new Map();
+      this.#stagedCheckpoint = null;
+      this.#flushed = false;
       this.#inTransaction = false;
     }
   }
 
-  /** Drops the id map when another connection has committed since this one last looked. */
+  /** Notes another connection's commit (PRAGMA data_version moved): the id map is dropped, the deferred state refreshed on next use. */
   #checkDataVersion(): void {
     const version = this.#prepare('PRAGMA data_version').pluck().get() as number;
-    if (version !== this.#dataVersion) this.#ids = null;
+    if (version !== this.#dataVersion) {
+      this.#ids = null;
+      this.#deferredStale = true;
+    }
     this.#dataVersion = version;
+  }
+
+  /** The committed deferred state, (re)built from the database when needed. */
+  #deferredState(): DeferredState {
+    if (!this.#inTransaction) this.#checkDataVersion();
+    if (this.#deferred === null || this.#deferredStale) {
+      const previous = this.#deferred;
+      this.#deferred = null;
+      this.#deferred = this.#inTransaction ? this.#loadDeferred(previous) : this.#db.transaction(() => this.#loadDeferred(previous)).deferred();
+      this.#deferredStale = false;
+    }
+    return this.#deferred;
+  }
+
+  /**
+   * Replays the changes logged after account_state_tick onto account_state (in one read transaction:
+   * one snapshot). Only the ticks after previous.through when the checkpoint has not moved since.
+   */
+  #loadDeferred(previous: DeferredState | null): DeferredState {
+    const checkpoint = (this.#prepare('SELECT tick FROM account_state_tick WHERE id = 1').pluck().get() as number | undefined) ?? null;
+    if (checkpoint === null) return new DeferredState(null);
+    const state = previous !== null && previous.checkpoint === checkpoint ? previous : new DeferredState(checkpoint);
+    const indices = new Map<string, bigint>();
+    for (const [tick, pool, index] of this.#prepare('SELECT tick, pool, index_value FROM tick_pools WHERE tick >= ?').raw(true).iterate(state.through) as IterableIterator<[number, string, string]>) {
+      indices.set(`${tick}:${pool}`, BigInt(index));
+    }
+    const read = this.#prepare(`SELECT ${STATE_COLUMNS} FROM account_state WHERE id = ?`).raw(true);
+    state.replay(
+      this.#prepare('SELECT tick, pool, payload FROM weight_changes WHERE tick > ? ORDER BY tick, pool').iterate(state.through) as IterableIterator<ChangeLogRow>,
+      // A pool without a row at k − 1 did not exist yet: its index was 0.
+      (tick, pool) => indices.get(`${tick - 1}:${pool}`) ?? 0n,
+      (id) => {
+        const r = read.get(id) as StateTuple | undefined;
+        return r === undefined ? undefined : stateOf(r);
+      },
+    );
+    return state;
+  }
+
+  /** The account's deferred state (this transaction's first), if its account_state row is behind. */
+  #pending(id: number): AccountState | undefined {
+    return this.#staged.get(id) ?? this.#deferredState().accounts.get(id);
+  }
+
+  /** Accounts whose account_state row is behind, counting this transaction's. */
+  #behind(): number {
+    const committed = this.#deferredState().accounts;
+    let n = committed.size;
+    for (const id of this.#staged.keys()) if (!committed.has(id)) n++;
+    return n;
+  }
+
+  /** Stored row → current row. */
+  #current(row: AccountRow): AccountRow {
+    const s = this.#pending(row.id);
+    return s === undefined ? row : rowOf(row.id, row.pool, row.account, s);
+  }
+
+  /** Writes every deferred state to account_state (id order) in the open transaction; account_state is then current. */
+  #flush(): void {
+    const merged = new Map(this.#deferredState().accounts);
+    for (const [id, s] of this.#staged) merged.set(id, s);
+    const withRecipient = this.#prepare('UPDATE account_state SET recipient = ?, weight = ?, index_at_change = ?, accrued = ?, changed_tick = ? WHERE id = ?');
+    const keepRecipient = this.#prepare('UPDATE account_state SET weight = ?, index_at_change = ?, accrued = ?, changed_tick = ? WHERE id = ?');
+    // Accounts changed in the same tick share index_at_change: converted once per run of equal values.
+    let index: bigint | undefined;
+    let indexText = '';
+    for (const id of [...merged.keys()].sort((x, y) => x - y)) {
+      const a = merged.get(id)!;
+      if (a.indexAtChange !== index) indexText = (index = a.indexAtChange).toString();
+      if (a.recipientChanged) withRecipient.run(a.recipient, a.weight.toString(), indexText, a.accrued.toString(), a.changedTick, id);
+      else keepRecipient.run(a.weight.toString(), indexText, a.accrued.toString(), a.changedTick, id);
+    }
+    this.#prepare('DELETE FROM account_state_tick').run();
+    this.#flushed = true;
+  }
+
+  /** After COMMIT: the transaction's deferred updates join the committed state. */
+  #commitDeferred(): void {
+    if (this.#flushed) {
+      this.#deferred = new DeferredState(null);
+      return;
+    }
+    if (this.#staged.size === 0) return;
+    const state = this.#deferredState();
+    if (this.#stagedCheckpoint !== null) state.checkpoint = this.#stagedCheckpoint;
+    for (const [id, s] of this.#staged) {
+      state.accounts.set(id, s);
+      if (s.changedTick > state.through) state.through = s.changedTick;
+    }
   }
 
   #loadIds(): Map<string, Map<string, number>> {
@@ -122,7 +268,7 @@ export class SqliteDb implements Db {
       const byKey = this.#prepare(`${ACCOUNT_SELECT} WHERE a.pool = ? AND a.account = ?`);
       for (const key of keys) {
         const r = byKey.get(pool, key) as Row | undefined;
-        if (r !== undefined) rows.push(toAccountRow(r));
+        if (r !== undefined) rows.push(this.#current(toAccountRow(r)));
       }
       return rows;
     }
@@ -134,9 +280,14 @@ export class SqliteDb implements Db {
     }
     // In id order: consecutive reads share B-tree pages.
     found.sort((x, y) => x[0] - y[0]);
-    const state = this.#prepare('SELECT recipient, weight, index_at_change, accrued, joined_tick, changed_tick FROM account_state WHERE id = ?').raw(true);
+    const read = this.#prepare(`SELECT ${STATE_COLUMNS} FROM account_state WHERE id = ?`).raw(true);
     for (const [id, account] of found) {
-      const r = state.get(id) as [string | null, string, string, string, number, number] | undefined;
+      const pending = this.#pending(id);
+      if (pending !== undefined) {
+        rows.push(rowOf(id, pool, account, pending));
+        continue;
+      }
+      const r = read.get(id) as StateTuple | undefined;
       if (r === undefined) throw new EngineError('STORAGE_MISMATCH', `accounts: ${pool} account ${account} (id ${id}) has no account_state row; run ao-emission audit verify`);
       rows.push({ id, pool, account, recipient: r[0], weight: BigInt(r[1]), indexAtChange: BigInt(r[2]), accrued: BigInt(r[3]), joinedTick: r[4], changedTick: r[5] });
     }
@@ -146,8 +297,49 @@ export class SqliteDb implements Db {
   async accountPage(pool: string, afterId: number, limit: number, onlyActive: boolean): Promise<AccountRow[]> {
     // `+a.pool` keeps the planner on the rowid range (id > ?) instead of the (pool, account) index,
     // which would sort the whole pool for every page.
-    const sql = `${ACCOUNT_SELECT} WHERE a.id > ? AND +a.pool = ?${onlyActive ? ` AND s.weight <> '0'` : ''} ORDER BY a.id LIMIT ?`;
-    return (this.#prepare(sql).all(afterId, pool, limit) as Row[]).map(toAccountRow);
+    const page = (after: number, active: boolean): Row[] =>
+      this.#prepare(`${ACCOUNT_SELECT} WHERE a.id > ? AND +a.pool = ?${active ? ` AND s.weight <> '0'` : ''} ORDER BY a.id LIMIT ?`).all(after, pool, limit) as Row[];
+    if (this.#staged.size === 0 && this.#deferredState().accounts.size === 0) return page(afterId, onlyActive).map(toAccountRow);
+    // A deferred change can make a stored zero weight active or the reverse: filter after merging.
+    const out: AccountRow[] = [];
+    for (let after = afterId; ; ) {
+      const rows = page(after, false);
+      for (const r of rows) {
+        const a = this.#current(toAccountRow(r));
+        if (onlyActive && a.weight === 0n) continue;
+        out.push(a);
+        if (out.length === limit) return out;
+      }
+      if (rows.length < limit) return out;
+      after = Number(rows[rows.length - 1]!['id']);
+    }
+  }
+
+  async accountsWithRecipient(recipient: string): Promise<AccountRow[]> {
+    const stored = this.#prepare(`${ACCOUNT_SELECT} WHERE s.recipient = ?`).all(recipient) as Row[];
+    const out = new Map<number, AccountRow>();
+    for (const r of stored) {
+      const a = this.#current(toAccountRow(r));
+      if (a.recipient === recipient) out.set(a.id, a);
+    }
+    const identity = this.#prepare('SELECT pool, account FROM accounts WHERE id = ?').raw(true);
+    for (const [id, s] of await this.pendingAccountState()) {
+      if (s.recipient !== recipient || out.has(id)) continue;
+      const [pool, account] = identity.get(id) as [string, string];
+      out.set(id, rowOf(id, pool, account, s));
+    }
+    return [...out.values()].sort((x, y) => (x.pool !== y.pool ? (x.pool < y.pool ? -1 : 1) : x.account < y.account ? -1 : x.account > y.account ? 1 : 0));
+  }
+
+  async pendingAccountState(): Promise<ReadonlyMap<number, AccountState>> {
+    const merged = new Map<number, AccountState>(this.#deferredState().accounts);
+    for (const [id, s] of this.#staged) merged.set(id, s);
+    return merged;
+  }
+
+  async flushAccountState(): Promise<void> {
+    if (!this.#inTransaction) throw new EngineError('STORAGE_MISMATCH', 'flushAccountState: called outside a transaction');
+    if (this.#staged.size > 0 || this.#deferredState().checkpoint !== null) this.#flush();
   }
 
   async settlementPage(pool: string, afterId: number, limit: number, sinceTick: number): Promise<SettleTuple[]> {
@@ -160,20 +352,28 @@ export class SqliteDb implements Db {
   }
 
   async writeAccounts(updates: readonly AccountUpdate[], inserts: readonly AccountRow[]): Promise<void> {
-    // Primary-key order: neighbouring rows share B-tree pages (DESIGN.md §4). The recipient column
-    // is assigned only when it changed (AccountUpdate: assigning it rewrites its index entry).
-    const withRecipient = this.#prepare('UPDATE account_state SET recipient = ?, weight = ?, index_at_change = ?, accrued = ?, changed_tick = ? WHERE id = ?');
-    const keepRecipient = this.#prepare('UPDATE account_state SET weight = ?, index_at_change = ?, accrued = ?, changed_tick = ? WHERE id = ?');
-    // A tick's changed accounts all take the pool's current index: converted once, not per row.
-    let index: bigint | undefined;
-    let indexText = '';
-    for (const { row: a, recipientChanged } of [...updates].sort((x, y) => x.row.id - y.row.id)) {
-      if (a.indexAtChange !== index) indexText = (index = a.indexAtChange).toString();
-      if (recipientChanged) withRecipient.run(a.recipient, a.weight.toString(), indexText, a.accrued.toString(), a.changedTick, a.id);
-      else keepRecipient.run(a.weight.toString(), indexText, a.accrued.toString(), a.changedTick, a.id);
+    if (updates.length > 0) {
+      const state = this.#deferredState();
+      if (state.checkpoint === null && this.#stagedCheckpoint === null) {
+        // account_state is current up to the tick before these updates; from here on it may lag.
+        this.#stagedCheckpoint = updates[0]!.row.changedTick - 1;
+        this.#prepare('INSERT INTO account_state_tick (id, tick) VALUES (1, ?)').run(this.#stagedCheckpoint);
+      }
+      for (const { row: a, recipientChanged } of updates) {
+        const before = this.#staged.get(a.id) ?? state.accounts.get(a.id);
+        this.#staged.set(a.id, {
+          recipient: a.recipient,
+          weight: a.weight,
+          indexAtChange: a.indexAtChange,
+          accrued: a.accrued,
+          joinedTick: a.joinedTick,
+          changedTick: a.changedTick,
+          recipientChanged: recipientChanged || (before?.recipientChanged ?? false),
+        });
+      }
     }
     const account = this.#prepare('INSERT INTO accounts (id, pool, account) VALUES (?, ?, ?)');
-    const initial = this.#prepare('INSERT INTO account_state (id, recipient, weight, index_at_change, accrued, joined_tick, changed_tick) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    const initial = this.#prepare(`INSERT INTO account_state (id, ${STATE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)`);
     for (const a of inserts) {
       account.run(a.id, a.pool, a.account);
       initial.run(a.id, a.recipient, a.weight.toString(), a.indexAtChange.toString(), a.accrued.toString(), a.joinedTick, a.changedTick);
@@ -205,11 +405,14 @@ export class SqliteDb implements Db {
 
   async migrate(): Promise<void> {
     migrate(drizzle({ client: this.#db }), { migrationsFolder: MIGRATIONS });
+    this.#ids = null;
+    this.#deferred = null;
   }
 
   async close(): Promise<void> {
     this.#statements.clear();
     this.#ids = null;
+    this.#deferred = null;
     if (this.#db.open) this.#db.close();
   }
 }

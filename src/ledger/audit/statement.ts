@@ -56,11 +56,16 @@ export async function statement(db: Db, address: string, range: { fromTick?: num
   if (!Number.isSafeInteger(fromTick) || fromTick < 1 || !Number.isSafeInteger(toTick) || toTick < fromTick - 1 || toTick > last) {
     throw new EngineError('INVALID_TICK', `from/to: ${String(range.fromTick)}..${String(range.toTick)} is not a tick range; expected 1 ≤ from ≤ to ≤ ${last}`);
   }
-  const accountRows = await db.all(
+  // The address's own accounts, those it was credited for, and those it is the current recipient of.
+  const accountRows = new Map<number, { pool: PoolId; account: string; joinedTick: number }>();
+  for (const r of await db.all(
     `SELECT a.id, a.pool, a.account, s.joined_tick FROM accounts a JOIN account_state s ON s.id = a.id
-     WHERE a.id IN (SELECT id FROM accounts WHERE account = ? UNION SELECT id FROM account_state WHERE recipient = ? UNION SELECT account_id FROM credits WHERE recipient = ?) ORDER BY a.id`,
-    [address, address, address],
-  );
+     WHERE a.id IN (SELECT id FROM accounts WHERE account = ? UNION SELECT account_id FROM credits WHERE recipient = ?)`,
+    [address, address],
+  )) {
+    accountRows.set(Number(r['id']), { pool: r['pool'] as PoolId, account: r['account'] as string, joinedTick: Number(r['joined_tick']) });
+  }
+  for (const a of await db.accountsWithRecipient(address)) accountRows.set(a.id, { pool: a.pool as PoolId, account: a.account, joinedTick: a.joinedTick });
   const drafts: Draft[] = [];
   const indexCache = new Map<string, bigint>();
   const indexOf = async (pool: PoolId, tick: number): Promise<bigint> => {
@@ -73,13 +78,10 @@ export async function statement(db: Db, address: string, range: { fromTick?: num
     return v;
   };
   const ownAccounts = new Set<number>();
-  for (const a of accountRows) {
-    const id = Number(a['id']);
-    const pool = a['pool'] as PoolId;
-    const key = a['account'] as string;
+  for (const [id, { pool, account: key, joinedTick }] of [...accountRows].sort(([x], [y]) => x - y)) {
     const logs = await db.all<{ tick: number | string; payload: string }>('SELECT tick, payload FROM weight_changes WHERE pool = ? AND tick >= ? AND payload LIKE ? ORDER BY tick', [
       pool,
-      Number(a['joined_tick']),
+      joinedTick,
       `%[${id},%`,
     ]);
     // Spans of constant weight (and recipient): [change tick, next change tick − 1].

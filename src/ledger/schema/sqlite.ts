@@ -92,6 +92,11 @@ export const accountSettled = sqliteTable('account_settled', {
   settled: amount('settled'),
 });
 
+export const accountStateTick = sqliteTable('account_state_tick', {
+  id: integer('id').primaryKey(),
+  tick: integer('tick').notNull(),
+});
+
 export const weightChanges = sqliteTable(
   'weight_changes',
   {

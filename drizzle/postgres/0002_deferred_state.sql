@@ -1,0 +1,4 @@
+CREATE TABLE "account_state_tick" (
+	"id" integer PRIMARY KEY NOT NULL,
+	"tick" integer NOT NULL
+);

@@ -1,0 +1,80 @@
+import { EngineError } from '../errors.ts';
+import { accrual } from './accrual.ts';
+import { decodeChanges } from './change-log.ts';
+import type { AccountState } from './db.ts';
+
+/** An account's state not yet written to account_state. */
+export interface DeferredAccount extends AccountState {
+  /** The recipient differs from the one in account_state (only then is the indexed column rewritten). */
+  readonly recipientChanged: boolean;
+}
+
+/** One weight_changes row. */
+export interface ChangeLogRow {
+  readonly tick: number;
+  readonly pool: string;
+  readonly payload: string;
+}
+
+/**
+ * The weight changes a SQLite ledger has committed to the change log but not yet to account_state
+ * (DESIGN.md §4, "deferred account state"). Rewriting ~5,000 random account_state rows in every
+ * tick costs a WAL frame per dirtied page at commit; instead a tick appends its changes to
+ * weight_changes only, and account_state is rewritten once for many ticks, in id order.
+ *
+ * The database alone defines this state, so any connection (and a restart after a crash) rebuilds
+ * it: account_state_tick holds T, the last tick account_state is complete for, and the changes
+ * logged after T are replayed onto account_state by `replay`.
+ */
+export class DeferredState {
+  /** T, or null when account_state is current (no account_state_tick row). */
+  checkpoint: number | null;
+  /** The last tick whose logged changes are in `accounts`. */
+  through: number;
+  readonly accounts = new Map<number, DeferredAccount>();
+
+  constructor(checkpoint: number | null) {
+    this.checkpoint = checkpoint;
+    this.through = checkpoint ?? 0;
+  }
+
+  /**
+   * Applies logged changes (rows of ticks > `through`, in tick order) the way apply-tick does
+   * (DESIGN.md §4): accrued += w_old · (I_{k−1} − index_at_change), index_at_change = I_{k−1},
+   * then the new weight (and recipient, when logged), changed_tick = k.
+   * A change of tick k applies only to a state with changed_tick < k: an account inserted by tick k
+   * is already in account_state with its tick-k state, and replaying twice changes nothing.
+   * indexBefore(k, pool) = I_{k−1} of the pool; stored(id) = the account's account_state row.
+   */
+  replay(rows: Iterable<ChangeLogRow>, indexBefore: (tick: number, pool: string) => bigint, stored: (id: number) => AccountState | undefined): void {
+    for (const row of rows) {
+      const index = indexBefore(row.tick, row.pool);
+      for (const change of decodeChanges(row.payload)) {
+        const id = change.accountId;
+        const held = this.accounts.get(id);
+        const current = held ?? stored(id);
+        if (current === undefined) {
+          throw new EngineError('STORAGE_MISMATCH', `weight_changes: tick ${row.tick} pool ${row.pool} changes account id ${id}, which has no account_state row; run ao-emission audit verify`);
+        }
+        if (current.changedTick >= row.tick) continue;
+        if (current.weight !== change.oldWeight) {
+          throw new EngineError(
+            'STORAGE_MISMATCH',
+            `weight_changes: tick ${row.tick} pool ${row.pool} account id ${id} changes weight ${change.oldWeight} → ${change.newWeight}, but its weight before that tick is ${current.weight}; run ao-emission audit verify`,
+          );
+        }
+        const recipient = change.recipient === undefined ? current.recipient : change.recipient;
+        this.accounts.set(id, {
+          recipient,
+          weight: change.newWeight,
+          indexAtChange: index,
+          accrued: current.accrued + accrual(current.weight, current.indexAtChange, index),
+          joinedTick: current.joinedTick,
+          changedTick: row.tick,
+          recipientChanged: (held?.recipientChanged ?? false) || change.recipient !== undefined,
+        });
+      }
+      if (row.tick > this.through) this.through = row.tick;
+    }
+  }
+}
