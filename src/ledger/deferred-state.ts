@@ -18,7 +18,7 @@ export interface ChangeLogRow {
 
 /**
  * The weight changes a SQLite ledger has committed to the change log but not yet to account_state
- * (DESIGN.md §4, "deferred account state"). Rewriting ~5,000 random account_state rows in every
+ * (src/ledger/README.md, "Deferred account state"). Rewriting ~5,000 random account_state rows in every
  * tick costs a WAL frame per dirtied page at commit; instead a tick appends its changes to
  * weight_changes only, and account_state is rewritten once for many ticks, in id order.
  *

@@ -11,6 +11,11 @@ import { mulberry32 } from '../../src/prng.ts';
  * (seed, k), and pools are settled after every third tick.
  */
 export const CRASH_TICKS = 12;
+/**
+ * deferAccounts of every ledger the crash test opens: small enough that some ticks rewrite
+ * account_state (seed 7: ticks 6, 8 and 11), besides the settlements every third tick.
+ */
+export const CRASH_DEFER_ACCOUNTS = 100;
 const KEYS = 3_000;
 const UPDATES_PER_TICK = 200;
 

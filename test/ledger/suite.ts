@@ -21,6 +21,8 @@ export interface SuiteOptions {
   readonly newUrl: () => Promise<string>;
   /** fast-check runs of the random-history properties. */
   readonly runs: number;
+  /** SQLite: OpenLedgerOptions.deferAccounts (default when absent). */
+  readonly deferAccounts?: number;
 }
 
 const A = 'A'.padEnd(43, 'a') as ArweaveAddress;
@@ -43,7 +45,7 @@ export async function replay(ledger: Ledger, history: History): Promise<string[]
 export function ledgerSuite(opts: SuiteOptions): void {
   const open: Ledger[] = [];
   const fresh = async (): Promise<Ledger> => {
-    const ledger = await openLedger({ url: await opts.newUrl(), clock: new ManualClock(1_700_000_000_000) });
+    const ledger = await openLedger({ url: await opts.newUrl(), clock: new ManualClock(1_700_000_000_000), deferAccounts: opts.deferAccounts });
     await ledger.migrate();
     open.push(ledger);
     return ledger;
@@ -52,7 +54,8 @@ export function ledgerSuite(opts: SuiteOptions): void {
     for (const l of open) await l.close();
   });
 
-  describe(`ledger on ${opts.dialect}`, () => {
+  const on = opts.deferAccounts === undefined ? opts.dialect : `${opts.dialect}, account_state rewritten once ${opts.deferAccounts} accounts are behind`;
+  describe(`ledger on ${on}`, () => {
     let ledger: Ledger;
     beforeAll(async () => {
       ledger = await fresh();
@@ -213,7 +216,7 @@ export function ledgerSuite(opts: SuiteOptions): void {
     });
   });
 
-  describe(`random histories on ${opts.dialect}`, () => {
+  describe(`random histories on ${on}`, () => {
     it('each account gets its exact rational pro-rata share within one base unit, and minted = credited + unsettled + residue', async () => {
       await fc.assert(
         fc.asyncProperty(historyArb(12), async (history) => {
