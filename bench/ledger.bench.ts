@@ -2,7 +2,8 @@
 // settlement of every account, on SQLite (WAL, synchronous=NORMAL). Beside it, in the same process, a
 // naive baseline that recomputes every account's share every tick (read all rows, compute, write all).
 // Knobs: BENCH_ACCOUNTS (1,000,000), BENCH_TICKS (288), BENCH_CHANGE_PERMILLE (5 = 0.5 %),
-// BENCH_NAIVE_TICKS (3: the baseline is O(accounts) a tick, so it runs a few ticks only).
+// BENCH_NAIVE_TICKS (3: the baseline is O(accounts) a tick, so it runs a few ticks only),
+// BENCH_DEFER_ACCOUNTS (the ledger's deferAccounts, default DEFAULT_DEFER_ACCOUNTS; 1 = account_state rewritten every tick).
 import { mkdtempSync, rmSync, statSync, existsSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,6 +28,7 @@ const ACCOUNTS = int('BENCH_ACCOUNTS', 1_000_000);
 const TICKS = int('BENCH_TICKS', 288);
 const CHANGES = Math.max(1, Math.floor((ACCOUNTS * int('BENCH_CHANGE_PERMILLE', 5)) / 1000));
 const NAIVE_TICKS = int('BENCH_NAIVE_TICKS', 3);
+const DEFER_ACCOUNTS = int('BENCH_DEFER_ACCOUNTS', DEFAULT_DEFER_ACCOUNTS);
 
 const rand = mulberry32(42);
 // 43-character account keys and recipients, like Arweave addresses.
@@ -52,11 +54,11 @@ const ms = (x: number): string => `${x.toFixed(1)} ms`;
 const dir = mkdtempSync(join(tmpdir(), 'ao-emission-bench-ledger-'));
 try {
   const path = join(dir, 'ledger.db');
-  const ledger = await openLedger({ url: `sqlite:${path}` });
+  const ledger = await openLedger({ url: `sqlite:${path}`, deferAccounts: DEFER_ACCOUNTS });
   await ledger.migrate();
   console.log(`load average at start ${loadavg().map((x) => x.toFixed(1)).join(' ')} (2 cores; other work on the machine inflates wall times)`);
   console.log(
-    `accounts ${ACCOUNTS.toLocaleString('en')}, ${CHANGES.toLocaleString('en')} weight changes per tick, ${TICKS} ticks, SQLite file (WAL, synchronous=NORMAL), account_state rewritten once ${DEFAULT_DEFER_ACCOUNTS.toLocaleString('en')} accounts are behind`,
+    `accounts ${ACCOUNTS.toLocaleString('en')}, ${CHANGES.toLocaleString('en')} weight changes per tick, ${TICKS} ticks, SQLite file (WAL, synchronous=NORMAL), account_state rewritten once ${DEFER_ACCOUNTS.toLocaleString('en')} accounts are behind`,
   );
 
   // Setup (not part of the figures): every account joins at tick 1; 1 % have no recipient yet.
