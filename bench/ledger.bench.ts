@@ -107,8 +107,9 @@ try {
   console.log(`tick latency p50 ${ms(p50)} (target < 100 ms), p99 ${ms(p99)}, max ${ms(Math.max(...latencies))}`);
   const deferred = latencies.filter((_, i) => !rewrote[i]);
   const rewrites = latencies.filter((_, i) => rewrote[i]);
+  const group = (xs: number[]): string => (xs.length === 0 ? '' : `: p50 ${ms(quantile(xs, 0.5))}, max ${ms(Math.max(...xs))}`);
   console.log(
-    `  ${deferred.length} ticks appended to the change log only: p50 ${ms(quantile(deferred, 0.5))}; ${rewrites.length} also rewrote account_state: p50 ${ms(quantile(rewrites, 0.5))}, max ${ms(Math.max(...rewrites))}; mean of all ${ms(latencies.reduce((a, b) => a + b, 0) / latencies.length)}`,
+    `  ${deferred.length} ticks appended to the change log only${group(deferred)}; ${rewrites.length} also rewrote account_state${group(rewrites)}; mean of all ${ms(latencies.reduce((a, b) => a + b, 0) / latencies.length)}`,
   );
   console.log(`tick CPU time (user+system of this process; immune to other load on the machine) p50 ${ms(quantile(cpuMs, 0.5))}, p99 ${ms(quantile(cpuMs, 0.99))}`);
   console.log(`ticks/s ${(latencies.length / (latencies.reduce((a, b) => a + b, 0) / 1000)).toFixed(1)} (applyTick only; ${(latencies.length / (tickWallMs / 1000)).toFixed(1)} including input generation)`);
