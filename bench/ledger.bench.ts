@@ -115,6 +115,13 @@ try {
   console.log(`ticks/s ${(latencies.length / (latencies.reduce((a, b) => a + b, 0) / 1000)).toFixed(1)} (applyTick only; ${(latencies.length / (tickWallMs / 1000)).toFixed(1)} including input generation)`);
   console.log(`DB bytes per tick ${(bytesPerTick / 1024).toFixed(1)} KiB (file + WAL growth over ${TICKS} ticks, after checkpoint)`);
 
+  // Another connection (an HTTP reader, a CLI query) replays the deferred ticks before its first read.
+  const reader = await openLedger({ url: `sqlite:${path}` });
+  t0 = performance.now();
+  const behind = (await reader.db.pendingAccountState()).size;
+  console.log(`another connection's first read: ${behind.toLocaleString('en')} accounts behind account_state rebuilt from the change log in ${ms(performance.now() - t0)}`);
+  await reader.close();
+
   t0 = performance.now();
   const settleCpu = process.cpuUsage();
   const settlement = await ledger.settle('ar', TICKS + 1);
