@@ -19,7 +19,7 @@ export interface OpenLedgerOptions {
    * writes them all (deferred-state.ts; default DEFAULT_DEFER_ACCOUNTS; 1 = every tick). Postgres
    * writes account_state in every tick and ignores it.
    */
-  readonly deferAccounts?: number;
+  readonly deferAccounts?: number | undefined;
 }
 
 /** Parses a database URL; the message never echoes credentials. */

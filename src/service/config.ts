@@ -49,6 +49,8 @@ const rawSchema = z.strictObject({
     url: z.string().min(1).optional(),
     /** A file holding the URL (for a Postgres URL with a password). */
     urlFile: z.string().min(1).optional(),
+    /** SQLite: accounts whose account_state rewrite may wait in the change log (src/ledger/README.md, "Deferred account state"). */
+    deferAccounts: z.number().int().min(1).max(10_000_000).optional(),
   }),
   sources: z
     .strictObject({
@@ -115,6 +117,8 @@ export interface ServiceConfig {
   readonly policy: SplitPolicy;
   /** `sqlite:<path>` (path resolved against the config file's folder), `sqlite::memory:` or `postgres://…`. */
   readonly databaseUrl: string;
+  /** SQLite: the ledger's deferAccounts (undefined: its default). */
+  readonly deferAccounts: number | undefined;
   readonly sources: RawConfig['sources'];
   readonly ao: (Omit<NonNullable<RawConfig['ao']>, 'signerKeyFile'> & { readonly signerKeyFile: string }) | null;
   /** Settle a pool after tick k when k is a multiple of this many ticks (1 = every tick). */
@@ -134,6 +138,7 @@ export const ENV_LEAVES: readonly EnvLeaf[] = [
   { path: ['policy'], kind: 'string' },
   { path: ['database', 'url'], kind: 'string' },
   { path: ['database', 'urlFile'], kind: 'string' },
+  { path: ['database', 'deferAccounts'], kind: 'int' },
   { path: ['sources', 'arweave', 'urls'], kind: 'list' },
   { path: ['sources', 'arweave', 'confirmations'], kind: 'int' },
   { path: ['sources', 'arweave', 'seedFile'], kind: 'string' },
@@ -310,6 +315,7 @@ export function parseConfig(input: unknown, options: { baseDir?: string; env?: N
     genesisMs,
     policy,
     databaseUrl: databaseUrl(c.database, baseDir),
+    deferAccounts: c.database.deferAccounts,
     sources: c.sources,
     ao: c.ao ? { ...c.ao, signerKeyFile: c.ao.signerKeyFile } : null,
     settlementTicks,

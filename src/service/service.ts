@@ -16,6 +16,8 @@ import type { Trigger } from './scheduler.ts';
  */
 export interface ServiceOptions {
   readonly databaseUrl: string;
+  /** SQLite: OpenLedgerOptions.deferAccounts. */
+  readonly deferAccounts?: number | undefined;
   readonly genesisMs: number;
   readonly policy: SplitPolicy;
   readonly settlementTicks: Readonly<Record<PoolId, number>>;
@@ -48,7 +50,7 @@ export interface ServiceHandle {
 
 export async function startService(options: ServiceOptions): Promise<ServiceHandle> {
   const { log } = options;
-  const ledger = await openLedger({ url: options.databaseUrl, clock: options.clock });
+  const ledger = await openLedger({ url: options.databaseUrl, clock: options.clock, deferAccounts: options.deferAccounts });
   const leader = createLeaderLock(options.databaseUrl);
   const metrics = options.metrics ?? createMetrics();
   let http: HttpHandle | null = null;

@@ -51,6 +51,7 @@ describe('config', () => {
     });
     expect(c.http.port).toBe(9191);
     expect(c.settlementTicks.ar).toBe(12);
+    expect(parseConfig(base(), { env: { AO_EMISSION_DATABASE_DEFER_ACCOUNTS: '50000' } }).deferAccounts).toBe(50_000);
     expect(c.sources.ethereum?.rpcUrls).toEqual(['http://a.test:1', 'http://b.test:2']);
   });
 
@@ -61,6 +62,7 @@ describe('config', () => {
     ['database url and urlFile together', (c) => (c['database'] = { url: 'sqlite::memory:', urlFile: 'x' }), 'database', /exactly one of url and urlFile/],
     ['postgres password written in the file', (c) => (c['database'] = { url: 'postgres://u:hunter2@db/x' }), 'database.url', /urlFile or AO_EMISSION_DATABASE_URL/],
     ['sqlite without a path', (c) => (c['database'] = { url: 'sqlite:' }), 'database.url', /needs a file path/],
+    ['deferAccounts of zero', (c) => (c['database'] = { url: 'sqlite::memory:', deferAccounts: 0 }), 'database.deferAccounts', />=1|at least 1|too small/i],
     ['no source at all', (c) => (c['sources'] = {}), 'sources', /at least one/],
     ['ethereum rpc url not http', (c) => ((c['sources'] as Record<string, Record<string, unknown>>)['ethereum']!['rpcUrls'] = ['ftp://x']), 'sources.ethereum.rpcUrls.0', /http or https URL/],
     ['pre-bridge not an address', (c) => ((c['sources'] as Record<string, Record<string, unknown>>)['ethereum']!['preBridge'] = '0x12'), 'sources.ethereum.preBridge', /20-byte hex/],

@@ -37,6 +37,7 @@ export function registerServiceCommands(program: Command): void {
       log.info({ config: describeConfig(config) }, 'config loaded');
       const handle = await startService({
         databaseUrl: config.databaseUrl,
+        deferAccounts: config.deferAccounts,
         genesisMs: config.genesisMs,
         policy: config.policy,
         settlementTicks: config.settlementTicks,
