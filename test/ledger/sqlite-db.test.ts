@@ -7,6 +7,7 @@ import type { Snapshot } from '../../src/bridges/types.ts';
 import { ManualClock } from '../../src/clock.ts';
 import { flatPolicy } from '../../src/emission/policy.ts';
 import { DEFAULT_GENESIS_MS } from '../../src/emission/ticks.ts';
+import type { EngineError } from '../../src/errors.ts';
 import { openLedger } from '../../src/ledger/index.ts';
 import type { Ledger } from '../../src/ledger/index.ts';
 
@@ -93,6 +94,19 @@ describe('SQLite account key → id map and recipient-preserving updates', () =>
     expect((await first.applyTick(history[2]!)).hash).toBe(expected[2]); // changes C: must update id 3
     expect((await first.applyTick(history[3]!)).hash).toBe(expected[3]);
     expect((await first.db.all<{ n: number }>('SELECT COUNT(*) AS n FROM accounts'))[0]!.n).toBe(4);
+  });
+
+  it('a changed account without an account_state row is refused with STORAGE_MISMATCH naming it, and the tick writes nothing', async () => {
+    // deferAccounts 1: account_state is current after every tick, so tick 4 reads A's row.
+    const ledger = await openLedger({ url: `sqlite:${join(dir, 'missing-state.db')}`, clock: new ManualClock(1_700_000_000_000), deferAccounts: 1 });
+    await ledger.migrate();
+    open.push(ledger);
+    for (const input of history.slice(0, 3)) await ledger.applyTick(input);
+    await ledger.db.run('DELETE FROM account_state WHERE id = 1');
+    const error = (await ledger.applyTick(history[3]!).catch((e: unknown) => e)) as EngineError;
+    expect(error.code).toBe('STORAGE_MISMATCH');
+    expect(error.message).toBe(`accounts: ar account ${key('A')} (id 1) has no account_state row; run ao-emission audit verify`);
+    expect(await ledger.lastAppliedTick()).toBe(3);
   });
 
   it('a weight change keeps the stored recipient and a recipient change is written (and found by recipient)', async () => {
