@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { EngineError } from '../../errors.ts';
+import { parseCursor } from '../cursor.ts';
 
 /**
  * What the next incremental snapshot needs, persisted by the ledger with the tick (JSON text):
@@ -27,21 +28,11 @@ const cursorSchema = z.strictObject({
 export type ArweaveCursor = z.infer<typeof cursorSchema>;
 
 export function decodeCursor(text: string): ArweaveCursor {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw new EngineError('INVALID_ARGUMENT', `arweave cursor: ${JSON.stringify(text.slice(0, 60))} is not JSON; expected the cursor of a previous arweave snapshot`);
-  }
-  const parsed = cursorSchema.safeParse(json);
-  if (!parsed.success) {
-    throw new EngineError('INVALID_ARGUMENT', `arweave cursor: ${parsed.error.issues[0]?.path.join('.') || '(root)'}: ${parsed.error.issues[0]?.message}; expected the cursor of a previous arweave snapshot (v${CURSOR_VERSION})`);
-  }
-  const c = parsed.data;
+  const c = parseCursor('ar', text, cursorSchema);
   const last = c.recent.at(-1)!;
-  if (last[0] !== c.height || last[1] !== c.hash) throw new EngineError('INVALID_ARGUMENT', 'arweave cursor: recent must end with the pinned block');
+  if (last[0] !== c.height || last[1] !== c.hash) throw new EngineError('INVALID_ARGUMENT', 'ar cursor: recent must end with the pinned block');
   for (let i = 1; i < c.recent.length; i++) {
-    if (c.recent[i]![0] !== c.recent[i - 1]![0] + 1) throw new EngineError('INVALID_ARGUMENT', 'arweave cursor: recent heights must be contiguous and ascending');
+    if (c.recent[i]![0] !== c.recent[i - 1]![0] + 1) throw new EngineError('INVALID_ARGUMENT', 'ar cursor: recent heights must be contiguous and ascending');
   }
   return c;
 }

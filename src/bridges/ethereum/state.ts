@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { arweaveAddressFromBytes } from '../../address.ts';
 import type { ArweaveAddress } from '../../address.ts';
 import { EngineError } from '../../errors.ts';
+import { parseCursor } from '../cursor.ts';
 import { STETH_POOL_TOPIC, TOPIC_TOKEN_REBASED, TOPIC_USER_STAKED, TOPIC_USER_WITHDRAWN } from './abi.ts';
 import type { RawLog } from './decode.ts';
 import { word } from './decode.ts';
@@ -150,19 +151,9 @@ export function encodeCursor(s: ScanState): string {
 }
 
 export function decodeCursor(text: string, expect: { chainId: number; preBridge: string }): ScanState {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw new EngineError('INVALID_ARGUMENT', 'ethereum cursor: not JSON; expected the cursor a previous steth snapshot returned');
-  }
-  const parsed = cursorSchema.safeParse(json);
-  if (!parsed.success) {
-    throw new EngineError('INVALID_ARGUMENT', `ethereum cursor: ${parsed.error.issues[0]?.path.join('.') ?? ''} ${parsed.error.issues[0]?.message ?? 'invalid'}`);
-  }
-  const c = parsed.data;
+  const c = parseCursor('steth', text, cursorSchema);
   if (c.chainId !== expect.chainId || c.preBridge !== expect.preBridge) {
-    throw new EngineError('INVALID_ARGUMENT', `ethereum cursor: is for chain ${c.chainId} pre-bridge ${c.preBridge}; this source reads chain ${expect.chainId} pre-bridge ${expect.preBridge}`);
+    throw new EngineError('INVALID_ARGUMENT', `steth cursor: is for chain ${c.chainId} pre-bridge ${c.preBridge}; this source reads chain ${expect.chainId} pre-bridge ${expect.preBridge}`);
   }
   const depositors = new Map<string, Depositor>();
   let sum = 0n;
@@ -171,7 +162,7 @@ export function decodeCursor(text: string, expect: { chainId: number; preBridge:
     sum += d;
     depositors.set(user, { deposited: d, recipient: recipient === null ? null : arweaveAddressFromBytes(new Uint8Array(Buffer.from(recipient, 'base64url')), `cursor ${user}`) });
   }
-  if (sum !== BigInt(c.totalDeposited)) throw new EngineError('INVALID_ARGUMENT', `ethereum cursor: depositors sum to ${sum} wei but totalDeposited is ${c.totalDeposited}`);
+  if (sum !== BigInt(c.totalDeposited)) throw new EngineError('INVALID_ARGUMENT', `steth cursor: depositors sum to ${sum} wei but totalDeposited is ${c.totalDeposited}`);
   const r = c.rebase;
   return {
     chainId: c.chainId,

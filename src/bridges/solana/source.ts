@@ -3,6 +3,7 @@ import { Decimal } from 'decimal.js';
 import { z } from 'zod';
 import { type ArweaveAddress, parseArweaveAddress } from '../../address.ts';
 import { EngineError } from '../../errors.ts';
+import { parseCursor } from '../cursor.ts';
 import type { Snapshot, Source, WeightUpdate, YieldQuote } from '../types.ts';
 import { decodeStakeAccount, STAKE_ACCOUNT_BYTES, STAKE_PROGRAM_ID, VOTER_OFFSET } from './stake-account.ts';
 import { decodeStakeHistory, STAKE_HISTORY_SYSVAR, stakeActivation } from './stake-activation.ts';
@@ -75,17 +76,9 @@ const cursorSchema = z.object({
 });
 type Cursor = z.infer<typeof cursorSchema>;
 
-function parseCursor(text: string | null): Cursor {
+function decodeCursor(text: string | null): Cursor {
   if (text === null) return { v: CURSOR_VERSION, slot: '0', lastSignature: null, recipients: {} };
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch {
-    throw new EngineError('INVALID_ARGUMENT', 'sol cursor: not JSON; expected the cursor of an earlier sol snapshot');
-  }
-  const parsed = cursorSchema.safeParse(raw);
-  if (!parsed.success) throw new EngineError('INVALID_ARGUMENT', `sol cursor: ${parsed.error.issues[0]?.message ?? 'invalid'}; expected {v:${CURSOR_VERSION}, slot, lastSignature, recipients}`);
-  return parsed.data;
+  return parseCursor('sol', text, cursorSchema);
 }
 
 function base58Key(text: string, field: string): string {
@@ -213,7 +206,7 @@ export function createSolanaSource(options: SolanaSourceOptions): Source {
   return {
     pool: 'sol',
     async snapshot(cursorText, signal) {
-      const cursor = parseCursor(cursorText);
+      const cursor = decodeCursor(cursorText);
       const conn = connect(signal);
       const notes: string[] = [];
       let step = 'getEpochSchedule';

@@ -89,10 +89,10 @@ describe('cursor', () => {
   });
 
   it.each([
-    ['not JSON', 'nope'],
-    ['a wrong version', JSON.stringify({ v: 2 })],
-  ])('refuses %s with INVALID_ARGUMENT', (_what, text) => {
-    expect(() => decodeCursor(text, { chainId: 1, preBridge: PRE })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    ['not JSON', 'nope', 'steth cursor: "nope" is not JSON; expected the cursor of an earlier steth snapshot'],
+    ['a wrong version', JSON.stringify({ v: 2 }), 'steth cursor: v: Invalid input: expected 1; expected the cursor of an earlier steth snapshot'],
+  ])('refuses %s with INVALID_ARGUMENT naming the field', (_what, text, message) => {
+    expect(() => decodeCursor(text, { chainId: 1, preBridge: PRE })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT', message }));
   });
 
   it('refuses a cursor of another chain or contract, and one whose total disagrees with its depositors', () => {

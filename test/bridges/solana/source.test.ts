@@ -194,8 +194,8 @@ describe('SOL source on a local litesvm cluster', () => {
     expect(() => createSolanaSource({ ...base, priceUsd: '1.0000000000000000001' })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
     expect(() => createSolanaSource({ ...base, rpcUrls: ['ftp://x'] })).toThrow(expect.objectContaining({ code: 'INVALID_CONFIG' }));
     expect(() => createSolanaSource({ ...base, retries: 99 })).toThrow(expect.objectContaining({ code: 'INVALID_CONFIG' }));
-    await expect(createSolanaSource(base).snapshot('{"v":2}')).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
-    await expect(createSolanaSource(base).snapshot('not json')).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await expect(createSolanaSource(base).snapshot('{"v":2}')).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringMatching(/^sol cursor: v: .*; expected the cursor of an earlier sol snapshot$/) });
+    await expect(createSolanaSource(base).snapshot('not json')).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: 'sol cursor: "not json" is not JSON; expected the cursor of an earlier sol snapshot' });
   });
 
   it('fails cleanly when the node is behind the cursor’s slot (never goes back in time)', async () => {
