@@ -31,6 +31,8 @@ const ACCOUNTS_TABLE = /\baccounts\b/;
 /** Tables the deferred state is derived from: written directly (outside a transaction: tests, repairs), it is rebuilt. */
 const DEFERRED_SOURCES = /\b(account_state|account_state_tick|weight_changes|tick_pools)\b/;
 const STATE_COLUMNS = 'recipient, weight, index_at_change, accrued, joined_tick, changed_tick';
+/** Ids per `json_each` read of account_state rows (bounds one statement's JSON text). */
+const READ_IDS_PER_STATEMENT = 50_000;
 type StateTuple = [string | null, string, string, string, number, number];
 
 const stateOf = (r: StateTuple): AccountState => ({ recipient: r[0], weight: BigInt(r[1]), indexAtChange: BigInt(r[2]), accrued: BigInt(r[3]), joinedTick: r[4], changedTick: r[5] });
@@ -196,6 +198,19 @@ export class SqliteDb implements Db {
     return state;
   }
 
+  /**
+   * The account_state rows of these ids (ascending: neighbouring rows share B-tree pages), read by
+   * a join over a JSON array of ids rather than a statement per id (measured at 1 M accounts:
+   * 5,000 reads in 15–18 ms instead of 48–56 ms). Ids without a row are simply absent.
+   */
+  *#storedStates(ids: readonly number[]): Generator<[number, ...StateTuple]> {
+    // (json_each has an id column of its own: s.id; the state columns' names are account_state's alone.)
+    const read = this.#prepare(`SELECT s.id, ${STATE_COLUMNS} FROM json_each(?) j JOIN account_state s ON s.id = j.value`).raw(true);
+    for (let i = 0; i < ids.length; i += READ_IDS_PER_STATEMENT) {
+      yield* read.iterate(JSON.stringify(ids.slice(i, i + READ_IDS_PER_STATEMENT))) as IterableIterator<[number, ...StateTuple]>;
+    }
+  }
+
   /** The account's deferred state (this transaction's first), if its account_state row is behind. */
   #pending(id: number): AccountState | undefined {
     return this.#staged.get(id) ?? this.#deferredState().accounts.get(id);
@@ -273,9 +288,7 @@ export class SqliteDb implements Db {
       return rows;
     }
     const ids = this.#ids.get(pool);
-    // Accounts behind account_state come from memory; the others are read in one statement, in id
-    // order (neighbouring rows share B-tree pages). One join over a JSON array of ids instead of a
-    // statement per id: measured at 1 M accounts, 5,000 reads take 15–18 ms instead of 48–56 ms.
+    // Accounts behind account_state come from memory, the others from one read.
     const accountOf = new Map<number, string>();
     for (const key of keys) {
       const id = ids?.get(key);
@@ -285,10 +298,7 @@ export class SqliteDb implements Db {
       else accountOf.set(id, key);
     }
     if (accountOf.size === 0) return rows;
-    const wanted = JSON.stringify([...accountOf.keys()].sort((x, y) => x - y));
-    // (json_each has an id column of its own: s.id; the state columns' names are account_state's alone.)
-    const read = this.#prepare(`SELECT s.id, ${STATE_COLUMNS} FROM json_each(?) j JOIN account_state s ON s.id = j.value`).raw(true);
-    for (const [id, ...r] of read.iterate(wanted) as IterableIterator<[number, ...StateTuple]>) {
+    for (const [id, ...r] of this.#storedStates([...accountOf.keys()].sort((x, y) => x - y))) {
       const account = accountOf.get(id)!;
       accountOf.delete(id);
       rows.push({ id, pool, account, recipient: r[0], weight: BigInt(r[1]), indexAtChange: BigInt(r[2]), accrued: BigInt(r[3]), joinedTick: r[4], changedTick: r[5] });
