@@ -21,8 +21,8 @@ const CREDIT_ROWS_PER_STATEMENT = 100;
 
 /**
  * Accounts whose account_state rewrite is deferred before a tick writes them all (deferred-state.ts).
- * 100,000 at 5,000 changes a tick: one rewrite every ~20 ticks, of ~24,000 of the ~25,000 pages
- * instead of ~4,500 pages in each of those ticks; ≈ 20 MiB of memory.
+ * 100,000 at 5,000 changes a tick: one rewrite every ~20 ticks, of most of account_state's pages
+ * instead of ~4,500 pages in each of those ticks.
  */
 export const DEFAULT_DEFER_ACCOUNTS = 100_000;
 
