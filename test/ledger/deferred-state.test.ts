@@ -1,13 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../src/clock.ts';
+import { describe, expect, it } from 'vitest';
 import { EngineError } from '../../src/errors.ts';
 import { verifyLedger } from '../../src/ledger/audit/index.ts';
-import { decodeChanges, encodeChanges, openLedger } from '../../src/ledger/index.ts';
+import { decodeChanges, encodeChanges } from '../../src/ledger/index.ts';
 import type { Ledger, PoolId } from '../../src/ledger/index.ts';
 import { CRASH_TICKS, crashInput } from './crash-history.ts';
+import { sqliteLedgers } from './sqlite-files.ts';
 
 /**
  * SQLite's deferred account state (src/ledger/deferred-state.ts, DESIGN.md §4): a tick appends its
@@ -17,20 +15,7 @@ import { CRASH_TICKS, crashInput } from './crash-history.ts';
  * History: crash-history.ts (3,000 keys per pool, 200 AR and 50 stETH changes a tick).
  */
 const SEED = 7;
-const dir = mkdtempSync(join(tmpdir(), 'ao-emission-deferred-'));
-const open: Ledger[] = [];
-afterAll(async () => {
-  for (const l of open) await l.close();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-let files = 0;
-const ledgerAt = async (deferAccounts: number | undefined, path = join(dir, `l${++files}.db`)): Promise<Ledger> => {
-  const ledger = await openLedger({ url: `sqlite:${path}`, clock: new ManualClock(1_700_000_000_000), deferAccounts });
-  await ledger.migrate();
-  open.push(ledger);
-  return ledger;
-};
+const { dir, ledgerAt } = sqliteLedgers('deferred');
 const apply = async (ledger: Ledger, from: number, to: number): Promise<string[]> => {
   const hashes: string[] = [];
   for (let k = from; k <= to; k++) hashes.push((await ledger.applyTick(crashInput(SEED, k))).hash);
@@ -49,16 +34,16 @@ const checkpoint = async (ledger: Ledger) => (await ledger.db.all<{ tick: number
 
 describe('SQLite deferred account state', () => {
   it('another connection sees the writer’s deferred changes: the accounts, recipients and totals of a ledger that writes every tick', async () => {
-    const every = await ledgerAt(1);
+    const every = await ledgerAt({ deferAccounts: 1 });
     const path = join(dir, 'shared.db');
-    const writer = await ledgerAt(undefined, path);
+    const writer = await ledgerAt({ path });
     expect(await apply(writer, 1, 6)).toEqual(await apply(every, 1, 6));
     // The writer really did leave account_state behind (default: 100,000 accounts may wait).
     expect(await checkpoint(writer)).toBe(1);
     expect(await storedState(writer)).not.toEqual(await storedState(every));
     expect(await checkpoint(every)).toBeNull();
 
-    const reader = await ledgerAt(undefined, path);
+    const reader = await ledgerAt({ path });
     expect(await accounts(reader)).toEqual(await accounts(every));
     // Then the reader catches up with what the writer logs after it first looked.
     await apply(writer, 7, 9);
@@ -74,12 +59,12 @@ describe('SQLite deferred account state', () => {
   });
 
   it('a reopened ledger replays the change log, continues to the same hashes, and its settlement leaves account_state equal to the every-tick ledger’s', async () => {
-    const every = await ledgerAt(1);
+    const every = await ledgerAt({ deferAccounts: 1 });
     const path = join(dir, 'reopened.db');
-    const first = await ledgerAt(undefined, path);
+    const first = await ledgerAt({ path });
     await apply(first, 1, 7);
     await first.close();
-    const again = await ledgerAt(undefined, path);
+    const again = await ledgerAt({ path });
     expect(await apply(again, 8, CRASH_TICKS)).toEqual((await apply(every, 1, CRASH_TICKS)).slice(7));
     expect(await accounts(again)).toEqual(await accounts(every));
     for (const pool of POOLS) expect(await again.settle(pool, CRASH_TICKS)).toEqual(await every.settle(pool, CRASH_TICKS));
@@ -88,8 +73,8 @@ describe('SQLite deferred account state', () => {
   });
 
   it('the tick that brings deferAccounts accounts behind rewrites account_state and drops account_state_tick', async () => {
-    const every = await ledgerAt(1);
-    const ledger = await ledgerAt(100);
+    const every = await ledgerAt({ deferAccounts: 1 });
+    const ledger = await ledgerAt({ deferAccounts: 100 });
     let rewrites = 0;
     for (let k = 1; k <= CRASH_TICKS; k++) {
       await apply(ledger, k, k);
@@ -105,9 +90,9 @@ describe('SQLite deferred account state', () => {
   });
 
   it('a tick rolled back before or during its rewrite leaves the deferred state as it was', async () => {
-    const every = await ledgerAt(1);
+    const every = await ledgerAt({ deferAccounts: 1 });
     const expected = await apply(every, 1, CRASH_TICKS);
-    const ledger = await ledgerAt(100);
+    const ledger = await ledgerAt({ deferAccounts: 100 });
     await apply(ledger, 1, 4);
     const before = await accounts(ledger);
     await ledger.db.run("CREATE TRIGGER fail_tick BEFORE INSERT ON ticks BEGIN SELECT RAISE(ABORT, 'injected failure'); END");
@@ -125,7 +110,7 @@ describe('SQLite deferred account state', () => {
   });
 
   it('a change log that does not replay onto account_state is refused with STORAGE_MISMATCH, and audit verify reports it', async () => {
-    const ledger = await ledgerAt(undefined);
+    const ledger = await ledgerAt();
     await apply(ledger, 1, 5);
     // Alter the old weight of one logged update (not a join: joins are already in account_state).
     const [row] = await ledger.db.all<{ payload: string }>("SELECT payload FROM weight_changes WHERE tick = 5 AND pool = 'ar'");

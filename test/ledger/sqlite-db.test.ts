@@ -1,35 +1,18 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ArweaveAddress } from '../../src/address.ts';
 import type { Snapshot } from '../../src/bridges/types.ts';
-import { ManualClock } from '../../src/clock.ts';
 import { flatPolicy } from '../../src/emission/policy.ts';
 import { DEFAULT_GENESIS_MS } from '../../src/emission/ticks.ts';
 import type { EngineError } from '../../src/errors.ts';
-import { openLedger } from '../../src/ledger/index.ts';
-import type { Ledger } from '../../src/ledger/index.ts';
+import { sqliteLedgers } from './sqlite-files.ts';
 
 /**
  * The SQLite hot path's in-memory account key → id map (sqlite-db.ts) and its recipient-preserving
  * update: a rolled-back tick, a second connection writing the same file and recipient changes must
  * give exactly the rows and hashes a plain run gives.
  */
-const dir = mkdtempSync(join(tmpdir(), 'ao-emission-sqlite-db-'));
-const open: Ledger[] = [];
-afterAll(async () => {
-  for (const l of open) await l.close();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-let files = 0;
-const ledgerAt = async (path = join(dir, `l${++files}.db`)): Promise<Ledger> => {
-  const ledger = await openLedger({ url: `sqlite:${path}`, clock: new ManualClock(1_700_000_000_000) });
-  await ledger.migrate();
-  open.push(ledger);
-  return ledger;
-};
+const { dir, ledgerAt } = sqliteLedgers('sqlite-db');
 
 const key = (c: string): ArweaveAddress => c.padEnd(43, c.toLowerCase()) as ArweaveAddress;
 const pin = { chain: 'arweave' as const, height: '1', hash: 'h', timeMs: DEFAULT_GENESIS_MS };
@@ -87,9 +70,9 @@ describe('SQLite account key → id map and recipient-preserving updates', () =>
   it('an account written by another connection to the same file is found, not inserted twice', async () => {
     const expected = await plainHashes();
     const path = join(dir, 'shared.db');
-    const first = await ledgerAt(path);
+    const first = await ledgerAt({ path });
     await first.applyTick(history[0]!); // loads first's map (A, B)
-    const second = await ledgerAt(path);
+    const second = await ledgerAt({ path });
     await second.applyTick(history[1]!); // inserts C through the second connection
     expect((await first.applyTick(history[2]!)).hash).toBe(expected[2]); // changes C: must update id 3
     expect((await first.applyTick(history[3]!)).hash).toBe(expected[3]);
@@ -98,9 +81,7 @@ describe('SQLite account key → id map and recipient-preserving updates', () =>
 
   it('a changed account without an account_state row is refused with STORAGE_MISMATCH naming it, and the tick writes nothing', async () => {
     // deferAccounts 1: account_state is current after every tick, so tick 4 reads A's row.
-    const ledger = await openLedger({ url: `sqlite:${join(dir, 'missing-state.db')}`, clock: new ManualClock(1_700_000_000_000), deferAccounts: 1 });
-    await ledger.migrate();
-    open.push(ledger);
+    const ledger = await ledgerAt({ deferAccounts: 1 });
     for (const input of history.slice(0, 3)) await ledger.applyTick(input);
     await ledger.db.run('DELETE FROM account_state WHERE id = 1');
     const error = (await ledger.applyTick(history[3]!).catch((e: unknown) => e)) as EngineError;
