@@ -107,6 +107,15 @@ const rawSchema = z.strictObject({
   http: z
     .strictObject({ host: z.string().min(1).default('127.0.0.1'), port: z.number().int().min(0).max(65_535).default(8080) })
     .default({ host: '127.0.0.1', port: 8080 }),
+  /** Readiness (/readyz, /healthz): not ready past these bounds. */
+  health: z
+    .strictObject({
+      /** Ticks ended but not applied beyond which the service is not ready (a catch-up counts). */
+      maxLagTicks: z.number().int().min(0).max(1_000_000).default(3),
+      /** How long a source may keep failing before the service is not ready (a period like 15m, 1h). */
+      maxSourceFailure: z.string().regex(/^[1-9][0-9]{0,6}(s|m|h|d)$/, 'expected a period like 30s, 15m, 1h').default('15m'),
+    })
+    .default({ maxLagTicks: 3, maxSourceFailure: '15m' }),
   log: z.strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).default({ level: 'info' }),
 });
 
@@ -125,7 +134,20 @@ export interface ServiceConfig {
   readonly settlementTicks: Readonly<Record<PoolId, number>>;
   readonly http: { readonly host: string; readonly port: number };
   readonly logLevel: RawConfig['log']['level'];
+  readonly health: HealthLimits;
 }
+
+/** Readiness bounds (config `health`). */
+export interface HealthLimits {
+  readonly maxLagTicks: number;
+  readonly maxSourceFailureMs: number;
+}
+
+const PERIOD_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+/** "15m" → 900000 (the schema has checked the form). */
+const periodMs = (text: string): number => Number(text.slice(0, -1)) * PERIOD_MS[text.slice(-1) as keyof typeof PERIOD_MS];
+
+export const DEFAULT_HEALTH: HealthLimits = { maxLagTicks: 3, maxSourceFailureMs: 15 * 60_000 };
 
 /** One environment variable per leaf: AO_EMISSION_<SECTION>_<FIELD>, camelCase written as SNAKE_CASE. */
 interface EnvLeaf {
@@ -162,6 +184,8 @@ export const ENV_LEAVES: readonly EnvLeaf[] = [
   { path: ['settlement', 'sol'], kind: 'string' },
   { path: ['http', 'host'], kind: 'string' },
   { path: ['http', 'port'], kind: 'int' },
+  { path: ['health', 'maxLagTicks'], kind: 'int' },
+  { path: ['health', 'maxSourceFailure'], kind: 'string' },
   { path: ['log', 'level'], kind: 'string' },
 ];
 
@@ -224,10 +248,10 @@ function cadenceTicks(text: string, field: string): number {
   }
 }
 
-function databaseUrl(db: RawConfig['database'], baseDir: string): string {
+function databaseUrl(db: RawConfig['database'], baseDir: string, urlFromEnv: boolean): string {
   if ((db.url === undefined) === (db.urlFile === undefined)) fail('database', 'give exactly one of url and urlFile');
   const text = db.url ?? readText(resolve(baseDir, db.urlFile!), 'database.urlFile').trim();
-  const field = db.url === undefined ? 'database.urlFile' : 'database.url';
+  const field = db.url === undefined ? 'database.urlFile' : urlFromEnv ? envName(['database', 'url']) : 'database.url';
   if (text === 'sqlite::memory:') return text;
   if (text.startsWith('sqlite:')) {
     const path = text.slice('sqlite:'.length);
@@ -243,7 +267,7 @@ function databaseUrl(db: RawConfig['database'], baseDir: string): string {
       return fail(field, `${JSON.stringify(redact(text))} is not a valid postgres URL`);
     }
     // A password written into the config file itself would be logged, copied and committed.
-    if (parsed.password !== '' && db.url !== undefined) fail(field, 'a postgres URL with a password must come from database.urlFile or AO_EMISSION_DATABASE_URL, not the config file');
+    if (parsed.password !== '' && db.url !== undefined && !urlFromEnv) fail(field, 'a postgres URL with a password must come from database.urlFile or AO_EMISSION_DATABASE_URL, not the config file');
     return text;
   }
   return fail(field, `${JSON.stringify(redact(text))} is not a database URL; expected sqlite:<path>, sqlite::memory: or postgres://…`);
@@ -271,7 +295,14 @@ export function parseConfig(input: unknown, options: { baseDir?: string; env?: N
   const baseDir = options.baseDir ?? process.cwd();
   if (typeof input !== 'object' || input === null || Array.isArray(input)) fail('config', 'expected an object with sections database, sources, …');
   const raw = structuredClone(input) as Record<string, unknown>;
-  applyEnv(raw, options.env ?? {});
+  const env = options.env ?? {};
+  // The environment's database URL (or URL file) replaces the file's, whichever form the file used.
+  const database = raw['database'];
+  if (typeof database === 'object' && database !== null) {
+    if (env[envName(['database', 'url'])] !== undefined) delete (database as Record<string, unknown>)['urlFile'];
+    if (env[envName(['database', 'urlFile'])] !== undefined) delete (database as Record<string, unknown>)['url'];
+  }
+  applyEnv(raw, env);
   const parsed = rawSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
@@ -314,13 +345,14 @@ export function parseConfig(input: unknown, options: { baseDir?: string; env?: N
   return {
     genesisMs,
     policy,
-    databaseUrl: databaseUrl(c.database, baseDir),
+    databaseUrl: databaseUrl(c.database, baseDir, (options.env ?? {})[envName(['database', 'url'])] !== undefined),
     deferAccounts: c.database.deferAccounts,
     sources: c.sources,
     ao: c.ao ? { ...c.ao, signerKeyFile: c.ao.signerKeyFile } : null,
     settlementTicks,
     http: c.http,
     logLevel: c.log.level,
+    health: { maxLagTicks: c.health.maxLagTicks, maxSourceFailureMs: periodMs(c.health.maxSourceFailure) },
   };
 }
 

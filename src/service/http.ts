@@ -6,16 +6,20 @@ import type { Clock } from '../clock.ts';
 import { EngineError } from '../errors.ts';
 import { gateTick, isTransferable, lastEndedTick, supplyAt, tickEndMs, toIso, type SplitPolicy, policyLabel } from '../emission/index.ts';
 import type { AccountView, Ledger } from '../ledger/index.ts';
+import type { HealthLimits } from './config.ts';
 import type { LeaderLock } from './leader.ts';
 import type { Logger } from './logger.ts';
 import type { ServiceMetrics } from './metrics.ts';
 import type { RunOutcome } from './runner.ts';
+import type { SourceHealth } from './source-health.ts';
 
 /**
  * The status API on node:http, loopback by default (config http.host). Read-only; amounts are
  * decimal strings of AO base units (1 AO = 10^12), never JSON numbers.
  *
- *   GET /healthz            200 {ok} when the database answers, 503 otherwise
+ *   GET /livez              liveness: 200 while the process serves and the database answers, 503 otherwise
+ *   GET /readyz, /healthz   readiness: 200 when live, the lag is within health.maxLagTicks and no source
+ *                           has failed for longer than health.maxSourceFailure; 503 otherwise, with why
  *   GET /status             last tick, lag, gate, pools, outbox backlog, source cursors, leader
  *   GET /metrics            Prometheus text (prom-client)
  *   GET /accounts/:address  accrued, settled and pending messages of an address: an Arweave address
@@ -31,6 +35,39 @@ export interface StatusContext {
   readonly metrics: ServiceMetrics;
   readonly log: Logger;
   readonly lastOutcome: () => RunOutcome | null;
+  readonly health: HealthLimits;
+  readonly sourceHealth: SourceHealth;
+  /** Reported under /status `info` as is (pid; the demo adds its AO node). */
+  readonly info: Readonly<Record<string, unknown>>;
+}
+
+/** A cursor as stored (JSON text for every bridge) shown as JSON, not as JSON inside a string. */
+const cursorJson = (cursor: string | null): unknown => {
+  if (cursor === null) return null;
+  try {
+    return JSON.parse(cursor) as unknown;
+  } catch {
+    return cursor;
+  }
+};
+
+/** Liveness and readiness in one answer: `ok` is readiness; `reasons` says what is not ready. */
+export async function healthOf(ctx: StatusContext): Promise<{ live: boolean; ready: boolean; body: Record<string, unknown> }> {
+  let lastTick: number;
+  try {
+    lastTick = await ctx.ledger.lastAppliedTick();
+  } catch (error) {
+    return { live: false, ready: false, body: { ok: false, live: false, ready: false, reasons: [`database: ${(error as Error).message}`] } };
+  }
+  const lagTicks = Math.max(0, lastEndedTick(ctx.clock.nowMs(), ctx.genesisMs) - lastTick);
+  const sources = ctx.sourceHealth.views(ctx.health);
+  const reasons: string[] = [];
+  if (lagTicks > ctx.health.maxLagTicks) reasons.push(`lag: ${lagTicks} ticks behind (more than health.maxLagTicks ${ctx.health.maxLagTicks})`);
+  for (const s of sources) {
+    if (!s.ok) reasons.push(`source ${s.pool}: failing for ${Math.round(s.failingForMs / 1000)} s (more than health.maxSourceFailure ${Math.round(ctx.health.maxSourceFailureMs / 1000)} s): ${s.lastError}`);
+  }
+  const ready = reasons.length === 0;
+  return { live: true, ready, body: { ok: ready, live: true, ready, leader: ctx.leader.held(), lastTick, lagTicks, maxLagTicks: ctx.health.maxLagTicks, sources, reasons } };
 }
 
 /** Bounds the pending-message list of one account answer. */
@@ -52,7 +89,7 @@ export async function statusOf(ctx: StatusContext): Promise<Record<string, unkno
   const sources = await Promise.all(
     ctx.pools.map(async (pool) => {
       const step = record?.pools.find((p) => p.pool === pool);
-      return { pool, cursor: await ctx.ledger.cursor(pool), pin: step?.pin ?? null, notes: step?.notes ?? [] };
+      return { pool, cursor: cursorJson(await ctx.ledger.cursor(pool)), pin: step?.pin ?? null, notes: step?.notes ?? [] };
     }),
   );
   const outcome = ctx.lastOutcome();
@@ -70,9 +107,10 @@ export async function statusOf(ctx: StatusContext): Promise<Record<string, unkno
     lagTicks: Math.max(0, dueTick - lastTick),
     supply: lastTick > 0 ? supplyAt(lastTick) : 0n,
     gate: { tick: gate, at: toIso(tickEndMs(gate, ctx.genesisMs)), transferable: lastTick > 0 && isTransferable(lastTick) },
-    pools: totals.map((t) => ({ pool: t.pool, minted: t.minted, credited: t.credited, unsettled: t.unsettled, totalWeight: t.totalWeight })),
+    pools: totals.map((t) => ({ pool: t.pool, minted: t.minted, credited: t.credited, accrued: t.unsettled, totalWeight: t.totalWeight })),
     outbox,
     sources,
+    info: ctx.info,
     lastRun: outcome === null ? null : outcome.kind === 'failed' ? { kind: 'failed', code: outcome.error.code, message: outcome.error.message } : outcome,
   };
 }
@@ -130,13 +168,10 @@ export async function accountOf(ctx: StatusContext, address: string): Promise<{ 
 async function route(ctx: StatusContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const path = new URL(req.url ?? '/', 'http://localhost').pathname;
   if (req.method !== 'GET' && req.method !== 'HEAD') return json(res, 405, { error: 'METHOD_NOT_ALLOWED', message: `${req.method} is not supported; the API is read-only (GET)` });
-  if (path === '/healthz') {
-    try {
-      const lastTick = await ctx.ledger.lastAppliedTick();
-      return json(res, 200, { ok: true, leader: ctx.leader.held(), lastTick });
-    } catch (error) {
-      return json(res, 503, { ok: false, error: (error as Error).message });
-    }
+  if (path === '/livez' || path === '/readyz' || path === '/healthz') {
+    const health = await healthOf(ctx);
+    const up = path === '/livez' ? health.live : health.ready;
+    return json(res, up ? 200 : 503, path === '/livez' ? { ok: health.live, live: health.live } : health.body);
   }
   if (path === '/status') return json(res, 200, await statusOf(ctx));
   if (path === '/metrics') {
@@ -150,7 +185,7 @@ async function route(ctx: StatusContext, req: IncomingMessage, res: ServerRespon
     const answer = await accountOf(ctx, decodeURIComponent(account[1]!));
     return json(res, answer.status, answer.body);
   }
-  return json(res, 404, { error: 'NOT_FOUND', message: `${path}: no such endpoint; expected /healthz, /status, /metrics or /accounts/:address` });
+  return json(res, 404, { error: 'NOT_FOUND', message: `${path}: no such endpoint; expected /livez, /readyz, /healthz, /status, /metrics or /accounts/:address` });
 }
 
 /** Gauges read from the database at scrape time (other instances may have moved it). */

@@ -3,10 +3,12 @@ import type { Clock } from '../clock.ts';
 import type { SplitPolicy } from '../emission/index.ts';
 import { openLedger, type Ledger } from '../ledger/index.ts';
 import { startHttp, type HttpHandle } from './http.ts';
+import { DEFAULT_HEALTH, type HealthLimits } from './config.ts';
 import { createLeaderLock, type LeaderLock } from './leader.ts';
 import type { Logger } from './logger.ts';
 import { createMetrics, type ServiceMetrics } from './metrics.ts';
 import { TickRunner, type Deliverer, type RunOutcome, type TickReport } from './runner.ts';
+import { SourceHealth } from './source-health.ts';
 import type { Trigger } from './scheduler.ts';
 
 /**
@@ -34,6 +36,10 @@ export interface ServiceOptions {
   readonly onDelivery?: (result: { sent: number; delivered: number; failed: number }) => void;
   readonly onRun?: (outcome: RunOutcome) => void | Promise<void>;
   readonly ticksPerRunMax?: number;
+  /** Readiness bounds of /readyz and /healthz (default DEFAULT_HEALTH). */
+  readonly health?: HealthLimits;
+  /** Extra facts /status reports as they are (the demo: its AO node's URL and process id). */
+  readonly statusInfo?: Readonly<Record<string, unknown>>;
 }
 
 export interface ServiceHandle {
@@ -56,10 +62,25 @@ export async function startService(options: ServiceOptions): Promise<ServiceHand
   let http: HttpHandle | null = null;
   try {
     await ledger.migrate();
-    const runner = new TickRunner({ ...options, ledger, leader, metrics, deliverer: options.createDeliverer?.(ledger) ?? null });
+    const sourceHealth = new SourceHealth(options.clock);
+    const sources = sourceHealth.track(options.sources);
+    const runner = new TickRunner({ ...options, sources, ledger, leader, metrics, deliverer: options.createDeliverer?.(ledger) ?? null });
     if (options.http) {
       http = await startHttp(
-        { ledger, clock: options.clock, genesisMs: options.genesisMs, policy: options.policy, pools: options.sources.map((s) => s.pool), leader, metrics, log, lastOutcome: () => runner.lastOutcome },
+        {
+          ledger,
+          clock: options.clock,
+          genesisMs: options.genesisMs,
+          policy: options.policy,
+          pools: options.sources.map((s) => s.pool),
+          leader,
+          metrics,
+          log,
+          lastOutcome: () => runner.lastOutcome,
+          health: options.health ?? DEFAULT_HEALTH,
+          sourceHealth,
+          info: { pid: process.pid, ...options.statusInfo },
+        },
         options.http.host,
         options.http.port,
       );

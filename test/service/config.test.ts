@@ -96,6 +96,21 @@ describe('config', () => {
     expect(errorOf(() => parseConfig(base(), { env: { AO_EMISSION_HTTP_PROT: '1' } })).message).toMatch(/^AO_EMISSION_HTTP_PROT: unknown setting/);
   });
 
+  it('a postgres password is accepted from AO_EMISSION_DATABASE_URL (the environment is where the file error sends it), over the url or urlFile of the file', () => {
+    const url = 'postgres://minter:hunter2@db.internal:5432/ao';
+    expect(parseConfig(base(), { env: { AO_EMISSION_DATABASE_URL: url } }).databaseUrl).toBe(url);
+    expect(parseConfig({ ...base(), database: { urlFile: 'secret-url' } }, { env: { AO_EMISSION_DATABASE_URL: url } }).databaseUrl).toBe(url);
+    // The file itself still may not hold one.
+    expect(errorOf(() => parseConfig({ ...base(), database: { url } })).message).toMatch(/^database\.url: a postgres URL with a password must come from database\.urlFile or AO_EMISSION_DATABASE_URL/);
+  });
+
+  it('health: readiness bounds default to 3 ticks of lag and 15 minutes of source failure; periods are checked', () => {
+    expect(parseConfig(base()).health).toEqual({ maxLagTicks: 3, maxSourceFailureMs: 15 * 60_000 });
+    expect(parseConfig({ ...base(), health: { maxLagTicks: 0, maxSourceFailure: '90s' } }).health).toEqual({ maxLagTicks: 0, maxSourceFailureMs: 90_000 });
+    expect(parseConfig(base(), { env: { AO_EMISSION_HEALTH_MAX_SOURCE_FAILURE: '2h' } }).health.maxSourceFailureMs).toBe(7_200_000);
+    expect(errorOf(() => parseConfig({ ...base(), health: { maxSourceFailure: 'soon' } })).message).toMatch(/^health\.maxSourceFailure: expected a period like 30s, 15m, 1h/);
+  });
+
   it('never echoes credentials: URLs are redacted in messages and logs', () => {
     expect(redact('postgres://minter:hunter2@db.internal:5432/ao')).toBe('postgres://***@db.internal:5432/ao');
     expect(redact('https://rpc.test/v1?apikey=abc123&x=1')).toBe('https://rpc.test/v1?apikey=***&x=1');

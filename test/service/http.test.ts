@@ -37,9 +37,14 @@ afterAll(async () => {
 });
 
 describe('HTTP status API', () => {
-  it('listens on loopback and answers /healthz with the last tick', async () => {
+  it('listens on loopback and answers /healthz with the last tick, the lag and each source', async () => {
     expect(base).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    expect(await getJson('/healthz')).toEqual({ status: 200, body: { ok: true, leader: true, lastTick: 6 } });
+    // A lag of 2 is within the default health.maxLagTicks (3), and every synthetic source answered.
+    const { status, body } = await getJson('/healthz');
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ ok: true, live: true, ready: true, leader: true, lastTick: 6, lagTicks: 2, reasons: [] });
+    expect((body['sources'] as { pool: string; ok: boolean }[]).map((s) => [s.pool, s.ok])).toEqual([['ar', true], ['steth', true], ['sol', true]]);
+    expect(await getJson('/livez')).toEqual({ status: 200, body: { ok: true, live: true } });
   });
 
   it('/status: last tick, lag, gate, pools with amounts as decimal strings, outbox backlog, source cursors', async () => {
@@ -55,8 +60,12 @@ describe('HTTP status API', () => {
     for (const p of pools) expect(typeof p.minted).toBe('string');
     const outbox = body['outbox'] as Record<string, number>;
     expect(outbox['pending']).toBeGreaterThanOrEqual(6);
-    const sources = body['sources'] as { pool: string; cursor: string; pin: { height: string } }[];
-    expect(sources.find((s) => s.pool === 'ar')).toMatchObject({ cursor: JSON.stringify({ height: 6 }), pin: { chain: 'arweave', height: '6' } });
+    const sources = body['sources'] as { pool: string; cursor: unknown; pin: { height: string } }[];
+    // The cursor is JSON in the answer, not JSON text inside a string.
+    expect(sources.find((s) => s.pool === 'ar')).toMatchObject({ cursor: { height: 6 }, pin: { chain: 'arweave', height: '6' } });
+    // The README's words: what a pool has minted but not yet settled is "accrued".
+    expect(Object.keys(pools[0]!)).toContain('accrued');
+    expect(body['info']).toMatchObject({ pid: process.pid });
   });
 
   it('/metrics: Prometheus text with ticks applied, tick duration, mint totals, outbox and source errors', async () => {
