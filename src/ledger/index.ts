@@ -1,7 +1,7 @@
 export { openLedger, parseDatabaseUrl, Ledger, DEFAULT_DATABASE_URL } from './ledger.ts';
 export type { OpenLedgerOptions } from './ledger.ts';
 export { OutboxStore, batchIdOf, encodePayload, decodePayload } from './outbox.ts';
-export type { OutboxBatch, OutboxStatus } from './outbox.ts';
+export type { DeliverableBatches, OutboxBatch, OutboxStatus, RefusedBatch } from './outbox.ts';
 export { SCALE, advanceIndex, accrual } from './accrual.ts';
 export { GENESIS_HASH, canonicalJson, encodeEntry, chainHash, entryHash } from './journal.ts';
 export type { JournalEntry, JournalChange, JournalPool } from './journal.ts';

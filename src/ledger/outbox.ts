@@ -35,6 +35,9 @@ export interface OutboxBatch {
 
 export const batchIdOf = (settlementId: string, batchIndex: number): string => createHash('sha256').update(`${settlementId}:${batchIndex}`, 'utf8').digest('hex');
 
+/** A settlement's id: `${pool}:${fromTick}-${toTick}` (the batch ids derive from it). */
+export const settlementIdOf = (pool: PoolId, fromTick: number, toTick: number): string => `${pool}:${fromTick}-${toTick}`;
+
 /** [[recipient, "quantity"], …] sorted by recipient, as the payload column holds it. */
 export function encodePayload(entries: readonly (readonly [string, bigint])[]): string {
   const sorted = [...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
@@ -66,6 +69,48 @@ const toBatch = (r: Row): OutboxBatch => ({
 /** Bounds what one error message may store. */
 const ERROR_CHARS_MAX = 2_000;
 
+/** A batch the delivery check refused (marked failed with the reason; never sent). */
+export interface RefusedBatch {
+  readonly batchId: string;
+  readonly reason: string;
+}
+
+/** What a delivery pass may send, oldest first, and what it must not. */
+export interface DeliverableBatches {
+  readonly batches: readonly OutboxBatch[];
+  readonly refused: readonly RefusedBatch[];
+}
+
+/**
+ * Why a batch must not be sent, or null. Only a batch of a settlement the ledger wrote for an
+ * applied tick goes out, under the id recomputed from its content: a row inserted or edited by
+ * hand (a forged settlement after the last tick, a batch of a tick whose ticks row is gone, an id
+ * that is not sha256(settlement:index), a payload that does not add up) is refused.
+ */
+async function refusalOf(db: Db, b: OutboxBatch): Promise<string | null> {
+  const settlementId = settlementIdOf(b.pool, b.fromTick, b.toTick);
+  if (b.settlementId !== settlementId) return `settlement id ${b.settlementId} is not ${settlementId} (pool ${b.pool}, ticks ${b.fromTick}-${b.toTick})`;
+  if (b.batchId !== batchIdOf(settlementId, b.batchIndex)) return `batch id ${b.batchId} is not sha256("${settlementId}:${b.batchIndex}")`;
+  const [s] = await db.all('SELECT pool, from_tick, to_tick, batch_count FROM settlements WHERE id = ?', [settlementId]);
+  if (s === undefined) return `no settlement ${settlementId}`;
+  if (s['pool'] !== b.pool || Number(s['from_tick']) !== b.fromTick || Number(s['to_tick']) !== b.toTick) return `settlement ${settlementId} row does not match the batch`;
+  if (b.batchIndex >= Number(s['batch_count'])) return `batch index ${b.batchIndex} is past settlement ${settlementId}'s ${String(s['batch_count'])} batches`;
+  const [last] = await db.all<{ t: number | string | null }>('SELECT MAX(tick) AS t FROM ticks');
+  const lastTick = Number(last?.t ?? 0);
+  if (b.toTick > lastTick) return `settlement ${settlementId} ends after the last applied tick ${lastTick}`;
+  if ((await db.all('SELECT tick FROM ticks WHERE tick = ?', [b.toTick])).length === 0) return `tick ${b.toTick} of settlement ${settlementId} has no ticks row`;
+  let entries: [string, bigint][];
+  try {
+    entries = decodePayload(b.payload);
+  } catch {
+    return 'payload is not JSON [[recipient, "quantity"], …]';
+  }
+  const total = entries.reduce((sum, [, q]) => sum + q, 0n);
+  if (entries.length !== b.creditCount || total !== b.total) return `payload holds ${entries.length} entries totalling ${total}; the batch says ${b.creditCount} totalling ${b.total}`;
+  if (entries.some(([, q]) => q <= 0n)) return 'payload holds a quantity that is not positive';
+  return null;
+}
+
 /** Runs a call in the ledger's serial queue. */
 export type Serialize = <T>(fn: () => Promise<T>) => Promise<T>;
 
@@ -89,6 +134,34 @@ export class OutboxStore {
   pending(limit: number): Promise<OutboxBatch[]> {
     if (!Number.isSafeInteger(limit) || limit < 1) throw new EngineError('INVALID_ARGUMENT', `limit: ${String(limit)} is not a positive integer`);
     return this.#serial(async () => (await this.#db.all(`SELECT * FROM outbox_batches WHERE status = 'pending' ORDER BY to_tick, pool, batch_index LIMIT ?`, [limit])).map(toBatch));
+  }
+
+  /**
+   * What one delivery pass may send: sent-but-unconfirmed batches first (a crash between send and
+   * confirmation), then pending ones, at most `limit`, each passing the delivery check (refusalOf).
+   * A batch that fails it is marked failed with `refused: <reason>` and returned in `refused`.
+   */
+  deliverable(limit: number): Promise<DeliverableBatches> {
+    if (!Number.isSafeInteger(limit) || limit < 1) throw new EngineError('INVALID_ARGUMENT', `limit: ${String(limit)} is not a positive integer`);
+    return this.#serial(async () => {
+      const rows = [
+        ...(await this.#db.all(`SELECT * FROM outbox_batches WHERE status = 'sent' ORDER BY to_tick, pool, batch_index LIMIT ?`, [limit])),
+        ...(await this.#db.all(`SELECT * FROM outbox_batches WHERE status = 'pending' ORDER BY to_tick, pool, batch_index LIMIT ?`, [limit])),
+      ].slice(0, limit);
+      const batches: OutboxBatch[] = [];
+      const refused: RefusedBatch[] = [];
+      for (const b of rows.map(toBatch)) {
+        const reason = await refusalOf(this.#db, b);
+        if (reason === null) {
+          batches.push(b);
+          continue;
+        }
+        const error = `refused: ${reason}`.slice(0, ERROR_CHARS_MAX);
+        await this.#db.run(`UPDATE outbox_batches SET status = 'failed', last_error = ?, updated_at_ms = ? WHERE batch_id = ?`, [error, this.#clock.nowMs(), b.batchId]);
+        refused.push({ batchId: b.batchId, reason: error });
+      }
+      return { batches, refused };
+    });
   }
 
   /** Batches in a status (e.g. 'sent' to confirm delivery after a restart), oldest first. */

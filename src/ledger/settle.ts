@@ -2,7 +2,7 @@ import { EngineError } from '../errors.ts';
 import { SCALE, accrual } from './accrual.ts';
 import type { CreditTuple, Db } from './db.ts';
 import { lastTickRow } from './apply-tick.ts';
-import { batchIdOf, encodePayload } from './outbox.ts';
+import { batchIdOf, encodePayload, settlementIdOf } from './outbox.ts';
 import { loadPools, savePool } from './pool-state.ts';
 import type { PoolId, SettlementResult } from './types.ts';
 
@@ -12,7 +12,7 @@ export const BATCH_SIZE_MAX = 10_000;
 /** Accounts read per page: bounds memory at 1 M accounts. */
 const PAGE_ROWS = 50_000;
 
-export const settlementIdOf = (pool: PoolId, fromTick: number, toTick: number): string => `${pool}:${fromTick}-${toTick}`;
+export { settlementIdOf };
 
 /**
  * One outbox entry per recipient (accounts sharing a recipient summed), by recipient. Sorting the

@@ -180,8 +180,14 @@ export function createAoWriter(opts: AoWriterOptions): AoWriter {
   async function deliverPending(limit = batchesPerPass): Promise<DeliveryReport> {
     stats.passes++;
     const report = { delivered: 0, duplicates: 0, failed: 0, credits: 0, retries: 0, unavailable: null as string | null };
-    // Sent-but-unconfirmed first (a crash between send and confirmation), then pending.
-    const batches = [...(await opts.outbox.withStatus('sent', limit)), ...(await opts.outbox.pending(limit))].slice(0, limit);
+    // Sent-but-unconfirmed first, then pending; a batch failing the outbox's delivery check is never sent.
+    const { batches, refused } = await opts.outbox.deliverable(limit);
+    for (const r of refused) {
+      report.failed++;
+      stats.failed++;
+      stats.lastError = r.reason;
+      log('batch refused', { batchId: r.batchId, reason: r.reason });
+    }
     let next = 0;
     const worker = async (): Promise<void> => {
       while (!stopping && report.unavailable === null && next < batches.length) {

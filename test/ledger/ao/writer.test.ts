@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalAoNode } from '../../../ao/node/server.ts';
 import type { LocalAoNode } from '../../../ao/node/server.ts';
+import { batchIdOf, encodePayload, settlementIdOf } from '../../../src/ledger/index.ts';
 import type { Ledger } from '../../../src/ledger/index.ts';
 import { createAoClient, createAoWriter, readProcessBalances, reconcile } from '../../../src/ledger/ao/index.ts';
 import type { ArweaveJwk } from '../../../src/ledger/ao/index.ts';
@@ -118,15 +119,50 @@ describe('AO writer → local AO node', () => {
     expect(failed.lastError).toBe(`Mint-Error: Total-Supply would be ${s.total + s2.total}, beyond Max-Supply 40000000000000`);
   });
 
-  it('an outbox row whose Total disagrees with its payload is refused by the process and failed', async () => {
+  it('an outbox row whose Total disagrees with its payload is refused before sending and failed, and the process holds nothing', async () => {
     const { ledger, node } = await setUp();
     const s = await settleTick(ledger, 10, 100);
     const row = (await ledger.outbox.get(s.batchIds[0]!))!;
     await ledger.db.run('UPDATE outbox_batches SET total = ? WHERE batch_id = ?', [(row.total + 1n).toString(), row.batchId]);
-    await writerFor(ledger, node).deliverPending();
+    const report = await writerFor(ledger, node).deliverPending();
+    expect(report).toMatchObject({ delivered: 0, failed: 1 });
     const after = (await ledger.outbox.get(row.batchId))!;
-    expect(after.status).toBe('failed');
-    expect(after.lastError).toBe(`Mint-Error: Total ${row.total + 1n} does not match the sum of Data ${row.total}`);
+    expect(after).toMatchObject({ status: 'failed', messageId: null, attempts: 0 });
+    expect(after.lastError).toBe(`refused: payload holds 10 entries totalling ${row.total}; the batch says 10 totalling ${row.total + 1n}`);
+    expect((await readProcessBalances(createAoClient({ muUrl: node.url, cuUrl: node.url }), node.processId)).totalSupply).toBe(0n);
+  });
+
+  // Issue 17, finding 1: a settlement `ar:289-289` crediting a stranger, inserted after the last
+  // tick with a pending batch, was sent by the delivery pass like any other.
+  it('a forged settlement after the last tick, with a pending batch under the deterministic id, is refused and never sent; the real batch is delivered', async () => {
+    const { ledger, node } = await setUp();
+    const s = await settleTick(ledger, 3, 100);
+    const last = await ledger.lastAppliedTick();
+    const forgedId = settlementIdOf('ar', last + 1, last + 1);
+    const payload = encodePayload([[stranger.address, 10n ** 15n]]);
+    await ledger.db.run("INSERT INTO settlements (id, pool, from_tick, to_tick, index_value, credit_count, recipient_count, batch_count, total, created_at_ms) VALUES (?, 'ar', ?, ?, '0', 1, 1, 1, ?, 0)", [forgedId, last + 1, last + 1, (10n ** 15n).toString()]);
+    await ledger.db.run(
+      "INSERT INTO outbox_batches (batch_id, settlement_id, batch_index, pool, from_tick, to_tick, credit_count, total, payload, status, attempts, message_id, last_error, created_at_ms, updated_at_ms) VALUES (?, ?, 0, 'ar', ?, ?, 1, ?, ?, 'pending', 0, NULL, NULL, 0, 0)",
+      [batchIdOf(forgedId, 0), forgedId, last + 1, last + 1, (10n ** 15n).toString(), payload],
+    );
+    const report = await writerFor(ledger, node).deliverPending();
+    expect(report).toMatchObject({ delivered: 1, failed: 1 });
+    const forged = (await ledger.outbox.get(batchIdOf(forgedId, 0)))!;
+    expect(forged).toMatchObject({ status: 'failed', messageId: null });
+    expect(forged.lastError).toBe(`refused: settlement ${forgedId} ends after the last applied tick ${last}`);
+    const { totalSupply, balances } = await readProcessBalances(createAoClient({ muUrl: node.url, cuUrl: node.url }), node.processId);
+    expect(totalSupply).toBe(s.total);
+    expect(balances.has(stranger.address)).toBe(false);
+  });
+
+  it('a batch whose id is not sha256(settlement:index) is refused and never sent', async () => {
+    const { ledger, node } = await setUp();
+    const s = await settleTick(ledger, 3, 100);
+    const forgedBatch = 'f'.repeat(64);
+    await ledger.db.run('UPDATE outbox_batches SET batch_id = ? WHERE batch_id = ?', [forgedBatch, s.batchIds[0]!]);
+    expect(await writerFor(ledger, node).deliverPending()).toMatchObject({ delivered: 0, failed: 1 });
+    expect((await ledger.outbox.get(forgedBatch))!.lastError).toBe(`refused: batch id ${forgedBatch} is not sha256("${s.id}:0")`);
+    expect((await readProcessBalances(createAoClient({ muUrl: node.url, cuUrl: node.url }), node.processId)).totalSupply).toBe(0n);
   });
 
   it('while the node is unreachable: bounded retries with backoff, then the pass stops and the batch stays pending', async () => {
