@@ -202,6 +202,8 @@ export const outboxBatches = pgTable(
     status: text('status', { enum: ['pending', 'sent', 'delivered', 'failed'] }).notNull(),
     attempts: integer('attempts').notNull(),
     messageId: text('message_id'),
+    /** The SU's assignment slot (Nonce) of the delivered message, when the node reported it. */
+    assignmentSlot: bigint('assignment_slot', { mode: 'number' }),
     lastError: text('last_error'),
     createdAtMs: ms('created_at_ms'),
     updatedAtMs: ms('updated_at_ms'),

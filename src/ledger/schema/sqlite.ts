@@ -151,6 +151,8 @@ export const outboxBatches = sqliteTable(
     status: text('status', { enum: ['pending', 'sent', 'delivered', 'failed'] }).notNull(),
     attempts: integer('attempts').notNull(),
     messageId: text('message_id'),
+    /** The SU's assignment slot (Nonce) of the delivered message, when the node reported it. */
+    assignmentSlot: integer('assignment_slot'),
     lastError: text('last_error'),
     createdAtMs: integer('created_at_ms').notNull(),
     updatedAtMs: integer('updated_at_ms').notNull(),

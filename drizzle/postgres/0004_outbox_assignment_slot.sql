@@ -1,0 +1,1 @@
+ALTER TABLE "outbox_batches" ADD COLUMN "assignment_slot" bigint;
