@@ -11,7 +11,7 @@ import {
   parsePolicyName,
   policyFromData,
   TICK_MS,
-  type SplitPolicy,
+  type Policy,
 } from '../emission/index.ts';
 
 /**
@@ -123,9 +123,11 @@ export type RawConfig = z.infer<typeof rawSchema>;
 
 export interface ServiceConfig {
   readonly genesisMs: number;
-  readonly policy: SplitPolicy;
+  readonly policy: Policy;
   /** `sqlite:<path>` (path resolved against the config file's folder), `sqlite::memory:` or `postgres://…`. */
   readonly databaseUrl: string;
+  /** Where databaseUrl came from, as errors name it: database.url, database.urlFile or AO_EMISSION_DATABASE_URL(_FILE). */
+  readonly databaseField: string;
   /** SQLite: the ledger's deferAccounts (undefined: its default). */
   readonly deferAccounts: number | undefined;
   readonly sources: RawConfig['sources'];
@@ -345,7 +347,15 @@ export function parseConfig(input: unknown, options: { baseDir?: string; env?: N
   return {
     genesisMs,
     policy,
-    databaseUrl: databaseUrl(c.database, baseDir, (options.env ?? {})[envName(['database', 'url'])] !== undefined),
+    databaseUrl: databaseUrl(c.database, baseDir, env[envName(['database', 'url'])] !== undefined),
+    databaseField:
+      env[envName(['database', 'url'])] !== undefined
+        ? envName(['database', 'url'])
+        : env[envName(['database', 'urlFile'])] !== undefined
+          ? envName(['database', 'urlFile'])
+          : c.database.url === undefined
+            ? 'database.urlFile'
+            : 'database.url',
     deferAccounts: c.database.deferAccounts,
     sources: c.sources,
     ao: c.ao ? { ...c.ao, signerKeyFile: c.ao.signerKeyFile } : null,

@@ -47,7 +47,8 @@ describe('serve', () => {
         http: { port },
       }),
     );
-    const child = spawnTs('bin/ao-emission.js', ['serve', '--config', config], {});
+    // A new ledger: asked for with --create (serve never makes one by itself).
+    const child = spawnTs('bin/ao-emission.js', ['serve', '--create', '--config', config], {});
     const due = lastEndedTick(Date.now(), genesisMs);
     await child.waitFor((e) => e['msg'] === 'tick applied' && (e['tick'] as number) >= due, `tick ${due} applied`, 90_000);
     const status = (await (await fetch(`http://127.0.0.1:${port}/status`)).json()) as Record<string, unknown>;

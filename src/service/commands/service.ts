@@ -1,5 +1,4 @@
-import { mkdirSync, readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { systemClock } from '../../clock.ts';
 import { EngineError } from '../../errors.ts';
@@ -19,22 +18,42 @@ const positive = (text: string, field: string, integer: boolean): number => {
   return n;
 };
 
+/** Records SIGTERM/SIGINT until end() (which returns the signal received, if any, and stops listening). */
+function signalDuringStart(): { end(): NodeJS.Signals | null } {
+  let received: NodeJS.Signals | null = null;
+  const on = (signal: NodeJS.Signals) => (received = signal);
+  process.on('SIGTERM', on);
+  process.on('SIGINT', on);
+  return {
+    end() {
+      process.off('SIGTERM', on);
+      process.off('SIGINT', on);
+      return received;
+    },
+  };
+}
+
 export function registerServiceCommands(program: Command): void {
   program
     .command('serve')
     .description('run the minting service: a tick every 5 minutes (cron, aligned to genesis), catch-up after downtime, HTTP status')
     .requiredOption('--config <file>', 'JSON or YAML config (see config/example.yaml); AO_EMISSION_<SECTION>_<FIELD> variables override it')
-    .action(async (opts: { config: string }) => {
+    .option('--create', 'create the ledger if database.url names none (otherwise a missing ledger is an error: a typo must not start a second one)')
+    .action(async (opts: { config: string; create?: boolean }) => {
       // Everything is validated before anything is opened or written.
       const config = loadConfig(opts.config);
+      const { checkPortFree, requireLedger } = await import('../ledger-preflight.ts');
+      await checkPortFree(config.http.host, config.http.port);
+      await requireLedger(config.databaseUrl, { create: opts.create === true, field: config.databaseField });
       const log = createLogger({ level: config.logLevel });
       // The chain clients load only when serving (they are heavy, and other commands do not need them).
       const { sourcesFromConfig } = await import('../sources.ts');
       const sources = sourcesFromConfig(config);
-      if (config.databaseUrl.startsWith('sqlite:') && config.databaseUrl !== 'sqlite::memory:') mkdirSync(dirname(config.databaseUrl.slice('sqlite:'.length)), { recursive: true });
       const ao = config.ao;
       const jwk = ao ? (JSON.parse(readFileSync(ao.signerKeyFile, 'utf8')) as ArweaveJwk) : null;
       log.info({ config: describeConfig(config) }, 'config loaded');
+      // A signal while starting (opening the ledger, migrating) stops the service once it is up, exit 0.
+      const early = signalDuringStart();
       const handle = await startService({
         databaseUrl: config.databaseUrl,
         deferAccounts: config.deferAccounts,
@@ -46,8 +65,15 @@ export function registerServiceCommands(program: Command): void {
         log,
         trigger: cronTrigger(config.genesisMs),
         http: config.http,
+        health: config.health,
         createDeliverer: ao && jwk ? (ledger) => aoDeliverer(ledger, { processId: ao.processId, muUrl: ao.muUrl, cuUrl: ao.cuUrl, jwk, log, batchesPerPass: ao.batchSize }) : null,
       });
+      if (early.end() !== null) {
+        log.info({ signal: early.end() }, 'signal received while starting; stopping');
+        await handle.stop();
+        process.exitCode = 0;
+        return;
+      }
       process.exitCode = await runUntilSignal(handle, log);
     });
 

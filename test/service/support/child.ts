@@ -52,3 +52,22 @@ export function spawnTs(script: string, args: readonly string[], env: Record<str
     },
   };
 }
+
+/** Runs the CLI (bin/ao-emission.js) to its end: exit code, stdout and stderr. */
+export function runBin(args: readonly string[], env: Record<string, string> = {}, timeoutMs = 120_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((done, fail) => {
+    const proc = spawn(process.execPath, [resolve(ROOT, 'bin/ao-emission.js'), ...args], { cwd: ROOT, env: { ...process.env, ...env } });
+    let stdout = '';
+    let stderr = '';
+    proc.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+    proc.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    const timer = setTimeout(() => {
+      proc.kill('SIGKILL');
+      fail(new Error(`ao-emission ${args.join(' ')}: no exit after ${timeoutMs} ms; stderr: ${stderr.slice(-2000)}`));
+    }, timeoutMs);
+    proc.on('exit', (code) => {
+      clearTimeout(timer);
+      done({ code, stdout, stderr });
+    });
+  });
+}
