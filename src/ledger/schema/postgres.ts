@@ -72,6 +72,10 @@ export const pools = pgTable('pools', {
   accruedTotal: amount('accrued_total'),
   /** Σ credits, base units. */
   credited: amount('credited'),
+  /** Σ_a accrued_a over the pool's accounts, scaled (src/ledger/distribution); null until the first tick after migration 0005 backfills it. */
+  accruedSum: numeric('accrued_sum', { precision: 78, scale: 0 }),
+  /** Σ_a w_a · index_at_change_a, scaled; with accrued_sum, Σ account accrual = accrued_sum + I·W − this is checked against accrued_total every tick. */
+  weightIndexSum: numeric('weight_index_sum', { precision: 78, scale: 0 }),
   lastTick: integer('last_tick').notNull(),
   lastSettledTick: integer('last_settled_tick').notNull(),
   cursor: text('cursor'),

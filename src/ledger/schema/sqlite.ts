@@ -53,6 +53,9 @@ export const pools = sqliteTable('pools', {
   minted: amount('minted'),
   accruedTotal: amount('accrued_total'),
   credited: amount('credited'),
+  /** Σ accrued and Σ w·index_at_change of the pool's accounts (schema/postgres.ts); null until backfilled. */
+  accruedSum: text('accrued_sum'),
+  weightIndexSum: text('weight_index_sum'),
   lastTick: integer('last_tick').notNull(),
   lastSettledTick: integer('last_settled_tick').notNull(),
   cursor: text('cursor'),
