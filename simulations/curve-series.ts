@@ -1,4 +1,4 @@
-import { gateTick, lastEndedTick, tickEndMs, walkTicks } from '../src/emission/index.ts';
+import { gateSupply, gateTick, lastEndedTick, tickEndMs, walkTicks } from '../src/emission/index.ts';
 import { DAY_MS, type Scenario } from './scenario.ts';
 
 /**
@@ -16,17 +16,21 @@ export interface CurvePoint {
 
 export interface CurveSeries {
   readonly points: readonly CurvePoint[];
-  readonly gate: { readonly tick: number; readonly endMs: number };
+  /** Null when the law's gate never opens. */
+  readonly gate: { readonly tick: number; readonly endMs: number } | null;
+  /** Supply at the gate tick (base units, decimal string) and the law's rule, for the chart's labels. */
+  readonly gateSupply: string | null;
+  readonly gateRule: string;
 }
 
 export function curveSeries(scenario: Scenario): CurveSeries {
   const { genesisMs } = scenario;
-  const gate = gateTick();
-  const gateEndMs = tickEndMs(gate, genesisMs);
+  const gate = gateTick(scenario.policy);
+  const gateEndMs = gate === null ? null : tickEndMs(gate, genesisMs);
   // Whole days only, so the last point's daily mint is not a partial day's.
-  const days = Math.ceil((Math.max(scenario.endMs, gateEndMs + 30 * DAY_MS) - genesisMs) / DAY_MS);
+  const days = Math.ceil((Math.max(scenario.endMs, (gateEndMs ?? 0) + 30 * DAY_MS) - genesisMs) / DAY_MS);
   const points: CurvePoint[] = [];
-  const steps = walkTicks(1, lastEndedTick(genesisMs + days * DAY_MS, genesisMs));
+  const steps = walkTicks(scenario.policy.curve, 1, lastEndedTick(genesisMs + days * DAY_MS, genesisMs));
   let pending = steps.next();
   let supply = 0n;
   for (let dayEnd = genesisMs + DAY_MS; dayEnd <= genesisMs + days * DAY_MS; dayEnd += DAY_MS) {
@@ -38,5 +42,11 @@ export function curveSeries(scenario: Scenario): CurveSeries {
     }
     points.push({ endMs: dayEnd, lastTick: lastEndedTick(dayEnd, genesisMs), minted, supply });
   }
-  return { points, gate: { tick: gate, endMs: gateEndMs } };
+  const rule = scenario.policy.gate;
+  return {
+    points,
+    gate: gate === null || gateEndMs === null ? null : { tick: gate, endMs: gateEndMs },
+    gateSupply: gateSupply(scenario.policy)?.toString() ?? null,
+    gateRule: rule.kind === 'mintCount' ? `MintCount ≥ ${rule.count.toLocaleString('en-US')}` : `supply ≥ ${rule.share.numerator}/${rule.share.denominator} of 21 M`,
+  };
 }

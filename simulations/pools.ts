@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { Decimal } from 'decimal.js';
-import { gateReached, lastEndedTick, splitByYield, splitMint, supplyAt, tickEndMs, walkTicks, type AssetYield } from '../src/emission/index.ts';
+import { isTransferable, lastEndedTick, splitByYield, splitMint, supplyAt, tickEndMs, walkTicks, type AssetYield } from '../src/emission/index.ts';
 import { AO_UNIT } from '../src/units.ts';
 import { DAY_MS, tvlAt, type Scenario } from './scenario.ts';
 
@@ -84,7 +84,7 @@ export function accruePools(scenario: Scenario): Pools {
   const aoPerUsd = scenario.bridges.map(() => new D(0));
   let carried = 0n;
   const days: DayRow[] = [];
-  const steps = lastTick >= firstTick ? walkTicks(firstTick, lastTick) : [][Symbol.iterator]();
+  const steps = lastTick >= firstTick ? walkTicks(policy.curve, firstTick, lastTick) : [][Symbol.iterator]();
   let pending = steps.next();
   for (let dayStart = startMs; dayStart < endMs; dayStart += DAY_MS) {
     const dayEnd = Math.min(dayStart + DAY_MS, endMs);
@@ -119,7 +119,7 @@ export function accruePools(scenario: Scenario): Pools {
       aoPerUsd[i] = aoPerUsd[i]!.plus(dayAoPerUsd[i]!);
     }
     const dayLastTick = lastEndedTick(dayEnd, genesisMs);
-    const supply = supplyAt(dayLastTick);
+    const supply = supplyAt(policy.curve, dayLastTick);
     days.push({
       startMs: dayStart,
       endMs: dayEnd,
@@ -130,13 +130,13 @@ export function accruePools(scenario: Scenario): Pools {
       bridges: day.minted - day.ar,
       byAsset: day.byAsset,
       supply,
-      transferable: gateReached(supply),
+      transferable: isTransferable(policy, dayLastTick),
       tvlUsd,
       aoPerUsd: dayAoPerUsd,
     });
   }
-  const supplyAtStart = supplyAt(firstTick - 1);
-  const supplyAtEnd = supplyAt(Math.max(lastTick, firstTick - 1));
+  const supplyAtStart = supplyAt(policy.curve, firstTick - 1);
+  const supplyAtEnd = supplyAt(policy.curve, Math.max(lastTick, firstTick - 1));
   const bridgePool = totals.minted - totals.ar;
   const allocated = totals.byAsset.reduce((a, b) => a + b, 0n);
   // Conservation (DESIGN.md §1): every unit minted in the horizon is in exactly one place.

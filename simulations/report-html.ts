@@ -42,7 +42,7 @@ export function reportHtml(r: FullResults): string {
       `Bridge: ${a}`,
       `${ao(r.bridgePoolByAsset[a]!)} — ${r.aoPerBridgePercent[a]!.toPrecision(6)} AO per 1 % of the pool, ${r.aoPerBridgeUsd[a]!.toPrecision(6)} AO per USD${r.aoPerAssetUnit[a] === null ? '' : `, ${r.aoPerAssetUnit[a]!.toPrecision(6)} AO per ${a}`}; own APR ${pct(r.aprs[a]!)}`,
     ]),
-    ['Transferability gate', `tick ${r.gate.tick.toLocaleString('en-US')}, ${r.gate.end}`],
+    ['Transferability gate', r.gate === null ? 'never opens under this law' : `tick ${r.gate.tick.toLocaleString('en-US')}, ${r.gate.end} (${r.gate.rule})`],
   ];
   const rowsHeader = ['FDV', 'AO price', 'AR APY', ...assets.flatMap((a) => [`${a} APY`, `${a} APR given up`, `${a} net`])];
   const rowsBody = r.rows.map((row) => [usd(row.fdvUsd), usd(row.aoPriceUsd), pct(row.arApy), ...assets.flatMap((a) => [pct(row.bridgeApy[a]!), pct(r.aprs[a]!), pct(row.netBridgeApy[a]!)])]);
@@ -67,7 +67,7 @@ ${table(rowsHeader, rowsBody)}
 ${mc ? `<p class="note">Monte Carlo: ${mc.runs} runs, seed ${mc.seed}, AO price a geometric Brownian motion from FDV ${usd(mc.startFdvUsd)} (drift ${pct(mc.driftPerYear)}/yr, volatility ${pct(mc.volatilityPerYear)}/yr). Annualised AR APY at the horizon's end: ${Object.entries(mc.arApy).map(([p, v]) => `${p} ${pct(v)}`).join(', ')}.</p>` : ''}
 <h2>Definitions</h2>
 <ol>${r.definitions.map((d) => `<li>${escapeHtml(d)}</li>`).join('')}</ol>
-${chart('chart-curve', 'Emission and supply curve', 'Supply (left) and AO minted per day (right) from genesis; the transferability gate (15 % of 21 M) and the horizon are marked.')}
+${chart('chart-curve', 'Emission and supply curve', 'Supply (left) and AO minted per day (right) from genesis; the transferability gate and the horizon are marked.')}
 ${chart('chart-mint', 'Mint over the horizon, per day', 'Per-tick mints aggregated per day (a tick belongs to the day in which it ends), split between AR holders and each bridge asset.')}
 ${chart('chart-split', 'Cumulative AR / bridge split', 'AO accrued to each pool since the start of the horizon.')}
 ${chart('chart-accrual', 'AO accrued per 1 AR and per 1 % of bridge TVL', 'AO per 1 AR held (left) and per 1 % share of each bridge pool kept over the horizon (right).')}
@@ -112,9 +112,9 @@ const PAGE_SCRIPT = String.raw`
     yAxis: [{ type: 'value', name: 'supply (AO)' }, { type: 'value', name: 'AO per day', scale: true }],
     series: [
       { name: 'supply (AO)', type: 'line', showSymbol: false, data: r.curve.map(function (p) { return [p.end, AO(p.supply)]; }),
-        markLine: { symbol: 'none', lineStyle: { color: '#c23531', type: 'dashed' }, data: [
-          { xAxis: r.gate.end, label: { position: 'insideEndTop', formatter: 'transferable from ' + day(r.gate.end) + ' (tick ' + r.gate.tick.toLocaleString('en-US') + ')' } },
-          { yAxis: 3150000, label: { position: 'insideStartTop', formatter: 'gate: 3.15 M AO (15 % of 21 M)' } }] },
+        markLine: { symbol: 'none', lineStyle: { color: '#c23531', type: 'dashed' }, data: r.gate === null ? [] : [
+          { xAxis: r.gate.end, label: { position: 'insideEndTop', formatter: 'transferable from ' + day(r.gate.end) + ' (tick ' + r.gate.tick.toLocaleString('en-US') + ', ' + r.gate.rule + ')' } },
+          { yAxis: AO(r.gate.supply), label: { position: 'insideStartTop', formatter: 'supply at the gate: ' + (AO(r.gate.supply) / 1e6).toFixed(3) + ' M AO' } }] },
         markArea: { itemStyle: { color: 'rgba(80,140,220,0.10)' }, data: [[{ xAxis: start, name: 'horizon' }, { xAxis: end }]] } },
       { name: 'minted per day (AO)', type: 'line', yAxisIndex: 1, showSymbol: false, data: r.curve.map(function (p) { return [p.end, AO(p.minted)]; }) }
     ]

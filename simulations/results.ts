@@ -50,7 +50,7 @@ export function summarise(sim: Simulation) {
     aoPerBridgePercent: byAsset(sim, sim.aoPerBridgePercent.map(num)),
     aoPerAssetUnit: byAsset(sim, sim.aoPerAssetUnit.map((v) => (v === undefined ? null : num(v)))),
     aprs: byAsset(sim, s.bridges.map((b) => b.apr)),
-    gate: { tick: sim.curve.gate.tick, end: toIso(sim.curve.gate.endMs) },
+    gate: sim.curve.gate === null ? null : { tick: sim.curve.gate.tick, end: toIso(sim.curve.gate.endMs), supply: sim.curve.gateSupply, rule: sim.curve.gateRule },
     rows: sim.rows.map((r) => ({
       fdvUsd: r.fdvUsd,
       aoPriceUsd: num(r.aoPriceUsd),

@@ -4,7 +4,7 @@ import { Decimal } from 'decimal.js';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { EngineError } from '../src/errors.ts';
-import { DEFAULT_GENESIS_MS, parseInstant, parsePolicyName, type SplitPolicy } from '../src/emission/index.ts';
+import { DEFAULT_GENESIS_MS, parseInstant, parsePolicyName, type Policy } from '../src/emission/index.ts';
 
 /**
  * The scenario file (JSON or YAML): what an analyst asks the simulator. Minimal form
@@ -143,7 +143,7 @@ export interface Scenario {
   readonly endMs: number;
   /** Horizon length in months of 365.25/12 days: the annualisation factor is 12 / months. */
   readonly months: Decimal;
-  readonly policy: SplitPolicy;
+  readonly policy: Policy;
   readonly genesisMs: number;
   readonly arSupply: Decimal;
   readonly arPriceUsd: number;
@@ -193,7 +193,7 @@ export function parseScenario(data: unknown, fallbackName = 'scenario'): Scenari
   if (startMs < genesisMs) invalid(['start'], `${s.start} is before genesis ${new Date(genesisMs).toISOString()}`);
   const months = new Decimal(endMs - startMs).div(MONTH_MS);
   if (months.gt(HORIZON_MONTHS_MAX)) invalid(['end'], `the horizon is longer than ${HORIZON_MONTHS_MAX} months`);
-  let policy: SplitPolicy;
+  let policy: Policy;
   try {
     policy = parsePolicyName(s.policy, 'policy');
   } catch (error) {

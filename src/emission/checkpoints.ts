@@ -1,12 +1,18 @@
-import { iterateRemaining, MAX_SUPPLY } from './curve.ts';
+import { iterateRemaining, MAX_SUPPLY, type Curve } from './curve.ts';
 
 /**
- * remaining_{i·interval} for i = 0..count−1, by plain iteration from genesis. The source of
- * checkpoints.data.ts (written by scripts/generate-checkpoints.ts, checked by a test that calls
- * this again and compares every entry).
+ * remaining_{i·interval} of a curve for i = 0, 1, … by plain iteration from genesis, up to and
+ * including the first entry past the curve's last mint (where remaining stops moving). The source
+ * of the checkpoints-*.data.ts tables (scripts/generate-checkpoints.ts), and what the test that
+ * recomputes every entry compares them with.
  */
-export function computeCheckpoints(intervalTicks: number, count: number): bigint[] {
+export function computeCheckpoints(curve: Curve, intervalTicks: number, countMax: number): bigint[] {
   const out: bigint[] = [MAX_SUPPLY];
-  for (let i = 1; i < count; i++) out.push(iterateRemaining(out[i - 1]!, intervalTicks));
+  while (out.length < countMax) {
+    const last = out[out.length - 1]!;
+    const next = iterateRemaining(curve, last, intervalTicks);
+    out.push(next);
+    if (next === last) break;
+  }
   return out;
 }

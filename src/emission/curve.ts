@@ -1,77 +1,183 @@
 import assert from 'node:assert/strict';
 import { EngineError } from '../errors.ts';
 import type { AoUnits } from '../units.ts';
-import { CHECKPOINT_INTERVAL_TICKS, CHECKPOINT_REMAINING } from './checkpoints.data.ts';
+import { float64MintHalfEven, nearestDouble } from './float64.ts';
+import { mulDiv } from './muldiv.ts';
+import type { Share } from './share.ts';
 
 /**
- * The exact emission curve (DESIGN.md §2). Everything here is integer arithmetic on base units.
+ * The emission curve (DESIGN.md §2): every tick mints a fixed share of what remains.
  *
  *   remaining_0 = 21·10^18
- *   mint_k      = floor(remaining_{k−1} · 1425 / 876,600,000)     (rounds down: never over-mint)
+ *   mint_k      = round(remaining_{k−1} · rate)        rounded as the curve's arithmetic says
  *   remaining_k = remaining_{k−1} − mint_k
  *   supply_k    = 21·10^18 − remaining_k
  *
- * 1425 / 876,600,000 = 1.425 % per month / 8,766 ticks per month (a month = 365.25/12 days).
+ * Arithmetic:
+ *   float64-half-even  round_half_even(double(remaining) × double(rate))   what the AO process runs
+ *   exact-floor        floor(remaining · num / den)                         never over-mints
+ *   exact-half-even    nearest(remaining · num / den), ties to even
+ *
+ * Once remaining · rate rounds to 0 the mint stays 0 forever (remaining no longer moves): the curve
+ * has a last minting tick, and every tick after it is answered in O(1).
  */
 export const MAX_SUPPLY = (21_000_000n * 10n ** 12n) as AoUnits;
-export const RATE_NUMERATOR = 1425n;
-export const RATE_DENOMINATOR = 876_600_000n;
-export const TICKS_PER_MONTH = 8766;
 
-/** The largest tick number the engine answers for: beyond 2^53 tick arithmetic stops being exact. */
-export const MAX_TICK = Number.MAX_SAFE_INTEGER;
+export const ARITHMETICS = ['float64-half-even', 'exact-floor', 'exact-half-even'] as const;
+export type Arithmetic = (typeof ARITHMETICS)[number];
 
-/** One step of the iteration: the mint of the tick that starts with `remaining` left. */
-export const mintFromRemaining = (remaining: bigint): bigint => (remaining * RATE_NUMERATOR) / RATE_DENOMINATOR;
-
-export function assertTick(tick: number, field = 'tick', min = 0): void {
-  if (!Number.isSafeInteger(tick) || tick < min) {
-    throw new EngineError('INVALID_TICK', `${field}: ${String(tick)} is not a tick; expected an integer >= ${min}`);
-  }
+export interface Curve {
+  /** Share of the remaining supply minted per tick; 0 < rate < 1. */
+  readonly rate: Share;
+  readonly arithmetic: Arithmetic;
 }
 
 /**
- * Remaining supply after `count` steps from `start` (no memo). ~120 ns a step on the 2-core
- * machine, so callers bound `count` by the checkpoint interval.
+ * The largest tick number the engine answers for: its end (genesis + k·300 s) must stay a valid
+ * instant (JavaScript dates end at 8.64·10^15 ms, ≈ 9·10^10 ticks after 2024). 10^10 ticks is
+ * ≈ 95,000 years, far past the last minting tick of any curve whose rate is above 10^−8.
  */
-export function iterateRemaining(start: bigint, count: number): bigint {
+export const MAX_TICK = 10_000_000_000;
+
+export function assertTick(tick: number, field = 'tick', min = 0): void {
+  if (!Number.isSafeInteger(tick) || tick < min || tick > MAX_TICK) {
+    throw new EngineError('INVALID_TICK', `${field}: ${String(tick)} is not a tick; expected an integer from ${min} to ${MAX_TICK.toLocaleString('en-US')}`);
+  }
+}
+
+export const curveKey = (curve: Curve): string => `${curve.arithmetic}:${curve.rate.numerator}/${curve.rate.denominator}`;
+
+type Step = (remaining: bigint) => bigint;
+const steps = new Map<string, Step>();
+
+/** mint = f(remaining) for one tick of the curve. Exact bigint in, exact bigint out. */
+export function mintStep(curve: Curve): Step {
+  const key = curveKey(curve);
+  let step = steps.get(key);
+  if (step !== undefined) return step;
+  const { numerator: num, denominator: den } = curve.rate;
+  switch (curve.arithmetic) {
+    case 'float64-half-even': {
+      const rate = nearestDouble(num, den);
+      step = (remaining) => float64MintHalfEven(remaining, rate);
+      break;
+    }
+    case 'exact-floor':
+      step = (remaining) => (remaining * num) / den;
+      break;
+    case 'exact-half-even':
+      step = (remaining) => mulDiv(remaining, num, den, 'half-even');
+      break;
+  }
+  steps.set(key, step);
+  return step;
+}
+
+/** Remaining supply after `count` steps from `start` (no memo); callers bound `count`. */
+export function iterateRemaining(curve: Curve, start: bigint, count: number): bigint {
+  const step = mintStep(curve);
   let remaining = start;
-  for (let i = 0; i < count; i++) remaining -= mintFromRemaining(remaining);
+  for (let i = 0; i < count; i++) {
+    const mint = step(remaining);
+    if (mint === 0n) break; // the curve has ended: remaining never moves again
+    remaining -= mint;
+  }
   return remaining;
 }
 
 /**
- * The memo of the last position reached past the checkpoint table, so sequential queries
- * beyond it (a long schedule) walk forward instead of restarting from the last checkpoint.
+ * Checkpoints of one curve: entry i is remaining_{i·interval}. Preset curves start from a generated
+ * table (checkpoints-*.data.ts); any other curve extends its own table on demand, so each entry is
+ * computed once per process. `lastMintingTick` is known once the table reaches the end of the curve.
  */
-let cursor: { tick: number; remaining: bigint } = { tick: 0, remaining: MAX_SUPPLY };
+export interface CheckpointTable {
+  readonly intervalTicks: number;
+  readonly remaining: bigint[];
+  /** The last tick whose mint is > 0 and what remains after it; null until the table has reached it. */
+  end: { readonly tick: number; readonly remaining: bigint } | null;
+  /** The furthest position walked past the table, so sequential queries walk on instead of restarting. */
+  cursor: { tick: number; remaining: bigint };
+}
+
+export const CHECKPOINT_INTERVAL_TICKS = 16_384;
+const tables = new Map<string, CheckpointTable>();
+
+/** Seeds a curve's table with precomputed entries (the generated preset tables). */
+export function registerCheckpoints(curve: Curve, intervalTicks: number, remaining: readonly bigint[]): void {
+  assert.ok(remaining[0] === MAX_SUPPLY, 'a checkpoint table starts at the full supply');
+  tables.set(curveKey(curve), { intervalTicks, remaining: [...remaining], end: null, cursor: { tick: 0, remaining: MAX_SUPPLY } });
+}
+
+function tableOf(curve: Curve): CheckpointTable {
+  const key = curveKey(curve);
+  let table = tables.get(key);
+  if (table === undefined) {
+    table = { intervalTicks: CHECKPOINT_INTERVAL_TICKS, remaining: [MAX_SUPPLY], end: null, cursor: { tick: 0, remaining: MAX_SUPPLY } };
+    tables.set(key, table);
+  }
+  return table;
+}
+
+/** Walks from entry `index` (at most one interval: the next entry is already flat) to the last mint. */
+function findEnd(curve: Curve, table: CheckpointTable, index: number): { tick: number; remaining: bigint } {
+  const step = mintStep(curve);
+  let remaining = table.remaining[index]!;
+  let tick = index * table.intervalTicks;
+  for (let mint = step(remaining); mint > 0n; mint = step(remaining)) {
+    remaining -= mint;
+    tick++;
+  }
+  return { tick, remaining };
+}
+
+/** Extends the table until it holds entry `index` or the curve has ended; returns the usable index. */
+function extendTo(curve: Curve, table: CheckpointTable, index: number): number {
+  while (table.remaining.length <= index && table.end === null) {
+    const last = table.remaining.length - 1;
+    const next = iterateRemaining(curve, table.remaining[last]!, table.intervalTicks);
+    if (next === table.remaining[last]) {
+      table.end = findEnd(curve, table, Math.max(0, last - 1));
+      break;
+    }
+    table.remaining.push(next);
+  }
+  return Math.min(index, table.remaining.length - 1);
+}
+
+/** The last tick with a mint > 0 (computed once per curve; ≈ 19.4 M for the deployed law). */
+export function lastMintingTick(curve: Curve): number {
+  const table = tableOf(curve);
+  while (table.end === null) extendTo(curve, table, table.remaining.length);
+  return table.end.tick;
+}
 
 /**
- * remaining_k, exact. Starts from the nearest checkpoint at or below k (a table of
- * remaining_{i·interval}, regenerated and compared by test/emission/checkpoints.test.ts), so any
- * k within the table costs at most one interval of steps (~2 ms).
+ * remaining_k, exact. From the nearest checkpoint at or below k, so a preset curve answers any k in
+ * at most one interval of steps (≈ 2–4 ms); past the last minting tick in O(1).
  */
-export function remainingAt(tick: number): AoUnits {
+export function remainingAt(curve: Curve, tick: number): AoUnits {
   assertTick(tick);
-  const index = Math.min(Math.floor(tick / CHECKPOINT_INTERVAL_TICKS), CHECKPOINT_REMAINING.length - 1);
-  let fromTick = index * CHECKPOINT_INTERVAL_TICKS;
-  let remaining = CHECKPOINT_REMAINING[index]!;
-  if (cursor.tick > fromTick && cursor.tick <= tick) {
-    fromTick = cursor.tick;
-    remaining = cursor.remaining;
+  const table = tableOf(curve);
+  const index = extendTo(curve, table, Math.floor(tick / table.intervalTicks));
+  if (table.end !== null && tick >= table.end.tick) return table.end.remaining as AoUnits;
+  let fromTick = index * table.intervalTicks;
+  let remaining = table.remaining[index]!;
+  if (table.cursor.tick > fromTick && table.cursor.tick <= tick) {
+    fromTick = table.cursor.tick;
+    remaining = table.cursor.remaining;
   }
-  remaining = iterateRemaining(remaining, tick - fromTick);
-  if (tick - index * CHECKPOINT_INTERVAL_TICKS > CHECKPOINT_INTERVAL_TICKS) cursor = { tick, remaining };
+  remaining = iterateRemaining(curve, remaining, tick - fromTick);
+  if (tick - index * table.intervalTicks > table.intervalTicks) table.cursor = { tick, remaining };
   return remaining as AoUnits;
 }
 
 /** supply_k = MAX_SUPPLY − remaining_k. supply_0 = 0. */
-export const supplyAt = (tick: number): AoUnits => (MAX_SUPPLY - remainingAt(tick)) as AoUnits;
+export const supplyAt = (curve: Curve, tick: number): AoUnits => (MAX_SUPPLY - remainingAt(curve, tick)) as AoUnits;
 
-/** mint_k for k ≥ 1. Tick 1 mints 34,137,577,002,053 base units. */
-export function mintAt(tick: number): AoUnits {
+/** mint_k for k ≥ 1. */
+export function mintAt(curve: Curve, tick: number): AoUnits {
   assertTick(tick, 'tick', 1);
-  return mintFromRemaining(remainingAt(tick - 1)) as AoUnits;
+  return mintStep(curve)(remainingAt(curve, tick - 1)) as AoUnits;
 }
 
 export interface TickAmounts {
@@ -85,12 +191,13 @@ export interface TickAmounts {
  * Walks ticks from..to (inclusive) in order, one step each: the way to visit many consecutive
  * ticks (schedules, simulations, audits) without re-deriving each from a checkpoint.
  */
-export function* walkTicks(fromTick: number, toTick: number): Generator<TickAmounts> {
+export function* walkTicks(curve: Curve, fromTick: number, toTick: number): Generator<TickAmounts> {
   assertTick(fromTick, 'from', 1);
   assertTick(toTick, 'to', 0);
-  let remaining: bigint = remainingAt(fromTick - 1);
+  const step = mintStep(curve);
+  let remaining: bigint = remainingAt(curve, fromTick - 1);
   for (let tick = fromTick; tick <= toTick; tick++) {
-    const mint = mintFromRemaining(remaining);
+    const mint = step(remaining);
     remaining -= mint;
     assert.ok(remaining >= 0n, 'remaining supply never goes negative');
     yield { tick, mint: mint as AoUnits, supply: (MAX_SUPPLY - remaining) as AoUnits, remaining: remaining as AoUnits };

@@ -1,36 +1,53 @@
-import { MAX_SUPPLY, remainingAt, assertTick, walkTicks } from './curve.ts';
-import { CHECKPOINT_INTERVAL_TICKS, CHECKPOINT_REMAINING } from './checkpoints.data.ts';
+import { assertTick, lastMintingTick, MAX_SUPPLY, remainingAt, supplyAt } from './curve.ts';
+import type { Policy } from './policy.ts';
 
 /**
- * The transferability gate (DESIGN.md §2): AO becomes transferable at the first tick k with
- *   supply_k · 100 ≥ 15 · MAX_SUPPLY      (3,150,000 AO)
+ * The transferability gate (DESIGN.md §2), as the policy's data says:
+ *   mintCount N      transferable from tick N on. The deployed process refuses transfers while
+ *                    `MintCount < 100000` and counts one mint per tick, so AO opened with tick 100,000
+ *                    (ending 2025-02-08T23:20:00Z, ≈ 15.19 % minted).
+ *   supplyShare p/q  transferable from the first tick k with supply_k · q ≥ p · MAX_SUPPLY (the
+ *                    announced "15 % of the supply": tick 99,975 on the announced curve).
  * Computed from the curve, never hard-coded.
  */
-export const GATE_PERCENT = 15n;
+export function gateReachedBySupply(policy: Policy, supply: bigint): boolean {
+  if (policy.gate.kind === 'mintCount') return false;
+  const { numerator: p, denominator: q } = policy.gate.share;
+  return supply * q >= p * MAX_SUPPLY;
+}
 
-export const gateReached = (supply: bigint): boolean => supply * 100n >= GATE_PERCENT * MAX_SUPPLY;
+const gateTicks = new Map<Policy, number | null>();
 
-let cachedGateTick: number | undefined;
-
-export function gateTick(): number {
-  if (cachedGateTick !== undefined) return cachedGateTick;
-  // Supply is monotone, so the first checkpoint past the gate bounds the walk to one interval.
-  let index = CHECKPOINT_REMAINING.findIndex((remaining) => gateReached(MAX_SUPPLY - remaining));
-  if (index < 0) index = CHECKPOINT_REMAINING.length;
-  const from = Math.max(0, index - 1) * CHECKPOINT_INTERVAL_TICKS;
-  for (const step of walkTicks(from + 1, Number.MAX_SAFE_INTEGER)) {
-    if (gateReached(step.supply)) {
-      cachedGateTick = step.tick;
-      return step.tick;
+/** The first transferable tick, or null when the curve never mints enough to open the gate. */
+export function gateTick(policy: Policy): number | null {
+  if (policy.gate.kind === 'mintCount') return Math.max(policy.gate.count, 0);
+  const cached = gateTicks.get(policy);
+  if (cached !== undefined) return cached;
+  // Supply is monotone: binary search over ticks 0..lastMintingTick, each probe a checkpoint lookup.
+  let lo = 0;
+  let hi = lastMintingTick(policy.curve);
+  let found: number | null = null;
+  if (gateReachedBySupply(policy, supplyAt(policy.curve, hi))) {
+    while (lo < hi) {
+      const mid = Math.floor((lo + hi) / 2);
+      if (gateReachedBySupply(policy, supplyAt(policy.curve, mid))) hi = mid;
+      else lo = mid + 1;
     }
+    found = lo;
   }
-  throw new Error('unreachable: supply approaches 21M, so the 15 % gate is always reached');
+  gateTicks.set(policy, found);
+  return found;
 }
 
-export function isTransferable(tick: number): boolean {
+/** Whether transfers are open once tick k has been minted (k = 0: before the first mint). */
+export function isTransferable(policy: Policy, tick: number): boolean {
   assertTick(tick);
-  return tick >= gateTick();
+  const gate = gateTick(policy);
+  return gate !== null && tick >= gate;
 }
 
-/** Supply at the gate tick, for display. */
-export const gateSupply = (): bigint => MAX_SUPPLY - remainingAt(gateTick());
+/** Supply at the gate tick, for display; null when the gate never opens. */
+export function gateSupply(policy: Policy): bigint | null {
+  const tick = gateTick(policy);
+  return tick === null ? null : MAX_SUPPLY - remainingAt(policy.curve, tick);
+}

@@ -1,15 +1,16 @@
 import { EngineError } from '../errors.ts';
 import type { AoUnits } from '../units.ts';
 import { walkTicks, supplyAt } from './curve.ts';
-import { gateReached } from './gate.ts';
-import { splitMint, type SplitPolicy } from './policy.ts';
+import { isTransferable } from './gate.ts';
+import type { Policy } from './policy.ts';
+import { splitMint } from './split.ts';
 import { DEFAULT_GENESIS_MS, lastEndedTick, TICK_MS, tickEndMs } from './ticks.ts';
 
 /**
  * A periodic table of the emission: rows for [from + i·every, from + (i+1)·every), the last cut
  * at `to`. A tick belongs to the row in which it ends; supply and cumulative figures are as of the
  * last tick ended by the row's end. Cumulative AR is summed tick by tick from genesis (each tick
- * floors its own AR part), so it equals what the ledger records.
+ * rounds its own AR part), so it equals what the ledger records.
  */
 export interface ScheduleRow {
   readonly startMs: number;
@@ -39,7 +40,7 @@ export function parseEvery(text: unknown, field = 'every'): number {
   return ms;
 }
 
-export function buildSchedule(opts: { fromMs: number; toMs: number; everyMs: number; policy: SplitPolicy; genesisMs?: number }): ScheduleRow[] {
+export function buildSchedule(opts: { fromMs: number; toMs: number; everyMs: number; policy: Policy; genesisMs?: number }): ScheduleRow[] {
   const genesisMs = opts.genesisMs ?? DEFAULT_GENESIS_MS;
   if (!(opts.toMs > opts.fromMs)) throw new EngineError('INVALID_ARGUMENT', `to: must be after from`);
   const rowCount = Math.ceil((opts.toMs - opts.fromMs) / opts.everyMs);
@@ -48,12 +49,12 @@ export function buildSchedule(opts: { fromMs: number; toMs: number; everyMs: num
   }
   const rows: ScheduleRow[] = [];
   const firstTick = lastEndedTick(opts.fromMs, genesisMs) + 1;
-  // Cumulative AR before the first row needs every tick from genesis: each tick floors its own part.
+  // Cumulative AR before the first row needs every tick from genesis: each tick rounds its own part.
   let cumulativeAr = 0n;
-  if (firstTick > 1) for (const t of walkTicks(1, firstTick - 1)) cumulativeAr += splitMint(opts.policy, t.tick, t.mint, genesisMs).ar;
+  if (firstTick > 1) for (const t of walkTicks(opts.policy.curve, 1, firstTick - 1)) cumulativeAr += splitMint(opts.policy, t.tick, t.mint, genesisMs).ar;
 
   const lastTick = lastEndedTick(opts.toMs, genesisMs);
-  const steps = lastTick >= firstTick ? walkTicks(firstTick, lastTick) : [][Symbol.iterator]();
+  const steps = lastTick >= firstTick ? walkTicks(opts.policy.curve, firstTick, lastTick) : [][Symbol.iterator]();
   let pending = steps.next();
   for (let i = 0; i < rowCount; i++) {
     const startMs = opts.fromMs + i * opts.everyMs;
@@ -70,7 +71,7 @@ export function buildSchedule(opts: { fromMs: number; toMs: number; everyMs: num
     }
     cumulativeAr += ar;
     const rowLastTick = lastEndedTick(endMs, genesisMs);
-    const supply = supplyAt(rowLastTick);
+    const supply = supplyAt(opts.policy.curve, rowLastTick);
     rows.push({
       startMs,
       endMs,
@@ -81,7 +82,7 @@ export function buildSchedule(opts: { fromMs: number; toMs: number; everyMs: num
       bridges: (minted - ar) as AoUnits,
       supply,
       cumulativeAr: cumulativeAr as AoUnits,
-      transferable: gateReached(supply),
+      transferable: isTransferable(opts.policy, rowLastTick),
     });
   }
   return rows;

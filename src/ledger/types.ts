@@ -1,4 +1,4 @@
-import type { SplitPolicy } from '../emission/policy.ts';
+import type { Policy } from '../emission/policy.ts';
 
 /**
  * What the ledger reads of a source snapshot. The ledger may not import src/bridges (DESIGN.md §6),
@@ -41,7 +41,7 @@ export interface TickInput {
   readonly tick: number;
   readonly genesisMs: number;
   /** Recorded with the tick (policyToData, policyLabel). */
-  readonly policy: SplitPolicy;
+  readonly policy: Policy;
   /** At most one per pool. A pool without a snapshot keeps its previous weights. */
   readonly snapshots: readonly LedgerSnapshot[];
   /** Facts the service records (catch-up, late snapshot …), hashed with the tick. */

@@ -185,7 +185,7 @@ async function startDemoNetwork(dataDir: string, seed: number, say: (line: strin
 
 function tickLine(r: TickReport, outbox: Record<string, number>, genesisMs: number): string {
   const pool = (id: string) => r.applied.pools.find((p) => p.pool === id)?.amount ?? 0n;
-  const gate = r.transferable ? 'open' : `locked until tick ${gateTick()}`;
+  const gate = r.transferable ? 'open' : `locked until tick ${gateTick(AO_MAINNET) ?? 'never'}`;
   const settled = r.settlements.length === 0 ? '' : `  settled ${r.settlements.map((s) => `${s.pool} ${short(s.total)}`).join(', ')}`;
   return [
     `tick ${String(r.tick).padStart(4)}`,

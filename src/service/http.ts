@@ -4,7 +4,7 @@ import { isArweaveAddress } from '../address.ts';
 import type { PoolId } from '../bridges/types.ts';
 import type { Clock } from '../clock.ts';
 import { EngineError } from '../errors.ts';
-import { gateTick, isTransferable, lastEndedTick, supplyAt, tickEndMs, toIso, type SplitPolicy, policyLabel } from '../emission/index.ts';
+import { gateTick, isTransferable, lastEndedTick, supplyAt, tickEndMs, toIso, type Policy, policyLabel } from '../emission/index.ts';
 import type { AccountView, Ledger } from '../ledger/index.ts';
 import type { HealthLimits } from './config.ts';
 import type { LeaderLock } from './leader.ts';
@@ -29,7 +29,7 @@ export interface StatusContext {
   readonly ledger: Ledger;
   readonly clock: Clock;
   readonly genesisMs: number;
-  readonly policy: SplitPolicy;
+  readonly policy: Policy;
   readonly pools: readonly PoolId[];
   readonly leader: LeaderLock;
   readonly metrics: ServiceMetrics;
@@ -93,7 +93,7 @@ export async function statusOf(ctx: StatusContext): Promise<Record<string, unkno
     }),
   );
   const outcome = ctx.lastOutcome();
-  const gate = gateTick();
+  const gate = gateTick(ctx.policy);
   return {
     now: toIso(now),
     leader: ctx.leader.held(),
@@ -105,8 +105,8 @@ export async function statusOf(ctx: StatusContext): Promise<Record<string, unkno
     lastTickNotes: record?.notes ?? [],
     dueTick,
     lagTicks: Math.max(0, dueTick - lastTick),
-    supply: lastTick > 0 ? supplyAt(lastTick) : 0n,
-    gate: { tick: gate, at: toIso(tickEndMs(gate, ctx.genesisMs)), transferable: lastTick > 0 && isTransferable(lastTick) },
+    supply: lastTick > 0 ? supplyAt(ctx.policy.curve, lastTick) : 0n,
+    gate: { tick: gate, at: gate === null ? null : toIso(tickEndMs(gate, ctx.genesisMs)), transferable: lastTick > 0 && isTransferable(ctx.policy, lastTick) },
     pools: totals.map((t) => ({ pool: t.pool, minted: t.minted, credited: t.credited, accrued: t.unsettled, totalWeight: t.totalWeight })),
     outbox,
     sources,

@@ -1,7 +1,7 @@
 import type { Clock } from '../clock.ts';
 import type { PoolId, Snapshot, Source } from '../bridges/types.ts';
 import { EngineError } from '../errors.ts';
-import { isTransferable, lastEndedTick, TICK_MS, tickEndMs, toIso, type SplitPolicy } from '../emission/index.ts';
+import { isTransferable, lastEndedTick, TICK_MS, tickEndMs, toIso, type Policy } from '../emission/index.ts';
 import type { AppliedTick, Ledger, SettlementResult } from '../ledger/index.ts';
 import type { LeaderLock } from './leader.ts';
 import type { Logger } from './logger.ts';
@@ -41,7 +41,7 @@ export interface TickReport {
 export interface RunnerOptions {
   readonly ledger: Ledger;
   readonly sources: readonly Source[];
-  readonly policy: SplitPolicy;
+  readonly policy: Policy;
   readonly genesisMs: number;
   readonly clock: Clock;
   /** Settle a pool after tick k when k % ticks === 0. */
@@ -239,7 +239,7 @@ export class TickRunner {
     o.metrics.tickDuration.observe(durationMs / 1000);
     o.metrics.lastTick.set(tick);
     o.metrics.ticksApplied.inc();
-    const transferable = isTransferable(tick);
+    const transferable = isTransferable(o.policy, tick);
     o.log.info(
       {
         tick,

@@ -1,6 +1,6 @@
 import type { PoolId, Source } from '../bridges/types.ts';
 import type { Clock } from '../clock.ts';
-import type { SplitPolicy } from '../emission/index.ts';
+import type { Policy } from '../emission/index.ts';
 import { openLedger, type Ledger } from '../ledger/index.ts';
 import { startHttp, type HttpHandle } from './http.ts';
 import { DEFAULT_HEALTH, type HealthLimits } from './config.ts';
@@ -21,7 +21,7 @@ export interface ServiceOptions {
   /** SQLite: OpenLedgerOptions.deferAccounts. */
   readonly deferAccounts?: number | undefined;
   readonly genesisMs: number;
-  readonly policy: SplitPolicy;
+  readonly policy: Policy;
   readonly settlementTicks: Readonly<Record<PoolId, number>>;
   readonly sources: readonly Source[];
   readonly clock: Clock;
