@@ -146,6 +146,39 @@ export const accountStateTick = pgTable('account_state_tick', {
   tick: integer('tick').notNull(),
 });
 
+/**
+ * What a source remembers between snapshots (src/bridges/types.ts, the source-state contract): one
+ * row per (pool, kind, key), e.g. ('steth', 'depositor', user) → [deposited wei, recipient]. Written
+ * in the tick's transaction from the snapshot's changes (source-state.ts); the source reads it back.
+ */
+export const sourceState = pgTable(
+  'source_state',
+  {
+    pool: text('pool').notNull(),
+    kind: text('kind').notNull(),
+    key: text('key').notNull(),
+    value: text('value').notNull(),
+    changedTick: integer('changed_tick').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.pool, t.kind, t.key] })],
+);
+
+/**
+ * Append-only: the source-state changes of one (tick, pool), as hashed into that tick's journal entry
+ * (reset, then [kind, key, value or null] sorted by kind then key). Replaying them rebuilds source_state.
+ */
+export const sourceStateLog = pgTable(
+  'source_state_log',
+  {
+    tick: integer('tick').notNull(),
+    pool: text('pool').notNull(),
+    reset: boolean('reset').notNull(),
+    count: integer('count').notNull(),
+    payload: text('payload').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tick, t.pool] })],
+);
+
 /** Append-only: one row per (tick, pool) with every change of that tick, encoded by change-log.ts. */
 export const weightChanges = pgTable(
   'weight_changes',

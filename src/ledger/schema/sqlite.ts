@@ -100,6 +100,32 @@ export const accountStateTick = sqliteTable('account_state_tick', {
   tick: integer('tick').notNull(),
 });
 
+/** Rows a source remembers between snapshots (schema/postgres.ts). */
+export const sourceState = sqliteTable(
+  'source_state',
+  {
+    pool: text('pool').notNull(),
+    kind: text('kind').notNull(),
+    key: text('key').notNull(),
+    value: text('value').notNull(),
+    changedTick: integer('changed_tick').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.pool, t.kind, t.key] })],
+);
+
+/** The source-state changes of one (tick, pool), as hashed into the journal (schema/postgres.ts). */
+export const sourceStateLog = sqliteTable(
+  'source_state_log',
+  {
+    tick: integer('tick').notNull(),
+    pool: text('pool').notNull(),
+    reset: integer('reset').notNull(),
+    count: integer('count').notNull(),
+    payload: text('payload').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tick, t.pool] })],
+);
+
 export const weightChanges = sqliteTable(
   'weight_changes',
   {
