@@ -1,89 +1,110 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { mintAt } from '../../src/emission/curve.ts';
-import {
-  AO_MAINNET,
-  arShareAt,
-  flatPolicy,
-  parsePolicyName,
-  policyFromData,
-  policyToData,
-  splitMint,
-} from '../../src/emission/policy.ts';
+import { AO_ANNOUNCED, AO_MAINNET, AO_MAINNET_V1, flatPolicy, parsePolicyName, policyFromData, policyFromRecord, policyLabel, policyToData, samePolicy } from '../../src/emission/policy.ts';
+import { arShareAt, splitMint } from '../../src/emission/split.ts';
 import { tickAt, tickEndMs } from '../../src/emission/ticks.ts';
 import type { AoUnits } from '../../src/units.ts';
+import { walkDeployed } from './support/reference-law.ts';
 
 const BRIDGE_START_TICK = 32_220; // ends exactly at 2024-06-18T15:00:00Z (from the 2024-02-27T18:00Z genesis)
 
-describe('split policies (DESIGN.md §3)', () => {
-  it('ao-mainnet gives AR holders 100 % of every tick ending at or before 2024-06-18T15:00:00Z', () => {
+describe('the emission policies (DESIGN.md §2–§3)', () => {
+  it('ao-mainnet gives AR holders 100 % of tick 32,220 (ending 2024-06-18T15:00:00Z) and nearest(mint/3) of tick 32,221', () => {
     expect(new Date(tickEndMs(BRIDGE_START_TICK)).toISOString()).toBe('2024-06-18T15:00:00.000Z');
-    for (const k of [1, 2, 1000, BRIDGE_START_TICK]) {
-      const mint = mintAt(k);
-      expect(splitMint(AO_MAINNET, k, mint)).toEqual({ ar: mint, bridges: 0n });
-    }
+    const mints = new Map<number, bigint>();
+    walkDeployed(BRIDGE_START_TICK + 1, (k, mint) => void (k >= BRIDGE_START_TICK && mints.set(k, mint)));
+    const before = mints.get(BRIDGE_START_TICK)!;
+    expect(splitMint(AO_MAINNET, BRIDGE_START_TICK, before as AoUnits)).toEqual({ ar: before, bridges: 0n });
+    const after = mints.get(BRIDGE_START_TICK + 1)!;
+    // The process: string.format('%.0f', mint * 1/3); mint/3 is never a tie, so Math.round of the double is it.
+    const ar = BigInt(Math.round(Number(after) / 3));
+    expect(splitMint(AO_MAINNET, BRIDGE_START_TICK + 1, after as AoUnits)).toEqual({ ar, bridges: after - ar });
+    expect(tickAt(Date.parse('2024-06-18T15:00:00Z'))).toBe(BRIDGE_START_TICK + 1);
   });
 
-  it('ao-mainnet gives AR holders floor(mint/3) from the next tick on, bridges the rest', () => {
+  it('rounds AR to the nearest under ao-mainnet but down under ao-announced: 100 → 33 | 67 both; 101 → 34 | 67 vs 33 | 68', () => {
     const k = BRIDGE_START_TICK + 1;
-    const mint = mintAt(k);
-    const split = splitMint(AO_MAINNET, k, mint);
-    expect(split.ar).toBe(mint / 3n);
-    expect(split.bridges).toBe(mint - mint / 3n);
-    expect(tickAt(Date.parse('2024-06-18T15:00:00Z'))).toBe(k);
+    expect(splitMint(AO_MAINNET, k, 101n as AoUnits)).toEqual({ ar: 34n, bridges: 67n }); // 101/3 = 33.67 → 34
+    expect(splitMint(AO_ANNOUNCED, k, 101n as AoUnits)).toEqual({ ar: 33n, bridges: 68n });
+    expect(splitMint(AO_MAINNET, k, 100n as AoUnits)).toEqual({ ar: 33n, bridges: 67n });
   });
 
-  it('flat:36/64 gives AR floor(mint·36/100)', () => {
+  it('flat:36/64 runs on the deployed law and gives AR floor(mint·36/100)', () => {
     const policy = parsePolicyName('flat:36/64');
+    expect(policy.curve).toEqual(AO_MAINNET.curve);
+    expect(policyLabel(policy)).toBe('flat:36/64@2');
     const mint = 34_137_577_002_053n as AoUnits;
     // 34,137,577,002,053 · 36 / 100 = 12,289,527,720,739.08 → 12,289,527,720,739
     expect(splitMint(policy, 1, mint)).toEqual({ ar: 12_289_527_720_739n, bridges: 21_848_049_281_314n });
-    expect(policy.id).toBe('flat:36/64');
   });
 
-  it('always splits a tick into two parts that sum to its mint exactly, for any policy ratio', () => {
+  it('always splits a tick into two parts that sum to its mint exactly, within one unit of the exact share', () => {
     fc.assert(
-      fc.property(
-        fc.bigInt({ min: 0n, max: 10n ** 20n }),
-        fc.bigInt({ min: 0n, max: 1000n }),
-        fc.bigInt({ min: 0n, max: 1000n }),
-        fc.integer({ min: 1, max: 10_000_000 }),
-        (mint, a, b, tick) => {
-          fc.pre(a + b > 0n);
-          for (const policy of [flatPolicy(a, b), AO_MAINNET]) {
-            const split = splitMint(policy, tick, mint as AoUnits);
-            expect(split.ar + split.bridges).toBe(mint);
-            expect(split.ar).toBeGreaterThanOrEqual(0n);
-            expect(split.bridges).toBeGreaterThanOrEqual(0n);
-            const share = arShareAt(policy, tick);
-            // AR part is the floor of the exact share: ar·den ≤ mint·num < (ar+1)·den
-            expect(split.ar * share.denominator <= mint * share.numerator).toBe(true);
-            expect(mint * share.numerator < (split.ar + 1n) * share.denominator).toBe(true);
-          }
-        },
-      ),
+      fc.property(fc.bigInt({ min: 0n, max: 10n ** 20n }), fc.bigInt({ min: 0n, max: 1000n }), fc.bigInt({ min: 0n, max: 1000n }), fc.integer({ min: 1, max: 10_000_000 }), (mint, a, b, tick) => {
+        fc.pre(a + b > 0n);
+        for (const policy of [flatPolicy(a, b), AO_MAINNET, AO_ANNOUNCED]) {
+          const split = splitMint(policy, tick, mint as AoUnits);
+          expect(split.ar + split.bridges).toBe(mint);
+          expect(split.ar >= 0n && split.bridges >= 0n).toBe(true);
+          const { numerator: n, denominator: d } = arShareAt(policy, tick);
+          // |ar·d − mint·n| < d: within one unit of the exact share (floor is below, nearest on either side)
+          const gap = split.ar * d - mint * n;
+          expect(gap < d && gap > -d).toBe(true);
+        }
+      }),
       { numRuns: 300 },
     );
   });
 
   it('round-trips policies through their data form, which is what the ledger records', () => {
-    for (const policy of [AO_MAINNET, flatPolicy(36n, 64n)]) {
+    for (const policy of [AO_MAINNET, AO_ANNOUNCED, flatPolicy(36n, 64n)]) {
       expect(policyFromData(policyToData(policy))).toEqual(policy);
+      expect(samePolicy(policyFromRecord(policyToData(policy)), policy)).toBe(true);
     }
     expect(policyToData(AO_MAINNET)).toEqual({
       id: 'ao-mainnet',
-      version: 1,
-      phases: [{ untilTickEnd: '2024-06-18T15:00:00.000Z', ar: '1/1' }, { ar: '1/3' }],
+      version: 2,
+      rate: '1647321875/1000000000000000',
+      arithmetic: 'float64-half-even',
+      gate: { mintCount: 100000 },
+      phases: [
+        { untilTickEnd: '2024-06-18T15:00:00.000Z', ar: '1/1', rounding: 'half-even' },
+        { ar: '1/3', rounding: 'half-even' },
+      ],
     });
   });
 
-  it('rejects malformed policies with a message naming the field', () => {
+  it('reads the first wave\'s recorded ao-mainnet@1 (phases only) as the announced law under its old name', () => {
+    const recorded = { id: 'ao-mainnet', version: 1, phases: [{ untilTickEnd: '2024-06-18T15:00:00.000Z', ar: '1/1' }, { ar: '1/3' }] };
+    const policy = policyFromRecord(recorded);
+    expect(policyLabel(policy)).toBe('ao-mainnet@1');
+    expect(policy.curve).toEqual(AO_ANNOUNCED.curve);
+    expect(mintAt(policy.curve, 1)).toBe(34_137_577_002_053n);
+    expect(policy.gate).toEqual(AO_ANNOUNCED.gate);
+    expect(policyToData(policy)).toEqual(recorded); // written back byte for byte: old ticks' hashes still verify
+    expect(samePolicy(policy, AO_MAINNET_V1)).toBe(true);
+    expect(parsePolicyName('ao-mainnet@1')).toBe(AO_MAINNET_V1);
+    // …but a config or scenario must give the whole law: a phases-only object is refused there.
+    expect(() => policyFromData(recorded)).toThrow(/policy\.rate/);
+  });
+
+  it('rejects malformed policies with one line naming the field', () => {
+    const base = policyToData(AO_MAINNET);
     expect(() => parsePolicyName('flat:0/0')).toThrow(/flat:0\/0/);
-    expect(() => parsePolicyName('mainnet')).toThrow(/policy: "mainnet" is not a policy/);
-    expect(() => parsePolicyName('flat:36')).toThrow(/expected ao-mainnet or flat:A\/B/);
-    expect(() => policyFromData({ id: 'x', version: 1, phases: [{ ar: '4/3' }] })).toThrow(/policy\.phases\.0\.ar: 4\/3 is more than the whole mint/);
-    expect(() => policyFromData({ id: 'x', version: 1, phases: [{ ar: '1/0' }] })).toThrow(/policy\.phases\.0\.ar/);
-    expect(() => policyFromData({ id: 'x', version: 1, phases: [{ ar: '1/3' }, { ar: '1/2' }] })).toThrow(/untilTickEnd: required/);
-    expect(() => policyFromData({ id: 'x', version: 0, phases: [{ ar: '1/3' }] })).toThrow(/policy\.version/);
+    expect(() => parsePolicyName('mainnet')).toThrow(/policy: "mainnet" is not a policy; expected ao-mainnet, ao-announced/);
+    expect(() => parsePolicyName('ao-mainnet@3', '--policy')).toThrow(/--policy: "ao-mainnet@3" is not a policy/);
+    expect(() => policyFromData({ ...base, rate: '1/1' })).toThrow(/policy\.rate: 1\/1 is not a per-tick rate; expected a fraction strictly between 0 and 1/);
+    expect(() => policyFromData({ ...base, rate: '3/2' })).toThrow(/policy\.rate: 3\/2 is not a per-tick rate/);
+    expect(() => policyFromData({ ...base, rate: '0/5' })).toThrow(/policy\.rate: 0\/5 is not a per-tick rate/);
+    expect(() => policyFromData({ ...base, rate: '-1/5' })).toThrow(/policy\.rate: "-1\/5" is not a fraction/);
+    expect(() => policyFromData({ ...base, arithmetic: 'float32' })).toThrow(/policy\.arithmetic: .*float64-half-even/);
+    expect(() => policyFromData({ ...base, gate: { mintCount: -1 } })).toThrow(/policy\.gate/);
+    expect(() => policyFromData({ ...base, gate: { supplyShare: '2/1' } })).toThrow(/policy\.gate\.supplyShare: 2\/1 is not a share of the supply/);
+    expect(() => policyFromData({ ...base, phases: [{ ar: '4/3', rounding: 'floor' }] })).toThrow(/policy\.phases\.0\.ar: 4\/3 is more than the whole mint/);
+    expect(() => policyFromData({ ...base, phases: [{ ar: '1/0', rounding: 'floor' }] })).toThrow(/policy\.phases\.0\.ar/);
+    expect(() => policyFromData({ ...base, phases: [{ ar: '1/3', rounding: 'up' }] })).toThrow(/policy\.phases\.0\.rounding/);
+    expect(() => policyFromData({ ...base, phases: [{ ar: '1/3', rounding: 'floor' }, { ar: '1/2', rounding: 'floor' }] })).toThrow(/untilTickEnd: required/);
+    expect(() => policyFromData({ ...base, version: 0 })).toThrow(/policy\.version/);
   });
 });

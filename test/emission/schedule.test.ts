@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_SUPPLY, supplyAt } from '../../src/emission/curve.ts';
-import { AO_MAINNET, flatPolicy } from '../../src/emission/policy.ts';
+import { AO_ANNOUNCED, AO_MAINNET, flatPolicy } from '../../src/emission/policy.ts';
 import { buildSchedule, parseEvery } from '../../src/emission/schedule.ts';
 import { DEFAULT_GENESIS_MS } from '../../src/emission/ticks.ts';
 
@@ -15,12 +15,14 @@ describe('the periodic schedule', () => {
       expect(r.ar + r.bridges).toBe(r.minted);
       previous = r.supply;
     }
-    expect(rows.at(-1)!.supply).toBe(supplyAt(rows.at(-1)!.lastTick));
-    expect(rows.find((r) => r.transferable)!.endMs).toBe(Date.parse('2025-02-21T18:00:00Z')); // first 30-day row end after the gate (2025-02-08T21:15Z)
+    expect(rows.at(-1)!.supply).toBe(supplyAt(AO_MAINNET.curve, rows.at(-1)!.lastTick));
+    expect(rows.find((r) => r.transferable)!.endMs).toBe(Date.parse('2025-02-21T18:00:00Z')); // first 30-day row end after the gate (2025-02-08T23:20Z)
+    const announced = buildSchedule({ fromMs: DEFAULT_GENESIS_MS, toMs: Date.parse('2025-03-01T00:00:00Z'), everyMs: parseEvery('30d'), policy: AO_ANNOUNCED });
+    expect(announced.at(-1)!.supply).toBe(supplyAt(AO_ANNOUNCED.curve, announced.at(-1)!.lastTick));
   });
 
   it('shows the cumulative AR share under ao-mainnet heading towards ≈36 %', () => {
-    // Limit: all of the 1.0716 M minted before bridging + 1/3 of the rest = (1.0716 + 19.9284/3)/21 ≈ 36.73 %.
+    // Limit: all of the 1.0855 M minted before bridging + 1/3 of the rest = (1.0855 + 19.9145/3)/21 ≈ 36.78 %.
     const rows = buildSchedule({ fromMs: DEFAULT_GENESIS_MS, toMs: DEFAULT_GENESIS_MS + 60 * YEAR_MS, everyMs: parseEvery('3650d'), policy: AO_MAINNET });
     for (let i = 1; i < rows.length; i++) {
       // share_i < share_{i−1}, compared exactly: ar_i · supply_{i−1} < ar_{i−1} · supply_i
@@ -32,7 +34,7 @@ describe('the periodic schedule', () => {
     expect(rows.at(-1)!.supply).toBeLessThan(MAX_SUPPLY);
   });
 
-  it('floors each tick on its own, so a flat 1/3 schedule can differ from floor(total/3)', () => {
+  it('floors each tick on its own under flat:1/2, so a flat 1/3 schedule can differ from floor(total/3)', () => {
     const rows = buildSchedule({ fromMs: DEFAULT_GENESIS_MS, toMs: DEFAULT_GENESIS_MS + 86_400_000, everyMs: parseEvery('1d'), policy: flatPolicy(1n, 2n) });
     expect(rows).toHaveLength(1);
     expect(rows[0]!.ticks).toBe(288);
