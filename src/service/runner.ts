@@ -6,6 +6,7 @@ import type { AppliedTick, Ledger, SettlementResult } from '../ledger/index.ts';
 import type { LeaderLock } from './leader.ts';
 import type { Logger } from './logger.ts';
 import type { ServiceMetrics } from './metrics.ts';
+import { policyContinuity } from './policy-continuity.ts';
 
 /**
  * The tick loop (DESIGN.md §5): every run applies, in order, every tick whose end has passed and
@@ -42,6 +43,8 @@ export interface RunnerOptions {
   readonly ledger: Ledger;
   readonly sources: readonly Source[];
   readonly policy: Policy;
+  /** The recorded policy label a ledger may switch away from to `policy` (config policyChange). */
+  readonly policyChange?: string | undefined;
   readonly genesisMs: number;
   readonly clock: Clock;
   /** Settle a pool after tick k when k % ticks === 0. */
@@ -221,6 +224,8 @@ export class TickRunner {
     const started = performance.now();
     const endMs = tickEndMs(tick, o.genesisMs);
     const notes: string[] = [];
+    const change = await policyContinuity(o.ledger, o.policy, o.policyChange);
+    if (change !== null) notes.push(change);
     for (const s of snapshots) {
       if (s.pin.timeMs > endMs + LATE_SNAPSHOT_GRACE_MS) {
         notes.push(

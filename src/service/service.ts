@@ -7,6 +7,7 @@ import { DEFAULT_HEALTH, type HealthLimits } from './config.ts';
 import { createLeaderLock, type LeaderLock } from './leader.ts';
 import type { Logger } from './logger.ts';
 import { createMetrics, type ServiceMetrics } from './metrics.ts';
+import { policyContinuity } from './policy-continuity.ts';
 import { TickRunner, type Deliverer, type RunOutcome, type TickReport } from './runner.ts';
 import { SourceHealth } from './source-health.ts';
 import type { Trigger } from './scheduler.ts';
@@ -22,6 +23,8 @@ export interface ServiceOptions {
   readonly deferAccounts?: number | undefined;
   readonly genesisMs: number;
   readonly policy: Policy;
+  /** Config policyChange: the recorded policy label the ledger may switch away from (src/service/policy-continuity.ts). */
+  readonly policyChange?: string | undefined;
   readonly settlementTicks: Readonly<Record<PoolId, number>>;
   readonly sources: readonly Source[];
   readonly clock: Clock;
@@ -62,6 +65,8 @@ export async function startService(options: ServiceOptions): Promise<ServiceHand
   let http: HttpHandle | null = null;
   try {
     await ledger.migrate();
+    // Refuse at start, not at the first due tick, to continue a ledger under another law.
+    await policyContinuity(ledger, options.policy, options.policyChange);
     const sourceHealth = new SourceHealth(options.clock);
     const sources = sourceHealth.track(options.sources);
     const runner = new TickRunner({ ...options, sources, ledger, leader, metrics, deliverer: options.createDeliverer?.(ledger) ?? null });

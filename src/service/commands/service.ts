@@ -59,6 +59,7 @@ export function registerServiceCommands(program: Command): void {
         deferAccounts: config.deferAccounts,
         genesisMs: config.genesisMs,
         policy: config.policy,
+        policyChange: config.policyChange,
         settlementTicks: config.settlementTicks,
         sources,
         clock: systemClock,
