@@ -1,4 +1,4 @@
-import { gateSupply, gateTick, lastEndedTick, tickEndMs, walkTicks } from '../src/emission/index.ts';
+import { AO_ANNOUNCED, AO_MAINNET, curveKey, gateSupply, gateTick, lastEndedTick, policyLabel, supplyAt, tickEndMs, walkTicks } from '../src/emission/index.ts';
 import { DAY_MS, type Scenario } from './scenario.ts';
 
 /**
@@ -12,6 +12,8 @@ export interface CurvePoint {
   /** Minted in the day ending at endMs (base units). */
   readonly minted: bigint;
   readonly supply: bigint;
+  /** Supply at the same tick under the comparison law (the announced one, or the deployed one when the scenario runs another). */
+  readonly comparisonSupply: bigint;
 }
 
 export interface CurveSeries {
@@ -21,6 +23,7 @@ export interface CurveSeries {
   /** Supply at the gate tick (base units, decimal string) and the law's rule, for the chart's labels. */
   readonly gateSupply: string | null;
   readonly gateRule: string;
+  readonly comparisonLaw: string;
 }
 
 export function curveSeries(scenario: Scenario): CurveSeries {
@@ -30,6 +33,7 @@ export function curveSeries(scenario: Scenario): CurveSeries {
   // Whole days only, so the last point's daily mint is not a partial day's.
   const days = Math.ceil((Math.max(scenario.endMs, (gateEndMs ?? 0) + 30 * DAY_MS) - genesisMs) / DAY_MS);
   const points: CurvePoint[] = [];
+  const comparison = curveKey(scenario.policy.curve) === curveKey(AO_MAINNET.curve) ? AO_ANNOUNCED : AO_MAINNET;
   const steps = walkTicks(scenario.policy.curve, 1, lastEndedTick(genesisMs + days * DAY_MS, genesisMs));
   let pending = steps.next();
   let supply = 0n;
@@ -40,13 +44,15 @@ export function curveSeries(scenario: Scenario): CurveSeries {
       supply = pending.value.supply;
       pending = steps.next();
     }
-    points.push({ endMs: dayEnd, lastTick: lastEndedTick(dayEnd, genesisMs), minted, supply });
+    const lastTick = lastEndedTick(dayEnd, genesisMs);
+    points.push({ endMs: dayEnd, lastTick, minted, supply, comparisonSupply: supplyAt(comparison.curve, lastTick) });
   }
   const rule = scenario.policy.gate;
   return {
     points,
     gate: gate === null || gateEndMs === null ? null : { tick: gate, endMs: gateEndMs },
     gateSupply: gateSupply(scenario.policy)?.toString() ?? null,
+    comparisonLaw: policyLabel(comparison),
     gateRule: rule.kind === 'mintCount' ? `MintCount ≥ ${rule.count.toLocaleString('en-US')}` : `supply ≥ ${rule.share.numerator}/${rule.share.denominator} of 21 M`,
   };
 }

@@ -26,7 +26,7 @@ const heatBridgeId = (i: number): string => (i === 0 ? 'chart-heat-bridge' : `ch
 
 /** Chart ids of a report, in page order (one bridge heat map per asset); the smoke test checks each one draws. */
 export function chartIds(assetCount: number, monteCarlo: boolean): string[] {
-  return ['chart-curve', 'chart-mint', 'chart-split', 'chart-accrual', 'chart-apy', 'chart-heat-ar', ...Array.from({ length: assetCount }, (_, i) => heatBridgeId(i)), ...(monteCarlo ? ['chart-monte-carlo'] : [])];
+  return ['chart-curve', 'chart-rates', 'chart-mint', 'chart-split', 'chart-accrual', 'chart-apy', 'chart-heat-ar', ...Array.from({ length: assetCount }, (_, i) => heatBridgeId(i)), ...(monteCarlo ? ['chart-monte-carlo'] : [])];
 }
 
 export function reportHtml(r: FullResults): string {
@@ -42,6 +42,7 @@ export function reportHtml(r: FullResults): string {
       `Bridge: ${a}`,
       `${ao(r.bridgePoolByAsset[a]!)} — ${r.aoPerBridgePercent[a]!.toPrecision(6)} AO per 1 % of the pool, ${r.aoPerBridgeUsd[a]!.toPrecision(6)} AO per USD${r.aoPerAssetUnit[a] === null ? '' : `, ${r.aoPerAssetUnit[a]!.toPrecision(6)} AO per ${a}`}; own APR ${pct(r.aprs[a]!)}`,
     ]),
+    ['Official calculator (closed form)', `${r.calculator.minted.toLocaleString('en-US', { maximumFractionDigits: 6 })} AO minted, ${r.calculator.aoPerAr.toPrecision(6)} AO per AR (1/3 : 2/3 always); exact walk − calculator = ${r.calculator.mintedDifference.toLocaleString('en-US', { maximumFractionDigits: 6 })} AO (${pct(r.calculator.mintedDifferenceShare)}), AR pool ${r.calculator.arDifference.toLocaleString('en-US', { maximumFractionDigits: 6 })} AO`],
     ['Transferability gate', r.gate === null ? 'never opens under this law' : `tick ${r.gate.tick.toLocaleString('en-US')}, ${r.gate.end} (${r.gate.rule})`],
   ];
   const rowsHeader = ['FDV', 'AO price', 'AR APY', ...assets.flatMap((a) => [`${a} APY`, `${a} APR given up`, `${a} net`])];
@@ -67,7 +68,8 @@ ${table(rowsHeader, rowsBody)}
 ${mc ? `<p class="note">Monte Carlo: ${mc.runs} runs, seed ${mc.seed}, AO price a geometric Brownian motion from FDV ${usd(mc.startFdvUsd)} (drift ${pct(mc.driftPerYear)}/yr, volatility ${pct(mc.volatilityPerYear)}/yr). Annualised AR APY at the horizon's end: ${Object.entries(mc.arApy).map(([p, v]) => `${p} ${pct(v)}`).join(', ')}.</p>` : ''}
 <h2>Definitions</h2>
 <ol>${r.definitions.map((d) => `<li>${escapeHtml(d)}</li>`).join('')}</ol>
-${chart('chart-curve', 'Emission and supply curve', 'Supply (left) and AO minted per day (right) from genesis; the transferability gate and the horizon are marked.')}
+${chart('chart-curve', 'Emission and supply curve', `Supply under ${r.policy} (left) and AO minted per day (right) from genesis, with the supply under ${r.comparisonLaw} for comparison; the transferability gate and the horizon are marked.`)}
+${chart('chart-rates', 'Monthly emission rates in circulation', `Share of the remaining supply minted per month: ${r.monthlyRates.map((m) => `${m.label} ${(m.rate * 100).toFixed(4)} %`).join('; ')}.`)}
 ${chart('chart-mint', 'Mint over the horizon, per day', 'Per-tick mints aggregated per day (a tick belongs to the day in which it ends), split between AR holders and each bridge asset.')}
 ${chart('chart-split', 'Cumulative AR / bridge split', 'AO accrued to each pool since the start of the horizon.')}
 ${chart('chart-accrual', 'AO accrued per 1 AR and per 1 % of bridge TVL', 'AO per 1 AR held (left) and per 1 % share of each bridge pool kept over the horizon (right).')}
@@ -107,7 +109,7 @@ const PAGE_SCRIPT = String.raw`
   var start = r.horizon.start, end = r.horizon.end;
   make('chart-curve', {
     tooltip: { trigger: 'axis' },
-    legend: { data: ['supply (AO)', 'minted per day (AO)'] },
+    legend: { data: ['supply (AO)', 'minted per day (AO)', 'supply under ' + r.comparisonLaw + ' (AO)'] },
     xAxis: { type: 'time' },
     yAxis: [{ type: 'value', name: 'supply (AO)' }, { type: 'value', name: 'AO per day', scale: true }],
     series: [
@@ -116,8 +118,15 @@ const PAGE_SCRIPT = String.raw`
           { xAxis: r.gate.end, label: { position: 'insideEndTop', formatter: 'transferable from ' + day(r.gate.end) + ' (tick ' + r.gate.tick.toLocaleString('en-US') + ', ' + r.gate.rule + ')' } },
           { yAxis: AO(r.gate.supply), label: { position: 'insideStartTop', formatter: 'supply at the gate: ' + (AO(r.gate.supply) / 1e6).toFixed(3) + ' M AO' } }] },
         markArea: { itemStyle: { color: 'rgba(80,140,220,0.10)' }, data: [[{ xAxis: start, name: 'horizon' }, { xAxis: end }]] } },
-      { name: 'minted per day (AO)', type: 'line', yAxisIndex: 1, showSymbol: false, data: r.curve.map(function (p) { return [p.end, AO(p.minted)]; }) }
+      { name: 'minted per day (AO)', type: 'line', yAxisIndex: 1, showSymbol: false, data: r.curve.map(function (p) { return [p.end, AO(p.minted)]; }) },
+      { name: 'supply under ' + r.comparisonLaw + ' (AO)', type: 'line', showSymbol: false, lineStyle: { type: 'dotted' }, data: r.curve.map(function (p) { return [p.end, AO(p.comparisonSupply)]; }) }
     ]
+  });
+  make('chart-rates', {
+    tooltip: { trigger: 'axis', valueFormatter: function (v) { return v.toFixed(4) + ' %'; } },
+    xAxis: { type: 'category', data: r.monthlyRates.map(function (m) { return m.label; }), axisLabel: { interval: 0, width: 180, overflow: 'break' } },
+    yAxis: { type: 'value', name: '% of remaining per month', min: 1.40, max: 1.44 },
+    series: [{ type: 'bar', data: r.monthlyRates.map(function (m) { return +(m.rate * 100).toFixed(4); }), label: { show: true, position: 'top', formatter: function (p) { return p.value.toFixed(4) + ' %'; } } }]
   });
   var stack = [{ name: 'AR holders', type: 'bar', stack: 'mint', data: r.days.map(function (d) { return [d.end, AO(d.ar)]; }) }].concat(assets.map(function (a) {
     return { name: a + ' bridge', type: 'bar', stack: 'mint', data: r.days.map(function (d) { return [d.end, AO(d.byAsset[a])]; }) };

@@ -2,6 +2,7 @@ import { policyLabel, toIso } from '../src/emission/index.ts';
 import { num, toAo } from './apy.ts';
 import type { Band } from './monte-carlo.ts';
 import type { Simulation } from './simulate.ts';
+import { monthlyRates } from './calculator.ts';
 
 /**
  * The JSON forms of a simulation. Amounts are decimal strings of base units (1 AO = 10^12);
@@ -50,6 +51,15 @@ export function summarise(sim: Simulation) {
     aoPerBridgePercent: byAsset(sim, sim.aoPerBridgePercent.map(num)),
     aoPerAssetUnit: byAsset(sim, sim.aoPerAssetUnit.map((v) => (v === undefined ? null : num(v)))),
     aprs: byAsset(sim, s.bridges.map((b) => b.apr)),
+    calculator: {
+      minted: num(sim.calculator.minted),
+      arPool: num(sim.calculator.arPool),
+      aoPerAr: num(sim.calculator.aoPerAr),
+      byAsset: byAsset(sim, sim.calculator.byAsset.map(num)),
+      mintedDifference: num(sim.calculator.mintedDifference),
+      mintedDifferenceShare: num(sim.calculator.mintedDifferenceShare),
+      arDifference: num(sim.calculator.arDifference),
+    },
     gate: sim.curve.gate === null ? null : { tick: sim.curve.gate.tick, end: toIso(sim.curve.gate.endMs), supply: sim.curve.gateSupply, rule: sim.curve.gateRule },
     rows: sim.rows.map((r) => ({
       fdvUsd: r.fdvUsd,
@@ -100,7 +110,9 @@ export function fullResults(sim: Simulation) {
         aoPerBridgeUsd: Object.fromEntries(assets.map((a, j) => [a, num(c.aoPerUsd[j]!)])),
       };
     }),
-    curve: sim.curve.points.map((p) => ({ end: toIso(p.endMs), lastTick: p.lastTick, minted: p.minted.toString(), supply: p.supply.toString() })),
+    curve: sim.curve.points.map((p) => ({ end: toIso(p.endMs), lastTick: p.lastTick, minted: p.minted.toString(), supply: p.supply.toString(), comparisonSupply: p.comparisonSupply.toString() })),
+    comparisonLaw: sim.curve.comparisonLaw,
+    monthlyRates: monthlyRates(),
     sweepPoints: sim.sweep.map((p) => ({ fdvUsd: p.fdvUsd, arPriceUsd: p.arPriceUsd, tvlUsd: p.tvlUsd, arApy: num(p.arApy), bridgeApy: Object.fromEntries(assets.map((a, j) => [a, num(p.bridgeApy[j]!)])) })),
     monteCarloDays:
       sim.monteCarlo === undefined

@@ -1,5 +1,6 @@
 import type { Decimal } from 'decimal.js';
 import { aoPriceUsd, arApy, bridgeApy, D, toAo } from './apy.ts';
+import { calculatorProjection, type CalculatorProjection } from './calculator.ts';
 import { curveSeries, type CurveSeries } from './curve-series.ts';
 import { runMonteCarlo, type MonteCarloResult } from './monte-carlo.ts';
 import { accruePools, type Pools } from './pools.ts';
@@ -21,6 +22,8 @@ export interface Simulation {
   readonly scenario: Scenario;
   readonly pools: Pools;
   readonly curve: CurveSeries;
+  /** The official calculator's closed-form projection of the same horizon. */
+  readonly calculator: CalculatorProjection;
   readonly aoPerAr: Decimal;
   readonly aoPerBridgeUsd: readonly Decimal[];
   /** AO accrued by a 1 % share of each asset's pool kept over the horizon (1 % of its AO). */
@@ -95,6 +98,7 @@ export function simulate(scenario: Scenario, options: SimulateOptions = {}): Sim
     scenario,
     pools,
     curve: curveSeries(scenario),
+    calculator: calculatorProjection(scenario, pools),
     aoPerAr,
     aoPerBridgeUsd: pools.aoPerBridgeUsd,
     aoPerBridgePercent: pools.byAsset.map((units) => toAo(units).div(100)),

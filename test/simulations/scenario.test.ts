@@ -86,7 +86,7 @@ describe('scenario files', () => {
     ['months', -1, /^months: expected a number > 0, got -1$/],
     ['months', 'twelve', /^months: expected a number, got "twelve"$/],
     ['months', 601, /^months: expected at most 600 months, got 601$/],
-    ['policy', 'half', /^policy: "half" is not a policy; expected ao-mainnet or flat:A\/B/],
+    ['policy', 'half', /^policy: "half" is not a policy; expected ao-mainnet, ao-announced, ao-mainnet@1 or flat:A\/B/],
     ['ar.priceUsd', 0, /^ar\.priceUsd: expected a number > 0, got 0$/],
     ['ar.supply', '65M', /^ar\.supply: expected a decimal string like "65000000", got "65M"$/],
     ['ar.holders', 5, /^ar\.holders: unknown field/],
