@@ -10,3 +10,5 @@ export type { LoggedChange } from './change-log.ts';
 export { DEFAULT_BATCH_SIZE, BATCH_SIZE_MAX, settlementIdOf } from './settle.ts';
 export type { Db, Dialect, AccountRow } from './db.ts';
 export type * from './types.ts';
+export { verifySourceState } from './source-state.ts';
+export type { LedgerSourceStateReader, SourceStateDivergence } from './source-state.ts';

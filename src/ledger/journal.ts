@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import type { JournalSourceState } from './source-state.ts';
 
 /**
  * The journal: every tick row carries hash_k = sha256(prevHash_k ‖ canonical(tick_k)) with
@@ -33,6 +34,8 @@ export interface JournalPool {
   readonly yieldQuote: unknown;
   readonly complete: boolean | null;
   readonly cursor: string | null;
+  /** The snapshot's source-state changes (source-state.ts); absent when it brought none, so older entries hash as before. */
+  readonly sourceState?: JournalSourceState | undefined;
   readonly notes: readonly string[];
 }
 

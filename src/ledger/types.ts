@@ -33,6 +33,11 @@ export interface LedgerSnapshot {
   readonly updates: readonly LedgerWeightUpdate[];
   readonly yield?: LedgerYieldQuote;
   readonly cursor: string;
+  /** Changes to the rows the source remembers (source-state.ts), applied and hashed with the tick. */
+  readonly sourceState?: {
+    readonly reset: boolean;
+    readonly changes: readonly { readonly kind: string; readonly key: string; readonly value: string | null }[];
+  };
   readonly notes: readonly string[];
 }
 
