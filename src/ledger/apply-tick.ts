@@ -1,18 +1,21 @@
 import { EngineError } from '../errors.ts';
 import { splitByYield } from '../emission/asset-weight.ts';
 import type { AssetYield } from '../emission/asset-weight.ts';
-import { assertTick, mintAt, supplyAt } from '../emission/curve.ts';
-import { policyLabel, policyToData, splitMint } from '../emission/policy.ts';
+import { assertTick, MAX_SUPPLY, mintStep } from '../emission/curve.ts';
+import { policyLabel, policyToData } from '../emission/policy.ts';
+import { splitMint } from '../emission/split.ts';
 import { tickEndMs, tickStartMs } from '../emission/ticks.ts';
-import { SCALE, accrual, stepPool } from './accrual.ts';
 import { encodeChanges } from './change-log.ts';
 import type { LoggedChange } from './change-log.ts';
 import type { AccountRow, AccountUpdate, Db } from './db.ts';
 import { GENESIS_HASH, canonicalJson, entryHash } from './journal.ts';
 import type { JournalChange, JournalEntry, JournalPool } from './journal.ts';
-import { emptyPool, isPoolId, loadPools, savePool } from './pool-state.ts';
+import { changeStep, tickStep } from './distribution/index.ts';
+import { IndexHistory, backfillSums, emptyPool, isPoolId, loadPools, savePool } from './pool-state.ts';
 import type { PoolState } from './pool-state.ts';
+import { sourceStateEntry, writeSourceState } from './source-state.ts';
 import type { AppliedTick, LedgerSnapshot, PoolId, PoolStep, TickInput } from './types.ts';
+import type { AoUnits } from '../units.ts';
 
 /** Rows read per page when a complete snapshot zeroes the accounts it no longer lists. */
 const PAGE_ROWS = 20_000;
@@ -51,30 +54,21 @@ interface PoolChanges {
 }
 
 /**
- * Applies one snapshot's updates to its pool (DESIGN.md §4: each changed account's accrual is first
- * settled up to I_{k−1}, then its weight changes). O(updates), or O(pool) for a complete snapshot.
+ * Applies one snapshot's updates to its pool: each account's change is the distribution's change
+ * step (distribution/change-step.ts: checkpoint at I_{k−1}, then the new weight; the stored row
+ * asserted first). O(updates), or O(pool) for a complete snapshot.
  */
-async function applySnapshot(db: Db, tick: number, snapshot: LedgerSnapshot, pool: PoolState, nextId: () => number): Promise<PoolChanges> {
+async function applySnapshot(db: Db, tick: number, snapshot: LedgerSnapshot, pool: PoolState, nextId: () => number, history: IndexHistory): Promise<PoolChanges> {
   const out: PoolChanges = { updates: [], inserts: [], logged: [], journal: [] };
+  const indexAt = (t: number): bigint => history.indexAt(snapshot.pool, t);
   const apply = (stored: AccountRow | undefined, account: string, weight: bigint, recipient: string | null): void => {
+    const next = changeStep(pool, tick, account, stored, weight, recipient, indexAt);
+    if (next === null) return; // absent and zero, or equal to the stored weight and recipient: nothing to record
     const oldWeight = stored?.weight ?? 0n;
     const oldRecipient = stored?.recipient ?? null;
-    if (stored === undefined && weight === 0n) return; // absent and zero: nothing to record
-    if (oldWeight === weight && oldRecipient === recipient) return; // "the ledger ignores an update equal to the stored weight"
-    let row: AccountRow;
-    if (stored === undefined) {
-      row = { id: nextId(), pool: snapshot.pool, account, recipient, weight, indexAtChange: pool.index, accrued: 0n, joinedTick: tick, changedTick: tick };
-      out.inserts.push(row);
-    } else {
-      row = stored;
-      row.accrued += accrual(row.weight, row.indexAtChange, pool.index);
-      row.indexAtChange = pool.index;
-      row.weight = weight;
-      row.recipient = recipient;
-      row.changedTick = tick;
-      out.updates.push({ row, recipientChanged: oldRecipient !== recipient });
-    }
-    pool.totalWeight += weight - oldWeight;
+    const row: AccountRow = { id: stored?.id ?? nextId(), pool: snapshot.pool, account, ...next };
+    if (stored === undefined) out.inserts.push(row);
+    else out.updates.push({ row, recipientChanged: oldRecipient !== recipient });
     out.logged.push(oldRecipient === recipient && stored !== undefined ? { accountId: row.id, oldWeight, newWeight: weight } : { accountId: row.id, oldWeight, newWeight: weight, recipient });
     out.journal.push({ pool: snapshot.pool, account, oldWeight, newWeight: weight, oldRecipient, newRecipient: recipient });
   };
@@ -96,7 +90,7 @@ async function applySnapshot(db: Db, tick: number, snapshot: LedgerSnapshot, poo
 }
 
 /** One tick in the caller's transaction (ledger.ts). Throws before writing anything if the tick is not next. */
-export async function applyTickIn(db: Db, input: TickInput, appliedAtMs: number): Promise<AppliedTick> {
+export async function applyTickIn(db: Db, input: TickInput, appliedAtMs: number, history = new IndexHistory()): Promise<AppliedTick> {
   validateInput(input);
   const last = await lastTickRow(db);
   if (input.tick !== last.tick + 1) {
@@ -112,6 +106,16 @@ export async function applyTickIn(db: Db, input: TickInput, appliedAtMs: number)
   }
 
   const pools = await loadPools(db);
+  await history.extend(db, last.tick);
+  for (const p of pools.values()) {
+    // The history is the ledger's own: if it disagrees with the pools rows, rebuild it once.
+    if (history.indexAt(p.pool, last.tick) !== p.index) {
+      history.reset();
+      await history.extend(db, last.tick);
+      break;
+    }
+  }
+  for (const p of pools.values()) if (p.sumsMissing) await backfillSums(db, p);
   if (!pools.has('ar')) pools.set('ar', emptyPool('ar'));
   for (const s of input.snapshots) if (!pools.has(s.pool)) pools.set(s.pool, emptyPool(s.pool));
   const idRows = await db.all<{ next_id: number | string | null }>('SELECT MAX(id) AS next_id FROM accounts');
@@ -123,13 +127,16 @@ export async function applyTickIn(db: Db, input: TickInput, appliedAtMs: number)
   const snapshotOf = new Map(input.snapshots.map((s) => [s.pool, s]));
   for (const s of [...input.snapshots].sort((a, b) => (a.pool < b.pool ? -1 : 1))) {
     const pool = pools.get(s.pool)!;
-    changes.set(s.pool, await applySnapshot(db, k, s, pool, nextId));
+    changes.set(s.pool, await applySnapshot(db, k, s, pool, nextId, history));
     pool.cursor = s.cursor;
     if (s.yield !== undefined) pool.yieldQuote = canonicalJson(s.yield);
   }
 
-  // 2. mint and split (DESIGN.md §2, §3); the bridge part divided by yield weight.
-  const mint = mintAt(k);
+  // 2. mint and split (DESIGN.md §2, §3); the bridge part divided by yield weight. The law steps from
+  // what the ledger has minted (Σ pools + carry), as the AO process steps from its own remaining, so
+  // a ledger that changes law continues from its own supply and never passes the cap.
+  const supplyBefore = [...pools.values()].reduce((sum, p) => sum + p.minted, 0n) + last.bridgeCarryOut;
+  const mint = mintStep(input.policy.curve)(MAX_SUPPLY - supplyBefore) as AoUnits;
   const split = splitMint(input.policy, k, mint, input.genesisMs);
   const tickNotes = [...(input.notes ?? [])];
   const bridgeAmount = split.bridges + last.bridgeCarryOut;
@@ -147,36 +154,29 @@ export async function applyTickIn(db: Db, input: TickInput, appliedAtMs: number)
   const bridgeCarryOut = bridgeSplit.carried;
   if (bridgeCarryOut > 0n) tickNotes.push(`bridge amount ${bridgeCarryOut} carried to tick ${k + 1}: no bridge pool has yield weight`);
 
-  // 3. advance each pool's index with W_k = its total after the changes.
+  // 3. the tick step: each pool's index advances with W_k = its total after the changes, and every
+  // invariant of the distribution is asserted (a failure aborts this transaction).
+  const ordered = [...pools.values()].sort((a, b) => (a.pool < b.pool ? -1 : 1));
+  const amounts = new Map<string, bigint>(ordered.map((p) => [p.pool, p.pool === 'ar' ? split.ar : (bridgeSplit.parts.get(p.pool) ?? 0n)]));
+  const bookSteps = tickStep(ordered, amounts, k, bridgeCarryOut, supplyBefore + mint);
   const steps: PoolStep[] = [];
   const journalPools: JournalPool[] = [];
-  for (const p of [...pools.values()].sort((a, b) => (a.pool < b.pool ? -1 : 1))) {
-    const amount = p.pool === 'ar' ? split.ar : (bridgeSplit.parts.get(p.pool) ?? 0n);
-    const indexDelta = stepPool(p, amount);
+  for (const [i, p] of ordered.entries()) {
+    const step = bookSteps[i]!;
     p.lastTick = k;
-    if (p.minted * SCALE !== p.accruedTotal + p.residue) {
-      throw new EngineError('CONSERVATION_MISMATCH', `tick ${k}: pool ${p.pool} minted·SCALE ${p.minted * SCALE} ≠ accrued ${p.accruedTotal} + residue ${p.residue}`);
-    }
-    steps.push({ pool: p.pool, amount, totalWeight: p.totalWeight, indexDelta, index: p.index, residue: p.residue });
+    steps.push({ pool: p.pool, ...step });
     const s = snapshotOf.get(p.pool);
     journalPools.push({
       pool: p.pool,
-      amount,
-      totalWeight: p.totalWeight,
-      indexDelta,
-      index: p.index,
-      residue: p.residue,
+      ...step,
       yieldWeight: p.pool === 'ar' ? null : (bridgeSplit.weights.get(p.pool) ?? 0n),
       pin: s?.pin ?? null,
       yieldQuote: s?.yield ?? null,
       complete: s === undefined ? null : s.complete,
       cursor: s === undefined ? null : s.cursor,
+      sourceState: s === undefined ? undefined : sourceStateEntry(s),
       notes: s?.notes ?? [],
     });
-  }
-  const mintedTotal = [...pools.values()].reduce((sum, p) => sum + p.minted, 0n) + bridgeCarryOut;
-  if (mintedTotal !== supplyAt(k)) {
-    throw new EngineError('CONSERVATION_MISMATCH', `tick ${k}: pools hold ${mintedTotal} (with carry) but the curve has minted ${supplyAt(k)}; was a tick applied with another curve?`);
   }
 
   // 4. journal entry.
@@ -204,6 +204,7 @@ export async function applyTickIn(db: Db, input: TickInput, appliedAtMs: number)
     if (c.logged.length > 0) await db.run('INSERT INTO weight_changes (tick, pool, count, payload) VALUES (?, ?, ?, ?)', [k, pool, c.logged.length, encodeChanges(c.logged)]);
   }
   for (const p of pools.values()) await savePool(db, p);
+  for (const jp of journalPools) await writeSourceState(db, k, jp.pool, jp.sourceState);
   for (const jp of journalPools) {
     await db.run(
       'INSERT INTO tick_pools (tick, pool, amount, total_weight, index_delta, index_value, residue, yield_weight, pin, yield_quote, complete, cursor, notes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',

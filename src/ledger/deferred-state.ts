@@ -1,5 +1,5 @@
 import { EngineError } from '../errors.ts';
-import { accrual } from './accrual.ts';
+import { accruedAt } from './distribution/index.ts';
 import { decodeChanges } from './change-log.ts';
 import type { AccountState } from './db.ts';
 
@@ -68,7 +68,7 @@ export class DeferredState {
           recipient,
           weight: change.newWeight,
           indexAtChange: index,
-          accrued: current.accrued + accrual(current.weight, current.indexAtChange, index),
+          accrued: accruedAt(current, index),
           joinedTick: current.joinedTick,
           changedTick: row.tick,
           recipientChanged: (held?.recipientChanged ?? false) || change.recipient !== undefined,

@@ -4,8 +4,11 @@ import type { Clock } from '../clock.ts';
 import { applyTickIn, lastTickRow } from './apply-tick.ts';
 import type { Db, Dialect } from './db.ts';
 import { OutboxStore } from './outbox.ts';
+import { IndexHistory } from './pool-state.ts';
 import { accountView, accountsByRecipient, conservation, poolTotals, tickRecord } from './queries.ts';
 import { DEFAULT_BATCH_SIZE, settleIn } from './settle.ts';
+import { sourceStateReader } from './source-state.ts';
+import type { LedgerSourceStateReader } from './source-state.ts';
 import type { AccountView, AppliedTick, Conservation, PoolId, PoolTotals, SettlementResult, TickInput, TickRecord } from './types.ts';
 
 export const DEFAULT_DATABASE_URL = 'sqlite:./data/ao-emission.db';
@@ -42,6 +45,8 @@ export class Ledger {
   readonly outbox: OutboxStore;
   readonly #db: Db;
   readonly #clock: Clock;
+  /** Pool indices by tick, for the tick step's check of each changed account (pool-state.ts). */
+  readonly #history = new IndexHistory();
   #queue: Promise<unknown> = Promise.resolve();
 
   constructor(db: Db, clock: Clock) {
@@ -68,7 +73,7 @@ export class Ledger {
 
   /** One transaction: weight changes, mint/split, index step, change log, journal entry, conservation check. */
   applyTick(input: TickInput): Promise<AppliedTick> {
-    return this.#serial(() => this.#db.transaction((tx) => applyTickIn(tx, input, this.#clock.nowMs())));
+    return this.#serial(() => this.#db.transaction((tx) => applyTickIn(tx, input, this.#clock.nowMs(), this.#history)));
   }
 
   /** Credits the pool's accounts up to upToTick (= the last applied tick) and writes the outbox; null when nothing is owed. */
@@ -90,6 +95,11 @@ export class Ledger {
       const rows = await this.#db.all<{ cursor: string | null }>('SELECT cursor FROM pools WHERE pool = ?', [pool]);
       return rows[0]?.cursor ?? null;
     });
+  }
+
+  /** What the sources remember (source_state), as of the last applied tick: the reader each source is handed. */
+  sourceState(): LedgerSourceStateReader {
+    return sourceStateReader(this.#db, (fn) => this.#serial(fn));
   }
 
   account(pool: PoolId, account: string, atTick?: number): Promise<AccountView | null> {

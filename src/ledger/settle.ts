@@ -1,5 +1,5 @@
 import { EngineError } from '../errors.ts';
-import { SCALE, accrual } from './accrual.ts';
+import { accrual, owedStep, settlementStep } from './distribution/index.ts';
 import type { CreditTuple, Db } from './db.ts';
 import { lastTickRow } from './apply-tick.ts';
 import { batchIdOf, encodePayload, settlementIdOf } from './outbox.ts';
@@ -74,8 +74,17 @@ export async function settleIn(db: Db, pool: PoolId, upToTick: number, batchSize
         cumulative += BigInt(weightText) * span;
       }
       const paid = settledText === '0' ? 0n : BigInt(settledText);
-      const owed = cumulative / SCALE - paid;
-      if (owed <= 0n) continue;
+      // The settlement step per account: a negative amount owed stops the settlement, naming the account.
+      let owed: bigint;
+      try {
+        owed = owedStep(pool, `#${accountId}`, cumulative, paid);
+      } catch (error) {
+        // Named by its key: the step again, with the key read (the error is the step's own).
+        const [row] = await db.all<{ account: string }>('SELECT account FROM accounts WHERE id = ?', [accountId]);
+        owed = owedStep(pool, row === undefined ? `#${accountId}` : `${row.account} (id ${accountId})`, cumulative, paid);
+        throw error;
+      }
+      if (owed === 0n) continue;
       const owedText = owed.toString();
       credits.push([accountId, recipient, owedText, paid === 0n ? owedText : (paid + owed).toString()]);
       recipients.push(recipient);
@@ -105,7 +114,7 @@ export async function settleIn(db: Db, pool: PoolId, upToTick: number, batchSize
     'INSERT INTO settlements (id, pool, from_tick, to_tick, index_value, credit_count, recipient_count, batch_count, total, created_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     [id, pool, fromTick, upToTick, state.index.toString(), creditCount, entries.length, batchIds.length, total.toString(), createdAtMs],
   );
-  state.credited += total;
+  settlementStep(state, total, upToTick);
   state.lastSettledTick = upToTick;
   await savePool(db, state);
   return { id, pool, fromTick, toTick: upToTick, creditCount, recipientCount: entries.length, total, batchIds };

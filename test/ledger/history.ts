@@ -3,8 +3,9 @@ import type { ArweaveAddress } from '../../src/address.ts';
 import type { PoolId, Snapshot, WeightUpdate, YieldQuote } from '../../src/bridges/types.ts';
 import { splitByYield } from '../../src/emission/asset-weight.ts';
 import { mintAt } from '../../src/emission/curve.ts';
-import { flatPolicy, splitMint } from '../../src/emission/policy.ts';
-import type { SplitPolicy } from '../../src/emission/policy.ts';
+import { flatPolicy } from '../../src/emission/policy.ts';
+import type { Policy } from '../../src/emission/policy.ts';
+import { splitMint } from '../../src/emission/split.ts';
 import { DEFAULT_GENESIS_MS } from '../../src/emission/ticks.ts';
 import type { TickInput } from '../../src/ledger/index.ts';
 
@@ -20,7 +21,7 @@ export interface Step {
 }
 
 export interface History {
-  readonly policy: SplitPolicy;
+  readonly policy: Policy;
   readonly steps: readonly Step[];
 }
 
@@ -139,7 +140,7 @@ export function exactShares(history: History): Map<string, Fraction> {
       if (s.yield) quotes.set(s.pool, s.yield);
     }
     const total = (p: PoolId): bigint => [...weights.get(p)!.values()].reduce((a, b) => a + b, 0n);
-    const split = splitMint(history.policy, input.tick, mintAt(input.tick), input.genesisMs);
+    const split = splitMint(history.policy, input.tick, mintAt(history.policy.curve, input.tick), input.genesisMs);
     const assets = (['sol', 'steth'] as PoolId[])
       .filter((p) => seen.has(p) && quotes.has(p))
       .map((p) => ({ asset: p, deposits: total(p), decimals: quotes.get(p)!.decimals, priceUsd: quotes.get(p)!.priceUsd, apr: quotes.get(p)!.apr }));

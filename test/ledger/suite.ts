@@ -69,18 +69,19 @@ export function ledgerSuite(opts: SuiteOptions): void {
       expect((await ledger.conservation()).ok).toBe(true);
     });
 
-    it('tick 1 splits 34,137,577,002,053 units 36/64 and advances the AR index by floor(P·SCALE/W)', async () => {
+    it('tick 1 splits mint_1 36/64 and advances the AR index by floor(P·SCALE/W)', async () => {
       const applied = await ledger.applyTick(tickInput(1, [snap('ar', [{ account: 'a', recipient: A, weight: 1n }, { account: 'b', recipient: null, weight: 2n }])]));
-      // DESIGN.md §2: the first tick mints 34,137,577,002,053; ar = floor(mint · 36/100) = 12,289,527,720,739.
-      expect(applied.mint).toBe(34_137_577_002_053n);
-      expect(applied.split.ar).toBe(12_289_527_720_739n);
-      expect(applied.split.bridges).toBe(34_137_577_002_053n - 12_289_527_720_739n);
+      // mint_1 of the policy's law (its values are tested in test/emission); ar = floor(mint · 36/100).
+      const mint1 = mintAt(flat.curve, 1);
+      expect(applied.mint).toBe(mint1);
+      expect(applied.split.ar).toBe((mint1 * 36n) / 100n);
+      expect(applied.split.bridges).toBe(mint1 - (mint1 * 36n) / 100n);
       // No bridge pool yet: the bridge part is carried, not lost.
       expect(applied.bridgeCarryOut).toBe(applied.split.bridges);
       const ar = applied.pools.find((p) => p.pool === 'ar')!;
-      // W = 1 + 2 = 3: ΔI = floor(12,289,527,720,739·10^36 / 3), r = the remainder (·10^36 ≡ 1 mod 3 → r = 1).
-      expect(ar.indexDelta).toBe((12_289_527_720_739n * SCALE) / 3n);
-      expect(ar.residue).toBe(1n);
+      // W = 1 + 2 = 3: ΔI = floor(P·10^36 / 3), r = the remainder.
+      expect(ar.indexDelta).toBe((applied.split.ar * SCALE) / 3n);
+      expect(ar.residue).toBe((applied.split.ar * SCALE) % 3n);
       expect(await ledger.cursor('ar')).toBe('ar-cursor');
     });
 
@@ -104,11 +105,11 @@ export function ledgerSuite(opts: SuiteOptions): void {
       const applied = await ledger.applyTick(tickInput(2, [snap('steth', [{ account: '0xs', recipient: B, weight: 10n ** 18n }], { yield: stethYield })]));
       const steth = applied.pools.find((p) => p.pool === 'steth')!;
       // tick 2 bridge part + tick 1's carried bridge part, all to the only bridge pool.
-      const mint2 = mintAt(2);
-      expect(steth.amount).toBe(mint2 - (mint2 * 36n) / 100n + (mintAt(1) - (mintAt(1) * 36n) / 100n));
+      const mint2 = mintAt(flat.curve, 2);
+      expect(steth.amount).toBe(mint2 - (mint2 * 36n) / 100n + (mintAt(flat.curve, 1) - (mintAt(flat.curve, 1) * 36n) / 100n));
       expect(applied.bridgeCarryOut).toBe(0n);
       const c = await ledger.conservation();
-      expect(c).toMatchObject({ ok: true, minted: supplyAt(2), credited: 0n, bridgeCarry: 0n });
+      expect(c).toMatchObject({ ok: true, minted: supplyAt(flat.curve, 2), credited: 0n, bridgeCarry: 0n });
       expect(c.minted).toBe(c.credited + c.unsettled + c.residue);
     });
 
@@ -182,7 +183,8 @@ export function ledgerSuite(opts: SuiteOptions): void {
       const t2 = await ledger.tick(2);
       const t3 = await ledger.tick(3);
       expect(t3!.prevHash).toBe(t2!.hash);
-      expect(t2!.policyLabel).toBe('flat:36/64@1');
+      // flat:A/B on the deployed law is version 2 of its record (src/emission/policy.ts).
+      expect(t2!.policyLabel).toBe('flat:36/64@2');
       expect(t2!.pools.find((p) => p.pool === 'steth')).toMatchObject({ cursor: 'steth-cursor', complete: false, pin });
       expect((await ledger.tick(1))!.notes.some((n) => n.includes('carried'))).toBe(true);
       expect(await ledger.tick(99)).toBeNull();
@@ -226,7 +228,7 @@ export function ledgerSuite(opts: SuiteOptions): void {
           for (const pool of ['ar', 'steth', 'sol'] as PoolId[]) await ledger.settle(pool, last, { batchSize: 2 });
           const c = await ledger.conservation();
           expect(c.problems).toEqual([]);
-          expect(c.minted).toBe(supplyAt(last));
+          expect(c.minted).toBe(supplyAt(history.policy.curve, last));
           expect(c.minted).toBe(c.credited + c.unsettled + c.residue);
           expect(c.minted * SCALE).toBe(c.credited * SCALE + c.unsettledScaled + c.residueScaled + c.bridgeCarry * SCALE);
           for (const [id, share] of exactShares(history)) {

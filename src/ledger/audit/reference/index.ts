@@ -1,0 +1,2 @@
+export { ReferenceModel } from './model.ts';
+export type { RefAccountView, RefPoolView } from './model.ts';
