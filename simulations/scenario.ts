@@ -4,7 +4,7 @@ import { Decimal } from 'decimal.js';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { EngineError } from '../src/errors.ts';
-import { DEFAULT_GENESIS_MS, parseInstant, parsePolicyName, type Policy } from '../src/emission/index.ts';
+import { DEFAULT_GENESIS_MS, parseInstant, parsePolicyName, policyFromData, type Policy } from '../src/emission/index.ts';
 
 /**
  * The scenario file (JSON or YAML): what an analyst asks the simulator. Minimal form
@@ -112,7 +112,7 @@ export const scenarioSchema = z
     start: isoInstant,
     months: positive.max(HORIZON_MONTHS_MAX, { error: got(`expected at most ${HORIZON_MONTHS_MAX} months`) }).optional(),
     end: isoInstant.optional(),
-    policy: z.string({ error: 'expected a policy name: ao-mainnet or flat:A/B' }).default('ao-mainnet'),
+    policy: z.union([z.string(), z.record(z.string(), z.unknown())], { error: 'expected a policy name (ao-mainnet, ao-announced, flat:A/B) or a policy object' }).default('ao-mainnet'),
     genesis: isoInstant.optional(),
     ar: z.object({ supply: wholeTokens, priceUsd: positive }).strict(),
     bridges: z.array(bridgeSchema).min(1, { error: 'expected at least one bridge asset' }).max(16),
@@ -195,7 +195,7 @@ export function parseScenario(data: unknown, fallbackName = 'scenario'): Scenari
   if (months.gt(HORIZON_MONTHS_MAX)) invalid(['end'], `the horizon is longer than ${HORIZON_MONTHS_MAX} months`);
   let policy: Policy;
   try {
-    policy = parsePolicyName(s.policy, 'policy');
+    policy = typeof s.policy === 'string' ? parsePolicyName(s.policy, 'policy') : policyFromData(s.policy, 'policy');
   } catch (error) {
     throw new EngineError('INVALID_SCENARIO', (error as Error).message);
   }

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TICK_MS, gateTick, mintAt } from '../../src/emission/index.ts';
+import { TICK_MS, gateTick, mintAt, AO_MAINNET } from '../../src/emission/index.ts';
 import { syntheticAccount } from '../../src/service/synthetic-source.ts';
 import type { ServiceHandle } from '../../src/service/service.ts';
 import { clockAtTickEnd, syntheticService, tempDir } from './support/harness.ts';
@@ -50,10 +50,10 @@ describe('HTTP status API', () => {
   it('/status: last tick, lag, gate, pools with amounts as decimal strings, outbox backlog, source cursors', async () => {
     const { status, body } = await getJson('/status');
     expect(status).toBe(200);
-    expect(body).toMatchObject({ leader: true, lastTick: 6, dueTick: 8, lagTicks: 2, policy: 'ao-mainnet@1' });
-    expect(body['gate']).toMatchObject({ tick: gateTick(), transferable: false });
+    expect(body).toMatchObject({ leader: true, lastTick: 6, dueTick: 8, lagTicks: 2, policy: 'ao-mainnet@2' });
+    expect(body['gate']).toMatchObject({ tick: gateTick(AO_MAINNET), transferable: false });
     // Six ticks of the exact curve: Σ mint_1..6.
-    const minted = [1, 2, 3, 4, 5, 6].reduce((s, k) => s + mintAt(k), 0n);
+    const minted = [1, 2, 3, 4, 5, 6].reduce((s, k) => s + mintAt(AO_MAINNET.curve, k), 0n);
     const pools = body['pools'] as { pool: string; minted: string; credited: string }[];
     expect(pools.map((p) => p.pool).sort()).toEqual(['ar', 'sol', 'steth']);
     expect(pools.reduce((s, p) => s + BigInt(p.minted), 0n)).toBe(minted);

@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalEthereum, type LocalEthereum } from '../../src/bridges/ethereum/index.ts';
-import { TICK_MS, lastEndedTick, mintAt } from '../../src/emission/index.ts';
+import { TICK_MS, lastEndedTick, mintAt, AO_MAINNET } from '../../src/emission/index.ts';
 import { openLedger } from '../../src/ledger/index.ts';
 import { spawnTs } from './support/child.ts';
 import { tempDir } from './support/harness.ts';
@@ -60,7 +60,7 @@ describe('serve', () => {
 
     const ledger = await openLedger({ url: `sqlite:${join(dir, 'db', 'ledger.db')}` });
     const tick1 = (await ledger.tick(1))!;
-    expect(tick1.mint).toBe(mintAt(1));
+    expect(tick1.mint).toBe(mintAt(AO_MAINNET.curve, 1));
     // The stETH pool took the whole bridge part (the only bridge source configured) and settled it every tick.
     expect((await ledger.poolTotals()).find((p) => p.pool === 'steth')!.credited).toBeGreaterThan(0n);
     expect((await ledger.conservation()).ok).toBe(true);

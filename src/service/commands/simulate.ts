@@ -1,10 +1,11 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
+import { parsePolicyName } from '../../emission/index.ts';
 import { loadScenario, progressBar, simulate, summarise, summaryTables, writeReport } from '../../../simulations/index.ts';
 import { printTable, writeJson } from '../output.ts';
 
 /**
- * `ao-emission simulate <scenario> [--json] [--out DIR]`: runs a scenario file (JSON or YAML),
+ * `ao-emission simulate <scenario> [--json] [--out DIR] [--policy LAW]`: runs a scenario file (JSON or YAML),
  * writes report.html, results.json and CSVs to DIR (default ./out/<scenario name>/), and prints a
  * summary table — or, with --json, one JSON object (simulations/results.ts `summarise`) plus
  * `outDir` and `files`. A bad scenario is an INVALID_SCENARIO error naming the field (exit 2).
@@ -16,8 +17,10 @@ export function registerSimulateCommand(program: Command): void {
     .argument('<scenario>', 'scenario file (.json, .yaml or .yml)')
     .option('--json', 'print one JSON object instead of the table')
     .option('--out <dir>', 'output directory (default ./out/<scenario name>/)')
-    .action((file: string, opts: { json?: boolean; out?: string }) => {
-      const scenario = loadScenario(file);
+    .option('--policy <policy>', 'emission law, overriding the scenario\'s: ao-mainnet (as deployed), ao-announced, ao-mainnet@1 or flat:A/B')
+    .action((file: string, opts: { json?: boolean; out?: string; policy?: string }) => {
+      const loaded = loadScenario(file);
+      const scenario = opts.policy === undefined ? loaded : { ...loaded, policy: parsePolicyName(opts.policy, '--policy') };
       const sweepBar = progressBar('sweep');
       const mcBar = progressBar('monte carlo');
       const sim = simulate(scenario, { onSweepProgress: sweepBar.update, onMonteCarloProgress: mcBar.update });
