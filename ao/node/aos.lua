@@ -1,31 +1,46 @@
 --[[
   The slice of the aos runtime the local AO node gives a process (the real one lives in
-  permaweb/aos): a `json` module, `Handlers` (add / prepend / remove / evaluate,
-  Handlers.utils.hasMatchingTag), `ao` (id, env, send, outbox), `Send`, `print` into Output, and
-  `msg.reply`. The node calls __init once, then __handle for every message in schedule order and
-  __dryrun for read-only evaluations. Lua 5.3-compatible.
+  permaweb/aos, process/process.lua): a `json` module, `Handlers` (add / prepend / remove /
+  evaluate, Handlers.utils.hasMatchingTag), `ao` (id, env, send, outbox), `Send`, `print` into
+  Output, and `msg.reply`. The node calls __init once, __load with the module's source, then
+  __handle for every message in schedule order and __dryrun for read-only evaluations.
+  Lua 5.3-compatible: the suite runs it in wasmoon (5.4) and in Debian's lua5.3.
+
+  What aos does and this slice does too, because a process can tell the difference:
+  - the globals Name (spawn tag Name, else 'aos') and Owner are set before any module code loads
+    (process.lua, initializeState);
+  - a message tagged Content-Type: application/json has its Data decoded into a table before the
+    handlers run, and a Data that does not decode fails the whole message (process.lua, "magic table");
+  - json is rxi's json.lua as aos bundles it: an empty table encodes as [], numbers as %.14g, a
+    table with mixed or non-string keys is an error;
+  - msg.reply sets Target (Reply-To, else the reply's Target, else the sender), X-Reference
+    (the request's X-Reference, else its Reference) and X-Origin.
 ]]
 
--- json: encode (objects, arrays, strings, numbers, booleans) and decode (the subset the node sends).
+-- json: encode (objects, arrays, strings, numbers, booleans) and decode, with rxi json.lua's rules.
 local json = {}
 local escapes = { ['"'] = '\\"', ['\\'] = '\\\\', ['\b'] = '\\b', ['\f'] = '\\f', ['\n'] = '\\n', ['\r'] = '\\r', ['\t'] = '\\t' }
 local function escapeString(s)
   return '"' .. s:gsub('[%c"\\]', function(c) return escapes[c] or string.format('\\u%04x', c:byte()) end) .. '"'
 end
+-- rxi: a table whose [1] is set, or that is empty, is an array (so {} encodes as []); its keys
+-- must then be exactly 1..n. Any other table is an object whose keys must all be strings.
 local function isArray(t)
+  if rawget(t, 1) == nil and next(t) ~= nil then return false end
   local n = 0
-  for _ in pairs(t) do n = n + 1 end
-  for i = 1, n do if t[i] == nil then return false end end
-  return n > 0 or next(t) == nil and getmetatable(t) == json.arrayMeta
+  for k in pairs(t) do
+    if type(k) ~= 'number' then error('json.encode: invalid table: mixed or invalid key types', 0) end
+    n = n + 1
+  end
+  if n ~= #t then error('json.encode: invalid table: sparse array', 0) end
+  return true
 end
-json.arrayMeta = {}
 function json.encode(v)
   local kind = type(v)
   if kind == 'string' then return escapeString(v) end
   if kind == 'number' then
-    if math.type(v) == 'integer' then return string.format('%d', v) end
     assert(v == v and v ~= math.huge and v ~= -math.huge, 'json.encode: non-finite number')
-    return string.format('%.17g', v)
+    return string.format('%.14g', v)
   end
   if kind == 'boolean' then return tostring(v) end
   if v == nil then return 'null' end
@@ -36,7 +51,8 @@ function json.encode(v)
     return '[' .. table.concat(parts, ',') .. ']'
   end
   for k, item in pairs(v) do
-    if type(item) ~= 'function' then parts[#parts + 1] = escapeString(tostring(k)) .. ':' .. json.encode(item) end
+    if type(k) ~= 'string' then error('json.encode: invalid table: mixed or invalid key types', 0) end
+    if type(item) ~= 'function' then parts[#parts + 1] = escapeString(k) .. ':' .. json.encode(item) end
   end
   return '{' .. table.concat(parts, ',') .. '}'
 end
@@ -91,7 +107,7 @@ function json.decode(s)
       end
     end
     if c == '[' then
-      local t = setmetatable({}, json.arrayMeta)
+      local t = {}
       pos = pos + 1; skip()
       if s:sub(pos, pos) == ']' then pos = pos + 1; return t end
       while true do
@@ -164,20 +180,28 @@ function Handlers.evaluate(msg, env)
 end
 
 local RESERVED = { Target = true, Data = true, Anchor = true, Tags = true }
+-- A tag value is a string. A table value (a patch@1.0 message's balances, token-info) travels as
+-- its JSON here; on HyperBEAM it is a nested map of the message.
+local function tagValue(v)
+  if type(v) == 'table' then return json.encode(v) end
+  return tostring(v)
+end
 ao = { id = '', env = {}, outbox = { Messages = {}, Spawns = {}, Output = {} }, reference = 0 }
 function ao.send(m)
   ao.reference = ao.reference + 1
-  local tags = setmetatable({}, json.arrayMeta)
+  local tags = {}
   for k, v in pairs(m) do
-    if not RESERVED[k] then tags[#tags + 1] = { name = k, value = tostring(v) } end
+    if not RESERVED[k] and type(v) ~= 'function' then tags[#tags + 1] = { name = k, value = tagValue(v) } end
   end
   if type(m.Tags) == 'table' then
-    for k, v in pairs(m.Tags) do tags[#tags + 1] = { name = tostring(k), value = tostring(v) } end
+    for k, v in pairs(m.Tags) do tags[#tags + 1] = { name = tostring(k), value = tagValue(v) } end
   end
   tags[#tags + 1] = { name = 'Data-Protocol', value = 'ao' }
   tags[#tags + 1] = { name = 'Type', value = 'Message' }
   tags[#tags + 1] = { name = 'Reference', value = tostring(ao.reference) }
-  local out = { Target = m.Target, Anchor = string.format('%032d', ao.reference), Tags = tags, Data = m.Data or '' }
+  local data = m.Data
+  if type(data) == 'table' then data = json.encode(data) end
+  local out = { Target = m.Target, Anchor = string.format('%032d', ao.reference), Tags = tags, Data = data or '' }
   table.insert(ao.outbox.Messages, out)
   return out
 end
@@ -193,6 +217,8 @@ function __init(envJson)
   local env = json.decode(envJson)
   ao.id = env.Process.Id
   ao.env = env
+  Owner = env.Process.Owner
+  Name = env.Process.Tags.Name or 'aos'
 end
 
 local function buildMsg(envelopeJson, data)
@@ -204,24 +230,39 @@ local function buildMsg(envelopeJson, data)
     if msg[t.name] == nil then msg[t.name] = t.value end
   end
   msg.reply = function(r)
-    r.Target = msg.From
-    r['X-Reference'] = msg.Tags.Reference
+    r.Target = msg['Reply-To'] or r.Target or msg.From
+    r['X-Reference'] = msg['X-Reference'] or msg.Reference
+    r['X-Origin'] = msg['X-Origin']
     return ao.send(r)
   end
+  if msg.Tags['Content-Type'] == 'application/json' then msg.Data = json.decode(data or '{}') end
   return msg
 end
 
+local function evaluate(body)
+  ao.outbox = { Messages = {}, Spawns = {}, Output = {} }
+  local ok, err = pcall(body)
+  local result = { Messages = ao.outbox.Messages, Spawns = ao.outbox.Spawns, Output = table.concat(ao.outbox.Output, '\n') }
+  if not ok then result.Error = tostring(err) end
+  return json.encode(result)
+end
+
 local function run(envelopeJson, data)
-  ao.outbox = { Messages = setmetatable({}, json.arrayMeta), Spawns = setmetatable({}, json.arrayMeta), Output = {} }
-  local ok, err = pcall(function()
+  return evaluate(function()
     local msg = buildMsg(envelopeJson, data)
     if not Handlers.evaluate(msg, ao.env) then
       print('no handler matched Action ' .. tostring(msg.Tags.Action))
     end
   end)
-  local result = { Messages = ao.outbox.Messages, Spawns = ao.outbox.Spawns, Output = table.concat(ao.outbox.Output, '\n') }
-  if not ok then result.Error = tostring(err) end
-  return json.encode(result)
+end
+
+-- Loads the module's source (aos: `.load`, an Eval), with what it sends in the result.
+function __load(source)
+  return evaluate(function()
+    local chunk, why = load(source, '=module')
+    if not chunk then error(why, 0) end
+    chunk()
+  end)
 end
 
 -- One scheduled message. A handler that raises leaves its changes (as aos would); token.lua checks

@@ -39,7 +39,9 @@ export interface ProcessEnv {
   readonly Process: { readonly Id: string; readonly Owner: string; readonly Tags: Readonly<Record<string, string>> };
 }
 
-const RUNTIME_LUA = readFileSync(new URL('./aos.lua', import.meta.url), 'utf8');
+/** The aos slice's source (ao/node/aos.lua): the Lua 5.3 conformance run loads the same file. */
+export const AOS_RUNTIME_PATH = new URL('./aos.lua', import.meta.url);
+const RUNTIME_LUA = readFileSync(AOS_RUNTIME_PATH, 'utf8');
 
 /**
  * One process's Lua VM (wasmoon, Lua 5.4): the aos runtime slice (aos.lua) plus the process's
@@ -50,9 +52,12 @@ export class ProcessVm {
   readonly #engine: LuaEngine;
   readonly #handle: (envelope: string, data: string) => string;
   readonly #dryrun: (envelope: string, data: string) => string;
+  /** What loading the module sent (token.lua's initial patch@1.0 message). */
+  readonly loaded: AoResult;
 
-  private constructor(engine: LuaEngine) {
+  private constructor(engine: LuaEngine, loaded: AoResult) {
     this.#engine = engine;
+    this.loaded = loaded;
     this.#handle = engine.global.get('__handle') as (envelope: string, data: string) => string;
     this.#dryrun = engine.global.get('__dryrun') as (envelope: string, data: string) => string;
   }
@@ -62,8 +67,13 @@ export class ProcessVm {
     engine.doStringSync(RUNTIME_LUA);
     const init = engine.global.get('__init') as (envJson: string) => void;
     init(JSON.stringify(env));
-    engine.doStringSync(moduleSource);
-    return new ProcessVm(engine);
+    const load = engine.global.get('__load') as (source: string) => string;
+    const loaded = JSON.parse(load(moduleSource)) as AoResult;
+    if (loaded.Error !== undefined) {
+      engine.global.close();
+      throw new Error(`the process module does not load: ${loaded.Error}`);
+    }
+    return new ProcessVm(engine, loaded);
   }
 
   /** Evaluates a scheduled message; its effects persist. */
