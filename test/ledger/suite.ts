@@ -218,6 +218,53 @@ export function ledgerSuite(opts: SuiteOptions): void {
     });
   });
 
+  // Issue 17, finding 2: the per-tick check was an identity of the index step and never looked at
+  // accounts; a corrupt account row was applied, and settlement skipped a negative amount owed.
+  describe(`distribution guards on ${on}`, () => {
+    const twoTicks = async (): Promise<Ledger> => {
+      const ledger = await fresh();
+      await ledger.applyTick(tickInput(1, [snap('ar', [{ account: 'a', recipient: A, weight: 1n }, { account: 'b', recipient: B, weight: 2n }])]));
+      await ledger.applyTick(tickInput(2, [snap('ar', [{ account: 'a', recipient: A, weight: 3n }])]));
+      return ledger;
+    };
+    const idOf = async (ledger: Ledger, key: string): Promise<number> => (await ledger.account('ar', key))!.id;
+
+    it('an account whose index start is off by one in the database is refused by the next tick that changes it: CONSERVATION_MISMATCH naming pool, account and tick, nothing committed', async () => {
+      const ledger = await twoTicks();
+      // b joined in tick 1 at I_0 = 0; written as 1.
+      await ledger.db.run('UPDATE account_state SET index_at_change = ? WHERE id = ?', ['1', await idOf(ledger, 'b')]);
+      const hash = await ledger.lastHash();
+      const err = (await ledger.applyTick(tickInput(3, [snap('ar', [{ account: 'b', recipient: B, weight: 5n }])])).catch((e: unknown) => e)) as EngineError;
+      expect(err).toBeInstanceOf(EngineError);
+      expect(err.code).toBe('CONSERVATION_MISMATCH');
+      expect(err.message).toBe('tick 3: pool ar account b: index_at_change 1 is not I_0 = 0, the index of its last change at tick 1');
+      expect(await ledger.lastAppliedTick()).toBe(2);
+      expect(await ledger.lastHash()).toBe(hash);
+    });
+
+    it('a pool whose Σ w·i0 no longer matches its accounts fails the O(1) check of the next tick, whatever it changes', async () => {
+      const ledger = await twoTicks();
+      const [row] = await ledger.db.all("SELECT weight_index_sum FROM pools WHERE pool = 'ar'");
+      await ledger.db.run("UPDATE pools SET weight_index_sum = ? WHERE pool = 'ar'", [(BigInt(row!['weight_index_sum'] as string) + 1n).toString()]);
+      const err = (await ledger.applyTick(tickInput(3, [])).catch((e: unknown) => e)) as EngineError;
+      expect(err.code).toBe('CONSERVATION_MISMATCH');
+      expect(err.message).toMatch(/^tick 3: pool ar: Σ account accrual \d+ \(Σ accrued \+ I·W − Σ w·i0\) ≠ pool accrual \d+$/);
+      expect(await ledger.lastAppliedTick()).toBe(2);
+    });
+
+    it('a negative amount owed stops the settlement naming the pool and the account, and writes nothing', async () => {
+      const ledger = await twoTicks();
+      expect(await ledger.settle('ar', 2)).not.toBeNull();
+      await ledger.applyTick(tickInput(3, []));
+      // a was credited what it had accrued; a settled total above that makes owed negative.
+      await ledger.db.run('UPDATE account_settled SET settled = ? WHERE id = ?', [(10n ** 20n).toString(), await idOf(ledger, 'a')]);
+      const err = (await ledger.settle('ar', 3).catch((e: unknown) => e)) as EngineError;
+      expect(err.code).toBe('CONSERVATION_MISMATCH');
+      expect(err.message).toMatch(/^settle: pool ar account a \(id \d+\) is owed -\d+ /);
+      expect(Number((await ledger.db.all("SELECT COUNT(*) AS n FROM settlements WHERE pool = 'ar'"))[0]!['n'])).toBe(1);
+    });
+  });
+
   describe(`random histories on ${on}`, () => {
     it('each account gets its exact rational pro-rata share within one base unit, and minted = credited + unsettled + residue', async () => {
       await fc.assert(

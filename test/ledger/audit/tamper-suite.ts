@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mintAt } from '../../../src/emission/curve.ts';
 import { AO_MAINNET } from '../../../src/emission/policy.ts';
-import { decodeChanges, encodeChanges } from '../../../src/ledger/index.ts';
+import { batchIdOf, decodeChanges, encodeChanges, encodePayload, settlementIdOf } from '../../../src/ledger/index.ts';
 import type { Ledger } from '../../../src/ledger/index.ts';
 import { describeDivergence, verifyLedger } from '../../../src/ledger/audit/index.ts';
 import type { Divergence } from '../../../src/ledger/audit/index.ts';
@@ -139,6 +139,59 @@ export function tamperSuite(dialect: string, newUrl: () => Promise<string>): voi
       ds = await verify();
       expect(ds[0]).toMatchObject({ check: 'outbox', settlementId: b['settlement_id'], account: recipient, expected: `${recipient} ${quantity}`, found: `${recipient} ${BigInt(quantity!) + 1n}` });
       await ledger.db.run('UPDATE outbox_batches SET payload = ? WHERE batch_id = ?', [b['payload'] as string, b['batch_id'] as string]);
+      expect(await verify()).toEqual([]);
+    });
+
+    // Issue 17, finding 1: a settlement `ar:289-289` after the last tick, with a pending batch,
+    // passed verify (and --require-delivered): the settlement count differed, so verify took it for
+    // a ledger that "moved on" and skipped the final check.
+    it('a forged settlement after the last tick with a pending outbox batch is a divergence, with and without --require-delivered, and the final state is still checked', async () => {
+      const last = await ledger.lastAppliedTick();
+      const id = settlementIdOf('ar', last + 1, last + 1);
+      const batchId = batchIdOf(id, 0);
+      const payload = encodePayload([['S'.padEnd(43, 'x'), 10n ** 15n]]);
+      await ledger.db.run("INSERT INTO settlements (id, pool, from_tick, to_tick, index_value, credit_count, recipient_count, batch_count, total, created_at_ms) VALUES (?, 'ar', ?, ?, '0', 1, 1, 1, ?, 0)", [id, last + 1, last + 1, (10n ** 15n).toString()]);
+      await ledger.db.run(
+        "INSERT INTO outbox_batches (batch_id, settlement_id, batch_index, pool, from_tick, to_tick, credit_count, total, payload, status, attempts, message_id, last_error, created_at_ms, updated_at_ms) VALUES (?, ?, 0, 'ar', ?, ?, 1, ?, ?, 'pending', 0, NULL, NULL, 0, 0)",
+        [batchId, id, last + 1, last + 1, (10n ** 15n).toString(), payload],
+      );
+      for (const requireDelivered of [false, true]) {
+        const r = await verifyLedger(ledger.db, { requireDelivered });
+        expect(r.ok).toBe(false);
+        expect(r.finalState).toBe('checked');
+        expect(has(r.divergences, { check: 'settlement', tick: last + 1, pool: 'ar', settlementId: id, field: 'to_tick' })).toBe(true);
+        expect(has(r.divergences, { check: 'outbox', settlementId: id, field: 'settlement_id' })).toBe(true);
+      }
+      await ledger.db.run('DELETE FROM outbox_batches WHERE batch_id = ?', [batchId]);
+      await ledger.db.run('DELETE FROM settlements WHERE id = ?', [id]);
+      expect(await verify()).toEqual([]);
+    });
+
+    it('a deleted last ticks row is a divergence: its tick_pools, weight_changes and pools rows are past the last tick', async () => {
+      const last = await ledger.lastAppliedTick();
+      const row = (await ledger.db.all('SELECT * FROM ticks WHERE tick = ?', [last]))[0]!;
+      await ledger.db.run('DELETE FROM ticks WHERE tick = ?', [last]);
+      const r = await verifyLedger(ledger.db);
+      expect(r.ok).toBe(false);
+      expect(r.lastTick).toBe(last - 1);
+      expect(has(r.divergences, { check: 'chain', tick: last, pool: 'ar', field: 'tick_pools row' })).toBe(true);
+      expect(has(r.divergences, { check: 'pool', pool: 'ar', field: 'pools.last_tick', expected: String(last - 1), found: String(last) })).toBe(true);
+      const cols = Object.keys(row);
+      await ledger.db.run(`INSERT INTO ticks (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`, cols.map((c) => row[c] as string | number));
+      expect(await verify()).toEqual([]);
+    });
+
+    it('one account’s index start off by one, written into account_state, is reported by the replay and by the reference model', async () => {
+      const row = (await ledger.db.all("SELECT s.id, s.index_at_change, a.account FROM account_state s JOIN accounts a ON a.id = s.id WHERE a.pool = 'ar' AND s.weight <> '0' ORDER BY s.id"))[0]!;
+      const pending = await ledger.db.pendingAccountState();
+      // An account whose state is in account_state itself (not deferred to the change log).
+      expect(pending.has(Number(row['id']))).toBe(false);
+      const index = BigInt(row['index_at_change'] as string);
+      await ledger.db.run('UPDATE account_state SET index_at_change = ? WHERE id = ?', [(index + 1n).toString(), Number(row['id'])]);
+      const ds = await verify();
+      expect(has(ds, { check: 'account', pool: 'ar', account: row['account'] as string, field: 'index_at_change', expected: index.toString(), found: (index + 1n).toString() })).toBe(true);
+      expect(has(ds, { check: 'reference', pool: 'ar', account: row['account'] as string, field: 'cumulative accrual (reference model vs stored)' })).toBe(true);
+      await ledger.db.run('UPDATE account_state SET index_at_change = ? WHERE id = ?', [index.toString(), Number(row['id'])]);
       expect(await verify()).toEqual([]);
     });
 
