@@ -11,7 +11,7 @@ import {
   parsePolicyName,
   policyFromData,
   TICK_MS,
-  type SplitPolicy,
+  type Policy,
 } from '../emission/index.ts';
 
 /**
@@ -45,6 +45,8 @@ const yieldOverride = z.strictObject({ priceUsd: decimalText.optional(), apr: de
 const rawSchema = z.strictObject({
   genesis: z.string().optional(),
   policy: z.union([z.string(), z.record(z.string(), z.unknown())]).optional(),
+  /** The recorded policy label (e.g. ao-mainnet@1) the ledger may switch away from to `policy`; recorded in the journal. */
+  policyChange: z.string().regex(/^[a-z0-9:/.-]{1,64}@[1-9][0-9]{0,8}$/, 'expected a recorded policy label like ao-mainnet@1').optional(),
   database: z.strictObject({
     url: z.string().min(1).optional(),
     /** A file holding the URL (for a Postgres URL with a password). */
@@ -123,7 +125,8 @@ export type RawConfig = z.infer<typeof rawSchema>;
 
 export interface ServiceConfig {
   readonly genesisMs: number;
-  readonly policy: SplitPolicy;
+  readonly policy: Policy;
+  readonly policyChange: string | undefined;
   /** `sqlite:<path>` (path resolved against the config file's folder), `sqlite::memory:` or `postgres://…`. */
   readonly databaseUrl: string;
   /** Where databaseUrl came from, as errors name it: database.url, database.urlFile or AO_EMISSION_DATABASE_URL(_FILE). */
@@ -160,6 +163,7 @@ interface EnvLeaf {
 export const ENV_LEAVES: readonly EnvLeaf[] = [
   { path: ['genesis'], kind: 'string' },
   { path: ['policy'], kind: 'string' },
+  { path: ['policyChange'], kind: 'string' },
   { path: ['database', 'url'], kind: 'string' },
   { path: ['database', 'urlFile'], kind: 'string' },
   { path: ['database', 'deferAccounts'], kind: 'int' },
@@ -347,6 +351,7 @@ export function parseConfig(input: unknown, options: { baseDir?: string; env?: N
   return {
     genesisMs,
     policy,
+    policyChange: c.policyChange,
     databaseUrl: databaseUrl(c.database, baseDir, env[envName(['database', 'url'])] !== undefined),
     databaseField:
       env[envName(['database', 'url'])] !== undefined
