@@ -27,7 +27,7 @@ export function summaryTables(sim: Simulation): SummaryTables {
     ['AO per AR', `${sim.aoPerAr.toSignificantDigits(6).toString()} (${s.arSupply.toFixed()} AR at ${usd(s.arPriceUsd)})`],
     ['bridge pool', formatAo(pools.bridgePool)],
     ['calculator minted', `${sim.calculator.minted.toFixed(6)} AO (ao.arweave.net closed form; exact walk − calculator = ${sim.calculator.mintedDifference.mul(1e12).toFixed(0)} base units, ${sim.calculator.mintedDifferenceShare.mul(100).toSignificantDigits(3).toString()} %)`],
-    ['calculator AR pool', `${sim.calculator.arPool.toFixed(6)} AO (exact walk − calculator = ${sim.calculator.arDifference.toFixed(6)} AO)`],
+    ['calculator AR pool', `${sim.calculator.arPool.toFixed(6)} AO (exact walk − calculator = ${sim.calculator.arDifference.mul(1e12).toFixed(0)} base units)`],
     ['calculator AO per AR', `${sim.calculator.aoPerAr.toSignificantDigits(6).toString()} (1/3 of the calculator's mint)`],
   ];
   s.bridges.forEach((b, i) => {
