@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { iterateRemaining, lastMintingTick, MAX_SUPPLY, MAX_TICK, mintAt, mintStep, remainingAt, supplyAt, walkTicks, type Curve } from '../../src/emission/curve.ts';
 import { ANNOUNCED_CURVE, DEPLOYED_CURVE, DEPLOYED_EXACT_CURVE } from '../../src/emission/preset-curves.ts';
 import { projectedSupply, halfLifeTicks, periodRate } from '../../src/emission/projection.ts';
-import { tickEndMs } from '../../src/emission/ticks.ts';
+import { lastEndedTick, tickEndMs } from '../../src/emission/ticks.ts';
 import { walkAnnounced, walkDeployed } from './support/reference-law.ts';
 
 const SAMPLE_TICKS = [1, 288, 32_221, 100_000, 420_768];
@@ -22,6 +22,19 @@ describe('the deployed curve (DESIGN.md §2: round_half_even(double(remaining) �
     for (const k of SAMPLE_TICKS) {
       expect({ k, mint: mintAt(DEPLOYED_CURVE, k), supply: supplyAt(DEPLOYED_CURVE, k) }).toEqual({ k, ...expected.get(k)! });
     }
+  });
+
+  it('reproduces AO\'s "1.0387 M AO minted as of June 13, 2024" within 0.1 % at 2024-06-13T17:00Z (the announced law: 1.3 % short)', () => {
+    const k = lastEndedTick(Date.parse('2024-06-13T17:00:00Z'));
+    expect(k).toBe(30_804); // (2024-06-13T17:00Z − 2024-02-27T18:00Z) / 300 s
+    let supply = 0n;
+    walkDeployed(k, (_t, _mint, remaining) => (supply = MAX_SUPPLY - remaining));
+    expect(supplyAt(DEPLOYED_CURVE, k)).toBe(supply);
+    const published = 1_038_700n * 10n ** 12n;
+    const gap = supply > published ? supply - published : published - supply;
+    expect(gap * 1000n < published).toBe(true); // 1,039,041 AO: 0.033 % off
+    const announced = supplyAt(ANNOUNCED_CURVE, k);
+    expect((published - announced) * 100n > published).toBe(true); // 1,025,680 AO: 1.25 % off
   });
 
   it('halves the remaining supply after 4 Julian years (420,768 ticks) within 0.001 %', () => {
