@@ -7,6 +7,8 @@ import type { AccountState } from './db.ts';
 export interface DeferredAccount extends AccountState {
   /** The recipient differs from the one in account_state (only then is the indexed column rewritten). */
   readonly recipientChanged: boolean;
+  /** The first tick whose change is not in account_state (account_state_tick may advance to since − 1 once no account behind is older). */
+  readonly since: number;
 }
 
 /** One weight_changes row. */
@@ -72,6 +74,7 @@ export class DeferredState {
           joinedTick: current.joinedTick,
           changedTick: row.tick,
           recipientChanged: (held?.recipientChanged ?? false) || change.recipient !== undefined,
+          since: held?.since ?? row.tick,
         });
       }
       if (row.tick > this.through) this.through = row.tick;

@@ -23,6 +23,8 @@ export interface OpenLedgerOptions {
    * writes account_state in every tick and ignores it.
    */
   readonly deferAccounts?: number | undefined;
+  /** SQLite: deferred accounts a tick rewrites once deferAccounts are behind (sqlite-db.ts DEFAULT_REWRITE_ACCOUNTS). */
+  readonly rewriteAccounts?: number | undefined;
 }
 
 /** Parses a database URL; the message never echoes credentials. */
@@ -131,6 +133,6 @@ export class Ledger {
 export async function openLedger(opts: OpenLedgerOptions): Promise<Ledger> {
   const { dialect, target } = parseDatabaseUrl(opts.url);
   // Drivers load on demand: a SQLite process never loads pg (and starts faster), and vice versa.
-  const db = dialect === 'sqlite' ? new (await import('./sqlite-db.ts')).SqliteDb(target, opts.deferAccounts) : new (await import('./postgres-db.ts')).PostgresDb(target);
+  const db = dialect === 'sqlite' ? new (await import('./sqlite-db.ts')).SqliteDb(target, opts.deferAccounts, opts.rewriteAccounts) : new (await import('./postgres-db.ts')).PostgresDb(target);
   return new Ledger(db, opts.clock ?? systemClock);
 }

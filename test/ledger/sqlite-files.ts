@@ -11,7 +11,7 @@ import type { Ledger } from '../../src/ledger/index.ts';
  * the test file (call it at a test file's top level: it registers that afterAll). ledgerAt() opens
  * a fresh file, ledgerAt({ path }) a given one (a second connection to it, or a reopening).
  */
-export function sqliteLedgers(name: string): { dir: string; ledgerAt: (opts?: { path?: string; deferAccounts?: number }) => Promise<Ledger> } {
+export function sqliteLedgers(name: string): { dir: string; ledgerAt: (opts?: { path?: string; deferAccounts?: number; rewriteAccounts?: number }) => Promise<Ledger> } {
   const dir = mkdtempSync(join(tmpdir(), `ao-emission-${name}-`));
   const open: Ledger[] = [];
   afterAll(async () => {
@@ -19,8 +19,8 @@ export function sqliteLedgers(name: string): { dir: string; ledgerAt: (opts?: { 
     rmSync(dir, { recursive: true, force: true });
   });
   let files = 0;
-  const ledgerAt = async ({ path = join(dir, `l${++files}.db`), deferAccounts }: { path?: string; deferAccounts?: number } = {}): Promise<Ledger> => {
-    const ledger = await openLedger({ url: `sqlite:${path}`, clock: new ManualClock(1_700_000_000_000), deferAccounts });
+  const ledgerAt = async ({ path = join(dir, `l${++files}.db`), deferAccounts, rewriteAccounts }: { path?: string; deferAccounts?: number; rewriteAccounts?: number } = {}): Promise<Ledger> => {
+    const ledger = await openLedger({ url: `sqlite:${path}`, clock: new ManualClock(1_700_000_000_000), deferAccounts, rewriteAccounts });
     await ledger.migrate();
     open.push(ledger);
     return ledger;
