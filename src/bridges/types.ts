@@ -52,10 +52,46 @@ export interface Snapshot {
   readonly complete: boolean;
   readonly updates: readonly WeightUpdate[];
   readonly yield?: YieldQuote;
-  /** Opaque state for the next incremental snapshot (JSON text), persisted by the ledger with the tick. */
+  /**
+   * Small fixed-size state for the next incremental snapshot (JSON text: block/slot, hashes, counts),
+   * persisted by the ledger with the tick. What grows with depositors is in `sourceState`.
+   */
   readonly cursor: string;
+  /** What the source's remembered state (SourceStateReader) becomes with this tick; absent = unchanged. */
+  readonly sourceState?: SourceStateDelta;
   /** Facts worth recording in the tick's journal (re-pinned after a fork, stale snapshot …). */
   readonly notes: readonly string[];
+}
+
+/**
+ * The source-state contract. What a source must remember per depositor or registration between
+ * snapshots (a depositor's deposited amount and named address, a signer's registered recipient …)
+ * is not in its cursor but in rows (pool, kind, key) → value that the ledger keeps and writes in the
+ * tick's own transaction, so a tick writes O(changes) bytes however many depositors there are.
+ * A snapshot returns the changes; the next snapshot reads the rows it needs through the reader it
+ * was handed at construction (implemented by the ledger, src/ledger/source-state.ts).
+ */
+export interface SourceStateChange {
+  /** The source's name for a family of rows, e.g. "depositor", "recipient". */
+  readonly kind: string;
+  readonly key: string;
+  /** The row's new value (text, the source's own encoding); null = the row is deleted. */
+  readonly value: string | null;
+}
+
+export interface SourceStateDelta {
+  /** true: every stored row of the pool is deleted before the changes apply (a full re-read). */
+  readonly reset: boolean;
+  /** At most one change per (kind, key). */
+  readonly changes: readonly SourceStateChange[];
+}
+
+/** Read-only view of the source state as of the last applied tick (the tick whose cursor the source is given). */
+export interface SourceStateReader {
+  /** The stored values of these keys (missing keys are simply absent). */
+  read(pool: PoolId, kind: string, keys: readonly string[]): Promise<ReadonlyMap<string, string>>;
+  /** How many rows of this kind the pool holds (the cursor's count is checked against it). */
+  count(pool: PoolId, kind: string): Promise<number>;
 }
 
 export interface Source {

@@ -1,7 +1,8 @@
 import assert from 'node:assert';
 import { getAddress } from 'ethers';
 import { TOKENS, TOKENS_BY_NETWORK } from '@lido-sdk/constants';
-import type { Pin, Snapshot, Source, WeightUpdate, YieldQuote } from '../types.ts';
+import { OwnSourceState } from '../source-state.ts';
+import type { Pin, Snapshot, Source, SourceStateReader, WeightUpdate, YieldQuote } from '../types.ts';
 import { EngineError } from '../../errors.ts';
 import { parseFixed18 } from '../../emission/asset-weight.ts';
 import { aggregatorAbi, CANONICAL_MULTICALL3, multicall3Abi, preBridgeAbi, STETH_POOL_ID, TOPIC_TOKEN_REBASED, TOPIC_USER_STAKED, TOPIC_USER_WITHDRAWN } from './abi.ts';
@@ -9,7 +10,7 @@ import type { BlockHeader, RawLog } from './decode.ts';
 import { blockHeader, data as hexData, logs as parseLogs, quantity } from './decode.ts';
 import { isRangeTooLarge, MalformedAnswer, RpcClient } from './rpc.ts';
 import type { ProviderLike, RpcCall } from './rpc.ts';
-import { applyLog, decodeCursor, encodeCursor } from './state.ts';
+import { applyLog, decodeCursor, depositorChanges, DEPOSITOR_KIND, depositorsIn, encodeCursor, parseDepositorValue } from './state.ts';
 import type { ScanState } from './state.ts';
 import { lidoApr, scaledToDecimal, usableRebase } from './yield.ts';
 
@@ -61,6 +62,11 @@ export interface EthereumSourceOptions {
   readonly multicallSize?: number;
   /** Whole-snapshot attempts when the pinned block is reorganised away while reading it. Default 3. */
   readonly pinAttempts?: number;
+  /**
+   * The depositors as of the cursor's tick (the ledger's, service/sources.ts). Without one the source
+   * keeps them in memory (source-state.ts: a snapshot counts as applied once the next continues from its cursor).
+   */
+  readonly state?: SourceStateReader;
 }
 
 export interface EthereumSource extends Source {
@@ -145,6 +151,8 @@ export function createEthereumSource(opts: EthereumSourceOptions): EthereumSourc
     backoffMaxMs: 5_000,
     batchSize: checkInt(opts.batchSize, 'batchSize', 500, 1, 10_000),
   });
+  const own = opts.state === undefined ? new OwnSourceState('steth') : null;
+  const sourceState: SourceStateReader = opts.state ?? own!.state;
   const logAddresses = stETH === null ? [preBridge] : [preBridge, stETH];
   const logTopics = [[TOPIC_USER_STAKED, TOPIC_USER_WITHDRAWN, ...(stETH === null ? [] : [TOPIC_TOKEN_REBASED])]];
 
@@ -190,6 +198,7 @@ export function createEthereumSource(opts: EthereumSourceOptions): EthereumSourc
         next = ranges[0]![0];
         continue;
       }
+      await loadDepositors(state, depositorsIn(results.flat(), preBridge));
       for (const [i, batch] of results.entries()) {
         const [a, b] = ranges[i]!;
         batch.sort((x, y) => (x.blockNumber === y.blockNumber ? Number(x.logIndex - y.logIndex) : x.blockNumber < y.blockNumber ? -1 : 1));
@@ -201,6 +210,17 @@ export function createEthereumSource(opts: EthereumSourceOptions): EthereumSourc
       }
     }
     return count;
+  }
+
+  /** Reads the stored rows of these depositors (those not yet in the state) before their events apply. */
+  async function loadDepositors(state: ScanState, users: readonly string[]): Promise<void> {
+    const missing = users.filter((u) => !state.depositors.has(u));
+    const rows = missing.length === 0 || state.reset ? new Map<string, string>() : await sourceState.read('steth', DEPOSITOR_KIND, missing);
+    for (const user of missing) {
+      const row = rows.get(user);
+      if (row !== undefined) state.stored.add(user);
+      state.depositors.set(user, row === undefined ? { deposited: 0n, recipient: null } : parseDepositorValue(user, row));
+    }
   }
 
   /** The latest TokenRebased in (from − lookback, from), scanning backwards chunk by chunk. */
@@ -317,10 +337,14 @@ export function createEthereumSource(opts: EthereumSourceOptions): EthereumSourc
         pin = seen;
       }
     }
+    if (state !== null && !state.reset) {
+      const held = await sourceState.count('steth', DEPOSITOR_KIND);
+      if (held !== state.count) throw new EngineError('INVALID_ARGUMENT', `steth cursor: counts ${state.count} depositors but the source state holds ${held}; the state is not the cursor's`);
+    }
     const complete = state === null;
     if (state === null) {
       if (pin.number < startBlock) throw new EngineError('SOURCE_UNAVAILABLE', `ethereum: pinned block ${pin.number} is before startBlock ${startBlock}`);
-      state = { chainId, preBridge, block: startBlock - 1n, hash: '', totalDeposited: 0n, depositors: new Map(), rebase: null };
+      state = { chainId, preBridge, block: startBlock - 1n, hash: '', totalDeposited: 0n, depositors: new Map(), stored: new Set(), count: 0, reset: true, rebase: null };
     }
     const touched = new Set<string>();
     const from = state.block + 1n;
@@ -349,7 +373,8 @@ export function createEthereumSource(opts: EthereumSourceOptions): EthereumSourc
     if (unclaimed > 0) notes.push(`${unclaimed} depositor(s) with no valid Arweave address: accruing unclaimed under their Ethereum address`);
     timings = { blocks: pin.number >= from ? Number(pin.number - from + 1n) : 0, events, checked: check.length, scanMs: tCheck - tScan, checkMs: tDone - tCheck, totalMs: performance.now() - t0 };
     const pinOut: Pin = { chain: 'ethereum', height: pin.number.toString(), hash: pin.hash, timeMs: Number(pin.timestampSec) * 1000 };
-    return { pool: 'steth', pin: pinOut, complete, updates, yield: quote, cursor: encodeCursor(state), notes };
+    const changes = depositorChanges(state, touched);
+    return { pool: 'steth', pin: pinOut, complete, updates, yield: quote, cursor: encodeCursor(state), sourceState: changes, notes };
   }
 
   return {
@@ -357,10 +382,14 @@ export function createEthereumSource(opts: EthereumSourceOptions): EthereumSourc
     stats: rpc.stats,
     lastTimings: () => timings,
     async snapshot(cursor: string | null, signal?: AbortSignal): Promise<Snapshot> {
+      if (cursor !== null) decodeCursor(cursor, { chainId, preBridge }); // a malformed cursor is named before anything else
+      own?.continueFrom(cursor);
       let last: unknown;
       for (let i = 0; i < pinAttempts; i++) {
         try {
-          return await attempt(cursor, signal);
+          const snap = await attempt(cursor, signal);
+          own?.returned(snap);
+          return snap;
         } catch (e) {
           if (!(e instanceof PinMoved) && !(e instanceof MalformedAnswer)) throw e;
           last = e;

@@ -3,6 +3,7 @@ import { arweaveAddressFromBytes } from '../../address.ts';
 import type { ArweaveAddress } from '../../address.ts';
 import { EngineError } from '../../errors.ts';
 import { parseCursor } from '../cursor.ts';
+import type { SourceStateChange, SourceStateDelta } from '../types.ts';
 import { STETH_POOL_TOPIC, TOPIC_TOKEN_REBASED, TOPIC_USER_STAKED, TOPIC_USER_WITHDRAWN } from './abi.ts';
 import type { RawLog } from './decode.ts';
 import { word } from './decode.ts';
@@ -27,6 +28,11 @@ export interface Rebase {
   readonly postTotalEther: bigint;
 }
 
+/**
+ * What a snapshot works on. The depositors map holds only the depositors this snapshot read from
+ * the source state (SourceStateReader) or met in its events, not every depositor: the rest stay
+ * as stored. A reset state (a first scan, a rescan after a fork, a version-1 cursor) holds them all.
+ */
 export interface ScanState {
   readonly chainId: number;
   readonly preBridge: string;
@@ -35,8 +41,17 @@ export interface ScanState {
   hash: string;
   totalDeposited: bigint;
   readonly depositors: Map<string, Depositor>;
+  /** Depositors whose row was in the source state when read (to keep `count` exact). */
+  readonly stored: Set<string>;
+  /** Rows in the source state: depositors with a deposit or a recipient. */
+  count: number;
+  /** true: the stored rows are replaced by this state's depositors. */
+  reset: boolean;
   rebase: Rebase | null;
 }
+
+/** The source-state kind of a depositor row: key = the 0x-lowercase user, value = depositorValue(). */
+export const DEPOSITOR_KIND = 'depositor';
 
 const ZERO_WORD = '0'.repeat(64);
 const BASE64URL_BYTE = /^[A-Za-z0-9_-]$/;
@@ -110,39 +125,85 @@ export function applyLog(state: ScanState, log: RawLog, stETH: string | null, to
   return 'ignored';
 }
 
-// --- cursor: the state as JSON text (amounts as decimal strings), versioned -----------------------
+// --- source state: one row per depositor; cursor: the fixed-size rest, versioned -----------------
 
 const dec = z.string().regex(/^(0|[1-9][0-9]*)$/);
-const cursorSchema = z.object({
-  v: z.literal(1),
+const rebaseSchema = z
+  .object({ block: dec, reportTimestamp: dec, timeElapsed: dec, preTotalShares: dec, preTotalEther: dec, postTotalShares: dec, postTotalEther: dec })
+  .nullable();
+const head = {
   chainId: z.number().int().positive(),
   preBridge: z.string().regex(/^0x[0-9a-f]{40}$/),
   block: dec,
   hash: z.string().regex(/^0x[0-9a-f]{64}$/),
   totalDeposited: dec,
-  /** user → [deposited wei, recipient or null] */
-  depositors: z.record(z.string().regex(/^0x[0-9a-f]{40}$/), z.tuple([dec, z.string().length(43).nullable()])),
-  rebase: z
-    .object({ block: dec, reportTimestamp: dec, timeElapsed: dec, preTotalShares: dec, preTotalEther: dec, postTotalShares: dec, postTotalEther: dec })
-    .nullable(),
-});
+  rebase: rebaseSchema,
+};
+const depositorValueSchema = z.tuple([dec, z.string().length(43).nullable()]);
+/** Version 1 (until issue 17) carried every depositor; read once, its depositors become source-state rows. */
+const cursorV1 = z.object({ v: z.literal(1), ...head, depositors: z.record(z.string().regex(/^0x[0-9a-f]{40}$/), depositorValueSchema) });
+/** Version 2: the depositors are source-state rows; the cursor keeps their count. */
+const cursorV2 = z.object({ v: z.literal(2), ...head, depositors: z.number().int().nonnegative() });
+const cursorSchema = z.discriminatedUnion('v', [cursorV1, cursorV2]);
+
+const recipientOf = (text: string | null, field: string): ArweaveAddress | null =>
+  text === null ? null : arweaveAddressFromBytes(new Uint8Array(Buffer.from(text, 'base64url')), field);
+
+/** A depositor's row value, [deposited wei, recipient or null] as JSON; null = no row (nothing to carry forward). */
+export function depositorValue(d: Depositor): string | null {
+  if (d.deposited === 0n && d.recipient === null) return null;
+  return JSON.stringify([d.deposited.toString(), d.recipient]);
+}
+
+export function parseDepositorValue(user: string, text: string): Depositor {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  const parsed = depositorValueSchema.safeParse(json);
+  if (!parsed.success) throw new EngineError('INVALID_ARGUMENT', `steth source state: depositor ${user}: ${JSON.stringify(text.slice(0, 80))} is not [deposited wei, recipient or null]`);
+  return { deposited: BigInt(parsed.data[0]), recipient: recipientOf(parsed.data[1], `steth source state ${user}`) };
+}
+
+/** The users of the pre-bridge's stETH-pool events among these logs (to read their rows before applying them). */
+export function depositorsIn(logs: readonly RawLog[], preBridge: string): string[] {
+  const users = new Set<string>();
+  for (const log of logs) {
+    const t0 = log.topics[0];
+    if (log.address !== preBridge || (t0 !== TOPIC_USER_STAKED && t0 !== TOPIC_USER_WITHDRAWN) || log.topics[1] !== STETH_POOL_TOPIC) continue;
+    const userWord = log.topics[2];
+    if (userWord !== undefined && userWord.length === 66) users.add(`0x${userWord.slice(26)}`);
+  }
+  return [...users];
+}
+
+/** The source-state changes of these depositors (all of them when the state is reset), with the row count kept in step. */
+export function depositorChanges(s: ScanState, touched: ReadonlySet<string>): SourceStateDelta {
+  const users = [...(s.reset ? s.depositors.keys() : touched)].sort();
+  const changes: SourceStateChange[] = [];
+  if (s.reset) s.count = 0;
+  for (const user of users) {
+    const value = depositorValue(s.depositors.get(user)!);
+    const had = !s.reset && s.stored.has(user);
+    if (value === null && !had) continue;
+    changes.push({ kind: DEPOSITOR_KIND, key: user, value });
+    s.count += (value === null ? 0 : 1) - (had ? 1 : 0);
+  }
+  return { reset: s.reset, changes };
+}
 
 export function encodeCursor(s: ScanState): string {
-  const depositors: Record<string, [string, string | null]> = {};
-  for (const [user, d] of [...s.depositors].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    // A depositor with nothing deposited and no recipient carries no information forward.
-    if (d.deposited === 0n && d.recipient === null) continue;
-    depositors[user] = [d.deposited.toString(), d.recipient];
-  }
   const r = s.rebase;
   return JSON.stringify({
-    v: 1,
+    v: 2,
     chainId: s.chainId,
     preBridge: s.preBridge,
     block: s.block.toString(),
     hash: s.hash,
     totalDeposited: s.totalDeposited.toString(),
-    depositors,
+    depositors: s.count,
     rebase:
       r === null
         ? null
@@ -156,21 +217,26 @@ export function decodeCursor(text: string, expect: { chainId: number; preBridge:
     throw new EngineError('INVALID_ARGUMENT', `steth cursor: is for chain ${c.chainId} pre-bridge ${c.preBridge}; this source reads chain ${expect.chainId} pre-bridge ${expect.preBridge}`);
   }
   const depositors = new Map<string, Depositor>();
-  let sum = 0n;
-  for (const [user, [deposited, recipient]] of Object.entries(c.depositors)) {
-    const d = BigInt(deposited);
-    sum += d;
-    depositors.set(user, { deposited: d, recipient: recipient === null ? null : arweaveAddressFromBytes(new Uint8Array(Buffer.from(recipient, 'base64url')), `cursor ${user}`) });
+  if (c.v === 1) {
+    let sum = 0n;
+    for (const [user, [deposited, recipient]] of Object.entries(c.depositors)) {
+      const d = BigInt(deposited);
+      sum += d;
+      depositors.set(user, { deposited: d, recipient: recipientOf(recipient, `cursor ${user}`) });
+    }
+    if (sum !== BigInt(c.totalDeposited)) throw new EngineError('INVALID_ARGUMENT', `steth cursor: depositors sum to ${sum} wei but totalDeposited is ${c.totalDeposited}`);
   }
-  if (sum !== BigInt(c.totalDeposited)) throw new EngineError('INVALID_ARGUMENT', `steth cursor: depositors sum to ${sum} wei but totalDeposited is ${c.totalDeposited}`);
   const r = c.rebase;
   return {
     chainId: c.chainId,
     preBridge: c.preBridge,
     block: BigInt(c.block),
     hash: c.hash,
-    totalDeposited: sum,
+    totalDeposited: BigInt(c.totalDeposited),
     depositors,
+    stored: new Set(),
+    count: c.v === 1 ? depositors.size : c.depositors,
+    reset: c.v === 1,
     rebase:
       r === null
         ? null

@@ -4,7 +4,8 @@ import { z } from 'zod';
 import { type ArweaveAddress, parseArweaveAddress } from '../../address.ts';
 import { EngineError } from '../../errors.ts';
 import { parseCursor } from '../cursor.ts';
-import type { Snapshot, Source, WeightUpdate, YieldQuote } from '../types.ts';
+import { OwnSourceState } from '../source-state.ts';
+import type { Snapshot, Source, SourceStateChange, SourceStateReader, WeightUpdate, YieldQuote } from '../types.ts';
 import { decodeStakeAccount, STAKE_ACCOUNT_BYTES, STAKE_PROGRAM_ID, VOTER_OFFSET } from './stake-account.ts';
 import { decodeStakeHistory, STAKE_HISTORY_SYSVAR, stakeActivation } from './stake-activation.ts';
 import { MEMO_PROGRAM_ID, parseRegistrationMemo, type MemoInstruction } from './registration.ts';
@@ -34,7 +35,9 @@ import { aprFromRewards, configDecimal, toDecimal18 } from './yield-quote.ts';
  * ledger accrues it under the depositor's address as unclaimed, never dropped.
  *
  * Snapshots are complete (every depositor with weight > 0); the cursor carries the pinned slot,
- * the newest registration signature processed, and the registrations seen so far.
+ * the newest registration signature processed and how many signers have registered; the
+ * registrations themselves are source-state rows (kind "recipient": signer → Arweave address)
+ * that the snapshot reads for its depositors and returns as changes (bridges/types.ts).
  */
 export interface SolanaSourceOptions {
   /** RPC URLs in failover order, or an in-process fetch (e.g. LiteSvmRpc.fetch). */
@@ -61,24 +64,37 @@ export interface SolanaSourceOptions {
   /** Pages of 1,000 registry signatures read per snapshot before giving up with LIMIT_EXCEEDED; default 100. */
   readonly registrationPagesMax?: number;
   readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** The registrations as of the cursor's tick (the ledger's, service/sources.ts); default: kept in memory (source-state.ts). */
+  readonly state?: SourceStateReader;
 }
 
-const CURSOR_VERSION = 1;
+const CURSOR_VERSION = 2;
 const SIGNATURES_PAGE = 1_000;
 const TRANSACTIONS_BATCH = 100;
 const MAINNET_NEW_RATE_EPOCH = 565n;
+/** The source-state kind of a registration: key = the signer (withdraw authority), value = its Arweave address. */
+export const RECIPIENT_KIND = 'recipient';
 
-const cursorSchema = z.object({
-  v: z.literal(CURSOR_VERSION),
-  slot: z.string().regex(/^[0-9]+$/),
-  lastSignature: z.string().nullable(),
-  recipients: z.record(z.string(), z.string()),
-});
-type Cursor = z.infer<typeof cursorSchema>;
+const slot = z.string().regex(/^[0-9]+$/);
+/** Version 1 (until issue 17) carried every registration; read once, they become source-state rows. */
+const cursorV1 = z.object({ v: z.literal(1), slot, lastSignature: z.string().nullable(), recipients: z.record(z.string(), z.string()) });
+const cursorV2 = z.object({ v: z.literal(CURSOR_VERSION), slot, lastSignature: z.string().nullable(), registrations: z.number().int().nonnegative() });
+const cursorSchema = z.discriminatedUnion('v', [cursorV1, cursorV2]);
+
+interface Cursor {
+  readonly slot: string;
+  readonly lastSignature: string | null;
+  /** Rows of kind "recipient" in the source state. */
+  readonly registrations: number;
+  /** The registrations a version-1 cursor carried; set = the stored rows are replaced (reset). */
+  readonly carried: Readonly<Record<string, string>> | null;
+}
 
 function decodeCursor(text: string | null): Cursor {
-  if (text === null) return { v: CURSOR_VERSION, slot: '0', lastSignature: null, recipients: {} };
-  return parseCursor('sol', text, cursorSchema);
+  if (text === null) return { slot: '0', lastSignature: null, registrations: 0, carried: {} };
+  const c = parseCursor('sol', text, cursorSchema);
+  if (c.v === 1) return { slot: c.slot, lastSignature: c.lastSignature, registrations: Object.keys(c.recipients).length, carried: c.recipients };
+  return { slot: c.slot, lastSignature: c.lastSignature, registrations: c.registrations, carried: null };
 }
 
 function base58Key(text: string, field: string): string {
@@ -128,7 +144,11 @@ export function createSolanaSource(options: SolanaSourceOptions): Source {
     return new Connection(urls[0]!, { commitment, fetch: fetch as never, disableRetryOnRateLimit: true });
   };
 
-  async function readRegistrations(conn: Connection, cursor: Cursor, pinSlot: number, notes: string[]): Promise<{ lastSignature: string | null; recipients: Record<string, string> }> {
+  const own = options.state === undefined ? new OwnSourceState('sol') : null;
+  const sourceState: SourceStateReader = options.state ?? own!.state;
+
+  /** The registrations after the cursor's signature, up to the pinned slot: signer → recipient, the latest winning. */
+  async function readRegistrations(conn: Connection, cursor: Cursor, pinSlot: number, notes: string[]): Promise<{ lastSignature: string | null; recipients: Map<string, string> }> {
     // Newest first, back to the cursor's signature; only signatures at or below the pinned slot count.
     const pages: { signature: string; slot: number; err: unknown }[] = [];
     let before: string | undefined;
@@ -142,7 +162,7 @@ export function createSolanaSource(options: SolanaSourceOptions): Source {
       before = batch[batch.length - 1]!.signature;
     }
     const due = pages.filter((s) => s.slot <= pinSlot && s.err === null).reverse();
-    const recipients = { ...cursor.recipients };
+    const recipients = new Map<string, string>();
     for (let i = 0; i < due.length; i += TRANSACTIONS_BATCH) {
       const chunk = due.slice(i, i + TRANSACTIONS_BATCH);
       const txs = await conn.getTransactions(chunk.map((s) => s.signature), { commitment: commitment as 'finalized', maxSupportedTransactionVersion: 0 });
@@ -161,7 +181,7 @@ export function createSolanaSource(options: SolanaSourceOptions): Source {
             signers: ix.accountKeyIndexes.filter((k) => k < signerCount).map((k) => keys[k]!),
           };
           const verdict = parseRegistrationMemo(memo);
-          if (verdict.ok) recipients[verdict.signer] = verdict.recipient;
+          if (verdict.ok) recipients.set(verdict.signer, verdict.recipient);
           else notes.push(`ignored registration ${signature}: ${verdict.reason}`);
         }
       }
@@ -207,6 +227,7 @@ export function createSolanaSource(options: SolanaSourceOptions): Source {
     pool: 'sol',
     async snapshot(cursorText, signal) {
       const cursor = decodeCursor(cursorText);
+      own?.continueFrom(cursorText);
       const conn = connect(signal);
       const notes: string[] = [];
       let step = 'getEpochSchedule';
@@ -256,6 +277,32 @@ export function createSolanaSource(options: SolanaSourceOptions): Source {
         // 3. Registrations up to the pinned slot.
         step = 'registrations';
         const registrations = await readRegistrations(conn, cursor, pinSlot, notes);
+        step = 'source state';
+        const reset = cursor.carried !== null;
+        if (!reset) {
+          const held = await sourceState.count('sol', RECIPIENT_KIND);
+          if (held !== cursor.registrations) throw new EngineError('INVALID_ARGUMENT', `sol cursor: counts ${cursor.registrations} registrations but the source state holds ${held}; the state is not the cursor's`);
+        }
+        // The recipient of each depositor: registered in this snapshot, else as stored (or carried by a v1 cursor).
+        const unregistered = [...weights.keys()].filter((a) => !registrations.recipients.has(a));
+        const stored = reset ? new Map(Object.entries(cursor.carried!).filter(([a]) => weights.has(a))) : await sourceState.read('sol', RECIPIENT_KIND, unregistered);
+        const newSigners = [...registrations.recipients.keys()];
+        const before = reset ? new Map<string, string>() : await sourceState.read('sol', RECIPIENT_KIND, newSigners);
+        const changes: SourceStateChange[] = [];
+        let count = reset ? 0 : cursor.registrations;
+        if (reset) {
+          for (const [signer, recipient] of Object.entries(cursor.carried!)) {
+            if (registrations.recipients.has(signer)) continue;
+            changes.push({ kind: RECIPIENT_KIND, key: signer, value: recipient });
+            count++;
+          }
+        }
+        for (const [signer, recipient] of registrations.recipients) {
+          if (before.get(signer) === recipient) continue;
+          changes.push({ kind: RECIPIENT_KIND, key: signer, value: recipient });
+          if (!before.has(signer)) count++;
+        }
+        changes.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 
         step = 'yield';
         const yieldQuote = await quote(conn, bridgeStakes, epoch, schedule.slotsPerEpoch, signal);
@@ -263,22 +310,25 @@ export function createSolanaSource(options: SolanaSourceOptions): Source {
         const updates: WeightUpdate[] = [...weights]
           .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
           .map(([account, weight]) => {
-            const registered = registrations.recipients[account];
-            const recipient: ArweaveAddress | null = registered === undefined ? null : parseArweaveAddress(registered, `sol cursor recipient of ${account}`);
+            const registered = registrations.recipients.get(account) ?? stored.get(account);
+            const recipient: ArweaveAddress | null = registered === undefined ? null : parseArweaveAddress(registered, `sol source state recipient of ${account}`);
             return { account, recipient, weight };
           });
-        const unregistered = updates.filter((u) => u.recipient === null).length;
-        if (unregistered > 0) notes.push(`${unregistered} depositor(s) without a registered recipient: accruing unclaimed`);
-        const next: Cursor = { v: CURSOR_VERSION, slot: String(pinSlot), lastSignature: registrations.lastSignature, recipients: registrations.recipients };
-        return {
+        const unclaimed = updates.filter((u) => u.recipient === null).length;
+        if (unclaimed > 0) notes.push(`${unclaimed} depositor(s) without a registered recipient: accruing unclaimed`);
+        const next: z.infer<typeof cursorV2> = { v: CURSOR_VERSION, slot: String(pinSlot), lastSignature: registrations.lastSignature, registrations: count };
+        const snapshot: Snapshot = {
           pool: 'sol',
           pin: { chain: 'solana', height: String(pinSlot), hash: block.blockhash, timeMs: block.blockTime * 1000 },
           complete: true,
           updates,
           yield: yieldQuote,
           cursor: JSON.stringify(next),
+          sourceState: { reset, changes },
           notes,
-        } satisfies Snapshot;
+        };
+        own?.returned(snapshot);
+        return snapshot;
       } catch (error) {
         if (signal?.aborted) throw signal.reason;
         throw unavailable(error, step);

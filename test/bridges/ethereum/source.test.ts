@@ -4,6 +4,8 @@ import type { ArweaveAddress } from '../../../src/address.ts';
 import type { EngineError } from '../../../src/errors.ts';
 import type { Snapshot } from '../../../src/bridges/types.ts';
 import { createEthereumSource } from '../../../src/bridges/ethereum/source.ts';
+import { DEPOSITOR_KIND } from '../../../src/bridges/ethereum/state.ts';
+import { MemorySourceState } from '../../../src/bridges/source-state.ts';
 import type { EthereumSourceOptions } from '../../../src/bridges/ethereum/source.ts';
 import { startLocalEthereum } from '../../../src/bridges/ethereum/local.ts';
 import type { LocalEthereum } from '../../../src/bridges/ethereum/local.ts';
@@ -170,9 +172,12 @@ describe('ethereum source on a local Hardhat chain', () => {
   });
 
   it('quotes the APR of the latest TokenRebased at or before the pinned block (Lido method) and records the block', async () => {
-    const before = await source().snapshot(null);
+    // Two source instances (a restart) sharing the state a ledger would keep.
+    const state = new MemorySourceState();
+    const before = await source({ state }).snapshot(null);
+    state.apply('steth', before.sourceState);
     const { block } = await eth.rebase({ aprBps: 420, timeElapsedSec: 86_400 });
-    const after = await source().snapshot(before.cursor);
+    const after = await source({ state }).snapshot(before.cursor);
     expect(after.yield?.aprSource).toBe(`lido:TokenRebased@${block}`);
     // Built as pre · (1 + 0.042 · 1 day / 365 days), rounded down to the wei: 0.042 to ≥ 15 decimals.
     expect(Math.abs(Number(after.yield!.apr) - 0.042)).toBeLessThan(1e-15);
@@ -233,11 +238,17 @@ describe('ethereum source on a local Hardhat chain', () => {
 
   it('fails loudly with SNAPSHOT_MISMATCH when the indexed deposits disagree with usersData / totals at the pinned block', async () => {
     const user = eth.accounts[12]!;
-    const src = source();
+    // The stored state (what the ledger keeps) is forged: the user's row and the cursor's total say 1 wei more.
+    const state = new MemorySourceState();
+    const src = source({ state });
     const c1 = (await eth.stake(user, 2n * E18, null)).credited;
     const s1 = await src.snapshot(null);
-    const forged = s1.cursor.replace(`"${user}":["${c1}"`, `"${user}":["${c1 + 1n}"`).replace(`"totalDeposited":"${c1}"`, `"totalDeposited":"${c1 + 1n}"`);
+    state.apply('steth', s1.sourceState);
+    const cursorBefore = JSON.parse(s1.cursor) as { totalDeposited: string; depositors: number };
+    const total = BigInt(cursorBefore.totalDeposited);
+    const forged = s1.cursor.replace(`"totalDeposited":"${total}"`, `"totalDeposited":"${total + 1n}"`);
     expect(forged).not.toBe(s1.cursor);
+    state.apply('steth', { reset: false, changes: [{ kind: DEPOSITOR_KIND, key: user, value: JSON.stringify([String(c1 + 1n), null]) }] });
     const c2 = (await eth.stake(user, E18, null)).credited;
     const err = (await src.snapshot(forged).catch((e: unknown) => e)) as EngineError;
     expect(err.code).toBe('SNAPSHOT_MISMATCH');
@@ -245,7 +256,8 @@ describe('ethereum source on a local Hardhat chain', () => {
     expect(err.message).toContain(`the indexed events give ${c1 + c2 + 1n} wei`);
     // An untouched depositor's error is caught by the pool totals.
     await eth.mine(1);
-    const err2 = (await src.snapshot(forged.replace(`"${user}"`, `"0x${'77'.repeat(20)}"`)).catch((e: unknown) => e)) as EngineError;
+    state.apply('steth', { reset: false, changes: [{ kind: DEPOSITOR_KIND, key: user, value: JSON.stringify([String(c1), null]) }, { kind: DEPOSITOR_KIND, key: `0x${'77'.repeat(20)}`, value: JSON.stringify(['1', null]) }] });
+    const err2 = (await src.snapshot(forged.replace(`"depositors":${cursorBefore.depositors}`, `"depositors":${cursorBefore.depositors + 1}`)).catch((e: unknown) => e)) as EngineError;
     expect(err2.code).toBe('SNAPSHOT_MISMATCH');
   });
 

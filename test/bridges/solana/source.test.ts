@@ -2,7 +2,8 @@ import { Keypair, PublicKey } from '@solana/web3.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Snapshot } from '../../../src/bridges/types.ts';
 import { startLocalSolana, type LocalSolana } from '../../../src/bridges/solana/local-cluster.ts';
-import { createSolanaSource, type SolanaSourceOptions } from '../../../src/bridges/solana/source.ts';
+import { createSolanaSource, RECIPIENT_KIND, type SolanaSourceOptions } from '../../../src/bridges/solana/source.ts';
+import { MemorySourceState } from '../../../src/bridges/source-state.ts';
 
 const running: LocalSolana[] = [];
 afterEach(async () => {
@@ -155,16 +156,20 @@ describe('SOL source on a local litesvm cluster', () => {
     expect(weights(s3)[stranger.publicKey.toBase58()]).toBe(delegated(c, 5n * SOL).toString());
   });
 
-  it('reads each registration once: the cursor carries them, so a restart from the cursor gives the same snapshot', async () => {
+  it('reads each registration once: the source state keeps them, so a restart from the cursor gives the same snapshot', async () => {
     const c = await cluster();
     const a = c.createStake({ lamports: 5n * SOL });
     c.register(a.authority, `ao:${arweave(5)}`);
     c.warpToEpoch(1);
-    const source = sourceFor(c);
+    const state = new MemorySourceState(); // what the ledger keeps
+    const source = sourceFor(c, { state });
     const s1 = await source.snapshot(null);
     const again = await source.snapshot(null);
     expect(again.updates).toEqual(s1.updates);
-    const s2 = await sourceFor(c).snapshot(s1.cursor); // a fresh process resuming from the stored cursor
+    expect(s1.sourceState).toEqual({ reset: true, changes: [{ kind: RECIPIENT_KIND, key: a.authority.publicKey.toBase58(), value: arweave(5) }] });
+    state.apply('sol', s1.sourceState);
+    const s2 = await sourceFor(c, { state }).snapshot(s1.cursor); // a fresh process resuming from the stored cursor
+    expect(s2.sourceState).toEqual({ reset: false, changes: [] }); // no registration read again
     expect(s2.updates).toEqual(s1.updates);
     expect(JSON.parse(s2.cursor)).toEqual(JSON.parse(s1.cursor));
   });
@@ -194,14 +199,14 @@ describe('SOL source on a local litesvm cluster', () => {
     expect(() => createSolanaSource({ ...base, priceUsd: '1.0000000000000000001' })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
     expect(() => createSolanaSource({ ...base, rpcUrls: ['ftp://x'] })).toThrow(expect.objectContaining({ code: 'INVALID_CONFIG' }));
     expect(() => createSolanaSource({ ...base, retries: 99 })).toThrow(expect.objectContaining({ code: 'INVALID_CONFIG' }));
-    await expect(createSolanaSource(base).snapshot('{"v":2}')).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringMatching(/^sol cursor: v: .*; expected the cursor of an earlier sol snapshot$/) });
+    await expect(createSolanaSource(base).snapshot('{"v":3}')).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringMatching(/^sol cursor: v: .*; expected the cursor of an earlier sol snapshot$/) });
     await expect(createSolanaSource(base).snapshot('not json')).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: 'sol cursor: "not json" is not JSON; expected the cursor of an earlier sol snapshot' });
   });
 
   it('fails cleanly when the node is behind the cursor’s slot (never goes back in time)', async () => {
     const c = await cluster();
-    const future = JSON.stringify({ v: 1, slot: '1000000', lastSignature: null, recipients: {} });
-    const error = await sourceFor(c, { retries: 0 }).snapshot(future).catch((e: unknown) => e);
+    const future = JSON.stringify({ v: 2, slot: '1000000', lastSignature: null, registrations: 0 });
+    const error = await sourceFor(c, { retries: 0, state: new MemorySourceState() }).snapshot(future).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'SOURCE_UNAVAILABLE', message: expect.stringContaining('JSON-RPC error -32016') });
   });
 
