@@ -27,7 +27,9 @@ export type ErrorCode =
   | 'AUDIT_MISMATCH'
   | 'NOT_FOUND'
   | 'LEADER_CONFLICT'
-  | 'OUTBOX_CONFLICT';
+  | 'OUTBOX_CONFLICT'
+  /** An error that is no EngineError (a bug): reported as such, never as a source outage. */
+  | 'INTERNAL_ERROR';
 
 export class EngineError extends Error {
   readonly code: ErrorCode;

@@ -114,7 +114,8 @@ export class TickRunner {
   async #run(): Promise<RunOutcome> {
     const o = this.#o;
     const outcome = await this.#applyDue().catch(async (error: unknown): Promise<RunOutcome> => {
-      const engineError = error instanceof EngineError ? error : new EngineError('SOURCE_UNAVAILABLE', `tick: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+      // An error of unknown origin is a bug, not a source outage: it keeps a code of its own.
+      const engineError = error instanceof EngineError ? error : new EngineError('INTERNAL_ERROR', `tick: ${(error as Error)?.message ?? String(error)}`, { cause: error });
       o.log.error({ err: error, code: engineError.code }, 'tick run failed');
       return { kind: 'failed', error: engineError, lastTick: await o.ledger.lastAppliedTick() };
     });
@@ -205,7 +206,9 @@ export class TickRunner {
           o.metrics.sourceErrors.inc({ pool: source.pool });
           o.log.warn({ tick, pool: source.pool, attempt, err: error }, 'snapshot failed');
           if (attempt >= SNAPSHOT_ATTEMPTS_MAX) {
-            throw new EngineError('SOURCE_UNAVAILABLE', `source ${source.pool}: no snapshot for tick ${tick} after ${attempt} attempts: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+            // A source's own code (MALFORMED_RESPONSE, SNAPSHOT_MISMATCH …) is kept; only I/O failures are SOURCE_UNAVAILABLE.
+            const code = error instanceof EngineError ? error.code : 'SOURCE_UNAVAILABLE';
+            throw new EngineError(code, `source ${source.pool}: no snapshot for tick ${tick} after ${attempt} attempts: ${(error as Error)?.message ?? String(error)}`, { cause: error });
           }
           await new Promise((resolve) => setTimeout(resolve, SNAPSHOT_RETRY_DELAY_MS * attempt));
         }
