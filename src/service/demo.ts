@@ -13,6 +13,7 @@ import { startLocalAoNode, type LocalAoNode } from '../../ao/node/server.ts';
 import { xorshift32 } from '../prng.ts';
 import { formatUnits } from '../units.ts';
 import { acceleratedClock } from './accelerated-clock.ts';
+import { lockDataDir } from './data-lock.ts';
 import { aoDeliverer } from './delivery.ts';
 import { createLogger, type Logger } from './logger.ts';
 import type { TickReport } from './runner.ts';
@@ -201,7 +202,17 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   const say = options.out ?? ((line: string) => process.stdout.write(`${line}\n`));
   const dataDir = resolve(options.dataDir);
   mkdirSync(dataDir, { recursive: true });
-  for (const name of ['demo.sqlite', 'demo.sqlite-wal', 'demo.sqlite-shm', 'demo.sqlite.leader', 'ao-node.db', 'ao-node.db-wal', 'ao-node.db-shm']) rmSync(join(dataDir, name), { force: true });
+  // Before anything is deleted: a second demo on the same folder would wreck the running one's ledger.
+  const lock = lockDataDir(dataDir);
+  try {
+    return await runDemoLocked(options, dataDir, say);
+  } finally {
+    lock.release();
+  }
+}
+
+async function runDemoLocked(options: DemoOptions, dataDir: string, say: (line: string) => void): Promise<DemoSummary> {
+  for (const name of ['demo.log', 'demo.sqlite', 'demo.sqlite-wal', 'demo.sqlite-shm', 'demo.sqlite.leader', 'ao-node.db', 'ao-node.db-wal', 'ao-node.db-shm']) rmSync(join(dataDir, name), { force: true });
   // JSON logs go to a file; the terminal gets one line per tick.
   const log: Logger = createLogger({ level: 'info', destination: (await import('pino')).pino.destination({ dest: join(dataDir, 'demo.log'), sync: true }) });
 
@@ -229,6 +240,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
       log,
       trigger: intervalTrigger(Math.max(20, Math.floor(1000 / options.speed / 2))),
       http: { host: '127.0.0.1', port: options.port },
+      statusInfo: { ao: { url: network.ao.url, processId: network.ao.processId } },
       createDeliverer: (ledger) => aoDeliverer(ledger, { processId: network.ao.processId, muUrl: network.ao.url, cuUrl: network.ao.url, jwk: network.jwk, log }),
       onTick: (r) => reports.push(r),
       onRun: async (outcome) => {
@@ -247,7 +259,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
       ticksPerRunMax: 1,
     });
     say(`policy ${policyLabel(AO_MAINNET)}, genesis ${toIso(genesisMs)}, ${options.speed} ticks/s (1 tick = ${TICK_MS / 60_000} min), ${options.ticks > 0 ? `${options.ticks} ticks` : 'until Ctrl-C'}`);
-    say(`status: ${handle.http!.url}/status  metrics: ${handle.http!.url}/metrics  ledger: ${join(dataDir, 'demo.sqlite')}  logs: ${join(dataDir, 'demo.log')}`);
+    say(`status: ${handle.http!.url}/status  metrics: ${handle.http!.url}/metrics  ledger: ${join(dataDir, 'demo.sqlite')}  logs: ${join(dataDir, 'demo.log')}  pid ${process.pid}`);
+    say(`AO node ${network.ao.url}, token process ${network.ao.processId}; while the demo runs, reconcile with:`);
+    say(`  npx ao-emission ao reconcile --database sqlite:${join(dataDir, 'demo.sqlite')} --process ${network.ao.processId} --cu ${network.ao.url} --delivered-only`);
     const exitCode = await runUntilSignal(handle, log, finished);
     // Final delivery of what the last settlements wrote, then the check against the AO process.
     const { openLedger } = await import('../ledger/index.ts');
