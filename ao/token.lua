@@ -302,8 +302,9 @@ Handlers.add('transfer', Handlers.utils.hasMatchingTag('Action', 'Transfer'), fu
   if Dec.cmp(quantity, from) > 0 then return refuse('Insufficient Balance: ' .. from .. ' < ' .. quantity) end
   Balances[msg.From] = Dec.sub(from, quantity)
   Balances[recipient] = Dec.add(Balances[recipient] or '0', quantity)
-  patch({ [msg.From] = Balances[msg.From], [recipient] = Balances[recipient] })
-  if msg.Tags.Cast then return end
+  -- The answers first, then the patch (as Mint-Batch does): a client reading the first message gets the notice.
+  local changed = { [msg.From] = Balances[msg.From], [recipient] = Balances[recipient] }
+  if msg.Tags.Cast then return patch(changed) end
   local debit = { Action = 'Debit-Notice', Recipient = recipient, Quantity = quantity,
     Data = 'You transferred ' .. quantity .. ' to ' .. recipient }
   local credit = { Target = recipient, Action = 'Credit-Notice', Sender = msg.From, Quantity = quantity,
@@ -314,6 +315,7 @@ Handlers.add('transfer', Handlers.utils.hasMatchingTag('Action', 'Transfer'), fu
   end
   reply(msg, debit)
   ao.send(credit)
+  patch(changed)
 end)
 
 --[[ Data: [["<recipient>","<quantity>"],…]. As a string (whitespace allowed between tokens) it is

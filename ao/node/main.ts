@@ -1,5 +1,5 @@
 // The local AO node as a process: `node --import tsx ao/node/main.ts --db FILE --minter ADDRESS
-// [--port N] [--max-supply UNITS] [--name NAME] [--ticker TICKER] [--events]`. Prints one JSON line
+// [--port N] [--max-supply UNITS] [--name NAME] [--ticker TICKER] [--logo TXID] [--gate RULE] [--events]`. Prints one JSON line
 // {"event":"ready","url","processId","replayed"} when it listens, and with --events one line per
 // scheduled message; stops on SIGTERM/SIGINT.
 import { parseArgs } from 'node:util';
@@ -13,6 +13,8 @@ const { values } = parseArgs({
     'max-supply': { type: 'string' },
     name: { type: 'string' },
     ticker: { type: 'string' },
+    logo: { type: 'string' },
+    gate: { type: 'string' },
     events: { type: 'boolean', default: false },
   },
 });
@@ -28,6 +30,8 @@ const node = await startLocalAoNode({
   ...(values['max-supply'] !== undefined && { maxSupply: values['max-supply'] }),
   ...(values.name !== undefined && { name: values.name }),
   ...(values.ticker !== undefined && { ticker: values.ticker }),
+  ...(values.logo !== undefined && { logo: values.logo }),
+  ...(values.gate !== undefined && { gate: values.gate }),
   ...(values.events && { onScheduled: (e: object) => line({ event: 'scheduled', ...e }) }),
 });
 line({ event: 'ready', url: node.url, processId: node.processId, replayed: node.replayed });

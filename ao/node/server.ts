@@ -13,9 +13,13 @@ import type { AoEnvelope, AoResult, AoTag, ProcessEnv } from './vm.ts';
 export interface TokenProcessSpec {
   /** Address allowed to Mint-Batch. */
   readonly minter: string;
+  /** The token's name (spawn tag Token-Name; aos's own Name tag is the process's name). Default AO. */
   readonly name?: string;
   readonly ticker?: string;
+  /** Logo transaction id; without one, Info answers no Logo tag. */
   readonly logo?: string;
+  /** The transfer gate (spawn tag Transfer-Gate): 'mintCount:N' or 'supplyShare:P/Q'; default 'mintCount:100000' (DESIGN.md §2). */
+  readonly gate?: string;
   /** Base units, decimal string; default 21·10^18 (DESIGN.md §2). */
   readonly maxSupply?: string;
   /** Lua source of the process; default ao/token.lua. */
@@ -48,6 +52,7 @@ const TOKEN_LUA = new URL('../token.lua', import.meta.url);
 const BODY_BYTES_MAX = 16 * 1024 * 1024;
 const ARWEAVE_SIGNATURE_TYPE = 1;
 const DEFAULT_MAX_SUPPLY = '21000000000000000000';
+const DEFAULT_GATE = 'mintCount:100000';
 
 const b64url = (bytes: Buffer): string => bytes.toString('base64url');
 export const addressOfOwner = (rawOwner: Buffer): string => b64url(createHash('sha256').update(rawOwner).digest());
@@ -61,11 +66,12 @@ function resolveSpec(spec: TokenProcessSpec): ResolvedSpec {
   const module = spec.moduleSource ?? readFileSync(TOKEN_LUA, 'utf8');
   const tags: Record<string, string> = {
     Minter: spec.minter,
-    Name: spec.name ?? 'AO',
+    'Token-Name': spec.name ?? 'AO',
     Ticker: spec.ticker ?? 'AO',
-    Logo: spec.logo ?? '',
     'Max-Supply': spec.maxSupply ?? DEFAULT_MAX_SUPPLY,
+    'Transfer-Gate': spec.gate ?? DEFAULT_GATE,
   };
+  if (spec.logo !== undefined && spec.logo !== '') tags['Logo'] = spec.logo;
   return { module, tags };
 }
 
@@ -86,6 +92,31 @@ export function processIdOf(spec: TokenProcessSpec): string {
 interface LiveProcess {
   readonly id: string;
   readonly vm: ProcessVm;
+  /** The state the process published with patch@1.0 messages, key → value (see applyPatches). */
+  readonly patched: PatchedState;
+}
+
+interface PatchedState {
+  readonly balances: Map<string, string>;
+  readonly tokenInfo: Map<string, string>;
+}
+
+/**
+ * Applies a result's patch@1.0 messages the way HyperBEAM's dev_patch does (permaweb/HyperBEAM
+ * docs/book/src/dev_patch.erl.md): each key of the message other than `device` is merged into the
+ * process's state, later patches overwriting earlier ones key by key. The aos slice carries a
+ * table value as JSON in its tag (ao/node/aos.lua); only balances and token-info are served here.
+ */
+function applyPatches(state: PatchedState, result: AoResult): void {
+  for (const m of result.Messages) {
+    if (!m.Tags.some((t) => t.name === 'device' && t.value === 'patch@1.0')) continue;
+    for (const t of m.Tags) {
+      const into = t.name === 'balances' ? state.balances : t.name === 'token-info' ? state.tokenInfo : undefined;
+      if (into === undefined) continue;
+      const value = JSON.parse(t.value) as Record<string, unknown>;
+      for (const [k, v] of Object.entries(value)) into.set(k, String(v));
+    }
+  }
 }
 
 function envelopeOf(item: DataItem, processId: string, seq: number, timestampMs: number): AoEnvelope {
@@ -135,7 +166,9 @@ export async function startLocalAoNode(opts: LocalAoNodeOptions): Promise<LocalA
   const processId = processIdOf(opts);
   store.ensureProcess(processId, JSON.stringify({ tags }));
   const env: ProcessEnv = { Process: { Id: processId, Owner: opts.minter, Tags: tags } };
-  const proc: LiveProcess = { id: processId, vm: await ProcessVm.create(env, module) };
+  const vm = await ProcessVm.create(env, module);
+  const proc: LiveProcess = { id: processId, vm, patched: { balances: new Map(), tokenInfo: new Map() } };
+  applyPatches(proc.patched, vm.loaded);
   const processes = new Map<string, LiveProcess>([[processId, proc]]);
 
   // Replay: every scheduled message in order; results missing after a crash are filled in.
@@ -144,6 +177,7 @@ export async function startLocalAoNode(opts: LocalAoNodeOptions): Promise<LocalA
   for (const m of store.scheduleOf(processId)) {
     const item = new DataItem(m.raw);
     const result = proc.vm.apply(envelopeOf(item, processId, m.seq, m.timestampMs), item.rawData.toString('utf8'));
+    applyPatches(proc.patched, result);
     if (m.result === null) missing.push([m.id, JSON.stringify(result)]);
     replayed++;
   }
@@ -166,6 +200,7 @@ export async function startLocalAoNode(opts: LocalAoNodeOptions): Promise<LocalA
     const timestampMs = Date.now();
     const seq = store.schedule(p.id, id, timestampMs, raw);
     const result = p.vm.apply(envelopeOf(item, p.id, seq, timestampMs), item.rawData.toString('utf8'));
+    applyPatches(p.patched, result);
     store.setResult(id, JSON.stringify(result));
     opts.onScheduled?.({ processId: p.id, seq, id, action: actionOf(item.tags) });
     send(res, 202, { id, message: 'Processing message', timestamp: timestampMs, slot: seq });
@@ -197,12 +232,46 @@ export async function startLocalAoNode(opts: LocalAoNodeOptions): Promise<LocalA
     send(res, 200, result);
   }
 
+  /**
+   * HyperBEAM's reads of a process (`/<pid>~process@1.0/compute/<path>` and `/now/<path>`: the
+   * patched state at the latest slot; `/slot/current`: the latest slot). A key the process never
+   * patched is 404 — for a balance, zero.
+   */
+  function getHyperbeam(pathname: string, res: ServerResponse): void {
+    const m = /^\/([A-Za-z0-9_-]{43})~process@1\.0\/(.+)$/.exec(pathname);
+    const p = m === null ? undefined : processes.get(m[1]!);
+    if (m === null || p === undefined) throw new HttpError(404, `${pathname}: not a process on this node`);
+    const rest = m[2]!.split('/').map(decodeURIComponent);
+    let value: string | undefined;
+    if (rest.length === 2 && rest[0] === 'slot' && rest[1] === 'current') value = String(store.lastSlot(p.id));
+    else if (rest.length === 3 && (rest[0] === 'compute' || rest[0] === 'now') && rest[1] === 'balances') value = p.patched.balances.get(rest[2]!);
+    else if (rest.length === 3 && (rest[0] === 'compute' || rest[0] === 'now') && rest[1] === 'token-info') value = p.patched.tokenInfo.get(rest[2]!);
+    else throw new HttpError(404, `${pathname}: not a path this node serves (compute/balances/<address>, compute/token-info/<key>, slot/current)`);
+    if (value === undefined) throw new HttpError(404, `${pathname}: no such key in the process's state`);
+    res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(value) });
+    res.end(value);
+  }
+
+  /** The SU's answer for one message (what aoconnect's returnAssignmentSlot reads): its assignment, with the slot as Nonce. */
+  function getAssignment(id: string, url: URL, res: ServerResponse): void {
+    const m = store.get(id);
+    const pid = url.searchParams.get('process-id');
+    if (m === null || (pid !== null && pid !== m.processId)) throw new HttpError(404, `message ${id} is not scheduled for process ${pid}`);
+    const tag = (name: string, value: string | number) => ({ name, value: String(value) });
+    send(res, 200, {
+      message: { id: m.id },
+      assignment: { tags: [tag('Process', m.processId), tag('Message', m.id), tag('Nonce', m.seq), tag('Timestamp', m.timestampMs), tag('Epoch', 0)] },
+    });
+  }
+
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://local');
     const route = async (): Promise<void> => {
       if (req.method === 'POST' && url.pathname === '/') return postMessage(req, res);
       if (req.method === 'GET' && url.pathname.startsWith('/result/')) return getResult(decodeURIComponent(url.pathname.slice('/result/'.length)), url, res);
       if (req.method === 'POST' && url.pathname === '/dry-run') return postDryRun(url, req, res);
+      if (req.method === 'GET' && url.pathname.includes('~process@1.0/')) return getHyperbeam(url.pathname, res);
+      if (req.method === 'GET' && /^\/[A-Za-z0-9_-]{43}$/.test(url.pathname)) return getAssignment(url.pathname.slice(1), url, res);
       if (req.method === 'GET' && url.pathname === '/') {
         return send(res, 200, { name: 'ao-emission local AO node', processes: [...processes.keys()].map((id) => ({ id, messages: store.messageCount(id) })) });
       }

@@ -75,6 +75,11 @@ export class NodeStore {
       .iterate(processId) as IterableIterator<StoredMessage>;
   }
 
+  /** The latest assigned slot of the process (0 before its first message). */
+  lastSlot(processId: string): number {
+    return (this.#db.prepare('SELECT COALESCE(MAX(seq), 0) AS seq FROM messages WHERE process_id = ?').get(processId) as { seq: number }).seq;
+  }
+
   messageCount(processId: string): number {
     return (this.#db.prepare('SELECT COUNT(*) AS n FROM messages WHERE process_id = ?').get(processId) as { n: number }).n;
   }

@@ -28,6 +28,8 @@ export interface OutboxBatch {
   readonly status: OutboxStatus;
   readonly attempts: number;
   readonly messageId: string | null;
+  /** The SU's assignment slot of the delivered message, when the node reported it. */
+  readonly assignmentSlot: number | null;
   readonly lastError: string | null;
   readonly createdAtMs: number;
   readonly updatedAtMs: number;
@@ -61,6 +63,7 @@ const toBatch = (r: Row): OutboxBatch => ({
   status: r['status'] as OutboxStatus,
   attempts: Number(r['attempts']),
   messageId: (r['message_id'] as string | null) ?? null,
+  assignmentSlot: r['assignment_slot'] === null || r['assignment_slot'] === undefined ? null : Number(r['assignment_slot']),
   lastError: (r['last_error'] as string | null) ?? null,
   createdAtMs: Number(r['created_at_ms']),
   updatedAtMs: Number(r['updated_at_ms']),
@@ -182,8 +185,14 @@ export class OutboxStore {
     await this.#transition(batchId, ['pending', 'sent'], 'UPDATE outbox_batches SET status = ?, message_id = ?, updated_at_ms = ? WHERE batch_id = ?', ['sent', messageId, this.#clock.nowMs(), batchId]);
   }
 
-  async markDelivered(batchId: string): Promise<void> {
-    await this.#transition(batchId, ['pending', 'sent', 'delivered'], 'UPDATE outbox_batches SET status = ?, updated_at_ms = ? WHERE batch_id = ?', ['delivered', this.#clock.nowMs(), batchId]);
+  /** Confirmed by the process; `assignmentSlot` (the SU's slot of the message) is kept when known. */
+  async markDelivered(batchId: string, assignmentSlot: number | null = null): Promise<void> {
+    await this.#transition(batchId, ['pending', 'sent', 'delivered'], 'UPDATE outbox_batches SET status = ?, assignment_slot = COALESCE(?, assignment_slot), updated_at_ms = ? WHERE batch_id = ?', [
+      'delivered',
+      assignmentSlot,
+      this.#clock.nowMs(),
+      batchId,
+    ]);
   }
 
   async markFailed(batchId: string, reason: string): Promise<void> {

@@ -86,6 +86,11 @@ export async function statusOf(ctx: StatusContext): Promise<Record<string, unkno
   const record = lastTick > 0 ? await ctx.ledger.tick(lastTick) : null;
   const totals = await ctx.ledger.poolTotals();
   const outbox = await ctx.ledger.outbox.counts();
+  // The latest confirmed delivery, with the SU's slot of its message (null when the SU did not say).
+  const [last] = await ctx.ledger.db.all<Record<string, unknown>>(
+    "SELECT batch_id, to_tick, message_id, assignment_slot FROM outbox_batches WHERE status = 'delivered' ORDER BY updated_at_ms DESC, batch_id DESC LIMIT 1",
+  );
+  const lastDelivery = last === undefined ? null : { batchId: last['batch_id'], toTick: Number(last['to_tick']), messageId: last['message_id'] ?? null, assignmentSlot: last['assignment_slot'] === null ? null : Number(last['assignment_slot']) };
   const sources = await Promise.all(
     ctx.pools.map(async (pool) => {
       const step = record?.pools.find((p) => p.pool === pool);
@@ -109,6 +114,7 @@ export async function statusOf(ctx: StatusContext): Promise<Record<string, unkno
     gate: { tick: gate, at: gate === null ? null : toIso(tickEndMs(gate, ctx.genesisMs)), transferable: lastTick > 0 && isTransferable(ctx.policy, lastTick) },
     pools: totals.map((t) => ({ pool: t.pool, minted: t.minted, credited: t.credited, accrued: t.unsettled, totalWeight: t.totalWeight })),
     outbox,
+    lastDelivery,
     sources,
     info: ctx.info,
     lastRun: outcome === null ? null : outcome.kind === 'failed' ? { kind: 'failed', code: outcome.error.code, message: outcome.error.message } : outcome,

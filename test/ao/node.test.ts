@@ -14,7 +14,8 @@ let minter: { jwk: ArweaveJwk; address: string };
 let holder: { jwk: ArweaveJwk; address: string };
 let dir: string;
 let node: LocalAoNode;
-const MAX = '1000'; // small max supply: the 15 % gate is at 150 base units
+const MAX = '1000'; // small max supply: the 15 % gate (supplyShare:15/100) is at 150 base units
+const GATE = 'supplyShare:15/100';
 
 const tags = (m: AoResultIn, i = 0): Record<string, string> => Object.fromEntries((m.Messages?.[i]?.Tags ?? []).map((t) => [t.name, t.value]));
 const clientAs = (jwk?: ArweaveJwk): AoClient => createAoClient({ muUrl: node.url, cuUrl: node.url }, jwk);
@@ -37,7 +38,7 @@ const post = (raw: Buffer) => fetch(`${node.url}/`, { method: 'POST', headers: {
 beforeAll(async () => {
   [minter, holder] = await Promise.all([wallet('minter'), wallet('stranger')]);
   dir = tempDir();
-  node = await startLocalAoNode({ dataDir: dir, minter: minter.address, maxSupply: MAX });
+  node = await startLocalAoNode({ dataDir: dir, minter: minter.address, maxSupply: MAX, gate: GATE });
 });
 afterAll(async () => {
   await node.stop();
@@ -46,7 +47,8 @@ afterAll(async () => {
 describe('local AO node', () => {
   it('derives the process id from the configuration and the module, the same on every start', () => {
     expect(node.processId).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    expect(processIdOf({ minter: minter.address, maxSupply: MAX })).toBe(node.processId);
+    expect(processIdOf({ minter: minter.address, maxSupply: MAX, gate: GATE })).toBe(node.processId);
+    expect(processIdOf({ minter: minter.address, maxSupply: MAX })).not.toBe(node.processId);
     expect(processIdOf({ minter: minter.address, maxSupply: '1001' })).not.toBe(node.processId);
     expect(processIdOf({ minter: holder.address, maxSupply: MAX })).not.toBe(node.processId);
   });
@@ -85,14 +87,40 @@ describe('local AO node', () => {
 
   it('enforces the minter and the gate through signed messages: transfers refused below 15 %, allowed from 15 %', async () => {
     const stranger = await send(holder.jwk, { Action: 'Mint-Batch', 'Batch-Id': 'm0', 'Settlement-Id': 's', 'From-Tick': '1', 'To-Tick': '1', Count: '1', Total: '10' }, JSON.stringify([[holder.address, '10']]));
-    expect(tags(stranger)).toMatchObject({ Action: 'Mint-Error', Error: `Sender ${holder.address} is not the minter` });
+    expect(tags(stranger)).toMatchObject({ Action: 'Mint-Error', Error: `Sender "${holder.address}" is not the minter` });
     expect(tags(await mint('m1', holder.address, '149'))).toMatchObject({ Action: 'Mint-Batch-Notice', 'Total-Supply': '149' });
     const refused = await send(holder.jwk, { Action: 'Transfer', Recipient: minter.address, Quantity: '5' });
-    expect(tags(refused)).toMatchObject({ Action: 'Transfer-Error', Error: 'AO is not transferable yet: Total-Supply 149 is below 15% of Max-Supply 1000' });
+    expect(tags(refused)).toMatchObject({ Action: 'Transfer-Error', Error: 'AO is not transferable yet: Total-Supply 149 is below 15/100 of Max-Supply 1000' });
     expect(tags(await mint('m2', minter.address, '1'))).toMatchObject({ 'Total-Supply': '150' });
     const ok = await send(holder.jwk, { Action: 'Transfer', Recipient: minter.address, Quantity: '5', 'X-Ref': 'r1' });
     expect(tags(ok, 0)).toMatchObject({ Action: 'Debit-Notice', Quantity: '5', 'X-Ref': 'r1' });
     expect(tags(ok, 1)).toMatchObject({ Action: 'Credit-Notice', Sender: holder.address, Quantity: '5', 'X-Ref': 'r1' });
+  });
+
+  it('serves the patched state as HyperBEAM does: compute/balances/<addr> and token-info/supply equal the dry-run Balances and Total-Supply; 404 for a balance never patched', async () => {
+    const hb = (path: string) => fetch(`${node.url}/${node.processId}~process@1.0/${path}`);
+    const dry = async (action: string) => (await clientAs().dryrun({ process: node.processId, tags: [{ name: 'Action', value: action }] })).Messages?.[0]?.Data;
+    const balances = JSON.parse((await dry('Balances'))!) as Record<string, string>;
+    expect(Object.keys(balances).length).toBeGreaterThan(0);
+    for (const [address, quantity] of Object.entries(balances)) {
+      const res = await hb(`compute/balances/${address}`);
+      expect(res.status).toBe(200);
+      expect(await res.text()).toBe(quantity);
+    }
+    expect(await (await hb('now/token-info/supply')).text()).toBe(await dry('Total-Supply'));
+    expect((await hb(`compute/balances/${'N'.repeat(43)}`)).status).toBe(404);
+    expect((await hb('compute/nothing/here')).status).toBe(404);
+    const slot = Number(await (await hb('slot/current')).text());
+    const { processes } = (await (await fetch(node.url)).json()) as { processes: { messages: number }[] };
+    expect(slot).toBe(processes[0]!.messages);
+  });
+
+  it("answers the SU's assignment of a message (its slot as Nonce), as aoconnect's returnAssignmentSlot reads it", async () => {
+    const c = clientAs(holder.jwk);
+    const id = await c.message({ process: node.processId, tags: [{ name: 'Action', value: 'Info' }], data: '' });
+    const slot = await c.assignmentSlot!({ message: id, process: node.processId });
+    expect(slot).toBe(Number(await (await fetch(`${node.url}/${node.processId}~process@1.0/slot/current`)).text()));
+    expect(await c.assignmentSlot!({ message: 'Q'.repeat(43), process: node.processId })).toBeNull();
   });
 
   it('dry-runs change nothing, and a restart rebuilds the same state from the persisted schedule', async () => {
@@ -105,10 +133,12 @@ describe('local AO node', () => {
     expect(await balances()).toBe(before);
     const { processId } = node;
     await node.stop();
-    node = await startLocalAoNode({ dataDir: dir, minter: minter.address, maxSupply: MAX });
+    node = await startLocalAoNode({ dataDir: dir, minter: minter.address, maxSupply: MAX, gate: GATE });
     expect(node.processId).toBe(processId);
     expect(node.replayed).toBeGreaterThanOrEqual(7);
     expect(JSON.parse((await balances())!)).toEqual(JSON.parse(before!));
+    // The patched state is rebuilt by the replay too.
+    expect(await (await fetch(`${node.url}/${node.processId}~process@1.0/compute/balances/${holder.address}`)).text()).toBe(JSON.parse(before!)[holder.address]);
     // The applied Batch-Ids survived too: m1 is a duplicate now.
     expect(tags(await mint('m1', holder.address, '149'))['Action']).toBe('Mint-Batch-Duplicate');
   });

@@ -28,6 +28,12 @@ export interface AoEndpoints {
   readonly muUrl: string;
   /** Compute unit: results and dry-runs. */
   readonly cuUrl: string;
+  /**
+   * Scheduler unit, asked for a delivered message's assignment slot. Default: the MU URL (the
+   * local AO node is both). On legacynet the SU is another host (aoconnect finds it with
+   * `locate`); without the right URL the slot is simply not recorded.
+   */
+  readonly suUrl?: string;
 }
 
 /** The three aoconnect calls the writer and the reconciliation use, bound to one MU/CU pair. */
@@ -35,6 +41,21 @@ export interface AoClient {
   message(args: { process: string; tags: readonly AoTag[]; data: string }): Promise<string>;
   result(args: { message: string; process: string }): Promise<AoResultIn>;
   dryrun(args: { process: string; tags: readonly AoTag[]; data?: string }): Promise<AoResultIn>;
+  /** The SU's slot for a scheduled message, or null when the SU does not say (optional: a client without it records no slot). */
+  assignmentSlot?(args: { message: string; process: string }): Promise<number | null>;
+}
+
+/**
+ * Reads the slot the way aoconnect's `returnAssignmentSlot` does (dist/index.js,
+ * sendDataItemChain): GET `<su>/<message>?process-id=<process>`, the assignment's `Nonce` tag.
+ */
+async function readAssignmentSlot(suUrl: string, message: string, process: string): Promise<number | null> {
+  const res = await fetch(`${suUrl}/${encodeURIComponent(message)}?process-id=${encodeURIComponent(process)}`);
+  if (!res.ok) return null;
+  const body = (await res.json()) as { assignment?: { tags?: { name?: unknown; value?: unknown }[] } };
+  const nonce = body.assignment?.tags?.find((t) => t.name === 'Nonce')?.value;
+  const slot = typeof nonce === 'string' && /^(0|[1-9][0-9]{0,14})$/.test(nonce) ? Number(nonce) : null;
+  return slot;
 }
 
 /**
@@ -58,6 +79,7 @@ export function createAoClient(endpoints: AoEndpoints, jwk?: ArweaveJwk): AoClie
     },
     result: ({ message, process }) => ao.result({ message, process }),
     dryrun: ({ process, tags, data }) => ao.dryrun({ process, tags: [...tags], ...(data !== undefined && { data }) }),
+    assignmentSlot: ({ message, process }) => readAssignmentSlot(endpoints.suUrl ?? endpoints.muUrl, message, process),
   };
 }
 

@@ -5,8 +5,14 @@ import type { OutboxStatus } from '../outbox.ts';
 import type { AoClient } from './client.ts';
 
 /**
- * Ledger ↔ process reconciliation: the process's Balances (read by dry-run, so nothing is sent)
- * against what the ledger says each recipient was minted, recipient by recipient.
+ * Ledger ↔ process reconciliation: the process's balances against what the ledger says each
+ * recipient was minted, recipient by recipient. Two ways to read the process:
+ * - 'dryrun' (default): a dry-run Balances and Total-Supply through the CU (nothing is sent);
+ * - 'hyperbeam': the state the process publishes with patch@1.0, as a HyperBEAM node (or the local
+ *   AO node) serves it: GET /<pid>~process@1.0/compute/balances/<address> for every ledger
+ *   recipient (404 = zero), several reads in flight at once, and compute/token-info/supply. Only
+ *   the ledger's recipients are read this way, so a holder the ledger does not know (a transfer's
+ *   recipient) shows up as Σ balances ≠ Total-Supply rather than by address.
  *
  * Basis 'settled' (default): every credit the ledger settled (table credits), delivered or not —
  * a batch still pending shows up as a difference, which is the point. Basis 'delivered': only
@@ -15,6 +21,13 @@ import type { AoClient } from './client.ts';
  * difference per recipient is expected; the totals (Σ ledger = Σ balances = Total-Supply) still hold.
  */
 export type ReconcileBasis = 'settled' | 'delivered';
+export type ReconcileVia = 'dryrun' | 'hyperbeam';
+
+/** Where the hyperbeam reads go, and how many are in flight at once (default 16). */
+export interface HyperbeamReads {
+  readonly url: string;
+  readonly concurrency?: number;
+}
 
 export interface BalanceDifference {
   readonly recipient: string;
@@ -27,6 +40,7 @@ export interface BalanceDifference {
 export interface ReconcileReport {
   readonly processId: string;
   readonly basis: ReconcileBasis;
+  readonly via: ReconcileVia;
   readonly equal: boolean;
   readonly recipients: number;
   readonly ledgerTotal: bigint;
@@ -95,9 +109,50 @@ export async function readProcessBalances(client: AoClient, processId: string): 
   return { balances, totalSupply: parseUnits(supplyData, 'Total-Supply') };
 }
 
-export async function reconcile(opts: { db: Db; client: AoClient; processId: string; basis?: ReconcileBasis }): Promise<ReconcileReport> {
+/** One HyperBEAM read: the body of a 200, null for a 404 (a key the process never patched). */
+async function hyperbeamGet(base: string, path: string): Promise<string | null> {
+  let res: Response;
+  try {
+    res = await fetch(`${base}/${path}`);
+  } catch (error) {
+    throw new EngineError('SOURCE_UNAVAILABLE', `hyperbeam: GET ${path}: ${(error as Error).message}`);
+  }
+  if (res.status === 404) {
+    await res.body?.cancel();
+    return null;
+  }
+  if (!res.ok) throw new EngineError('MALFORMED_RESPONSE', `hyperbeam: GET ${path} answered ${res.status}: ${(await res.text()).slice(0, 200)}`);
+  return (await res.text()).trim();
+}
+
+/** The recipients' balances and the supply through the process's patched state (see the header). */
+export async function readHyperbeamBalances(reads: HyperbeamReads, processId: string, recipients: readonly string[]): Promise<{ balances: Map<string, bigint>; totalSupply: bigint }> {
+  const base = reads.url.replace(/\/$/, '');
+  const concurrency = reads.concurrency ?? 16;
+  if (!Number.isSafeInteger(concurrency) || concurrency < 1 || concurrency > 256) throw new EngineError('INVALID_ARGUMENT', `hyperbeam concurrency ${concurrency} must be an integer in 1..256`);
+  const balances = new Map<string, bigint>();
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < recipients.length) {
+      const address = recipients[next++]!;
+      const text = await hyperbeamGet(base, `${processId}~process@1.0/compute/balances/${encodeURIComponent(address)}`);
+      if (text !== null) balances.set(address, parseUnits(text, `compute/balances/${address}`));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, recipients.length) }, worker));
+  const supply = await hyperbeamGet(base, `${processId}~process@1.0/compute/token-info/supply`);
+  if (supply === null) throw new EngineError('MALFORMED_RESPONSE', `hyperbeam: ${processId} has no token-info/supply (has the process sent its patch@1.0?)`);
+  return { balances, totalSupply: parseUnits(supply, 'compute/token-info/supply') };
+}
+
+export async function reconcile(opts: { db: Db; client?: AoClient; hyperbeam?: HyperbeamReads; processId: string; basis?: ReconcileBasis }): Promise<ReconcileReport> {
   const basis = opts.basis ?? 'settled';
-  const [ledger, outbox, proc] = [await ledgerTotals(opts.db, basis), await outboxCounts(opts.db), await readProcessBalances(opts.client, opts.processId)];
+  const via: ReconcileVia = opts.hyperbeam !== undefined ? 'hyperbeam' : 'dryrun';
+  const [ledger, outbox] = [await ledgerTotals(opts.db, basis), await outboxCounts(opts.db)];
+  let proc: { balances: Map<string, bigint>; totalSupply: bigint };
+  if (opts.hyperbeam !== undefined) proc = await readHyperbeamBalances(opts.hyperbeam, opts.processId, [...ledger.keys()]);
+  else if (opts.client !== undefined) proc = await readProcessBalances(opts.client, opts.processId);
+  else throw new EngineError('INVALID_ARGUMENT', 'reconcile: neither a CU client (dry-run) nor a hyperbeam URL was given');
   const differences: BalanceDifference[] = [];
   let ledgerTotal = 0n;
   let processTotal = 0n;
@@ -114,5 +169,5 @@ export async function reconcile(opts: { db: Db; client: AoClient; processId: str
   const abs = (v: bigint) => (v < 0n ? -v : v);
   differences.sort((a, b) => (abs(b.difference) > abs(a.difference) ? 1 : abs(b.difference) < abs(a.difference) ? -1 : a.recipient < b.recipient ? -1 : 1));
   const equal = differences.length === 0 && ledgerTotal === processTotal && processTotal === proc.totalSupply;
-  return { processId: opts.processId, basis, equal, recipients: ledger.size, ledgerTotal, processTotal, processTotalSupply: proc.totalSupply, outbox, differences };
+  return { processId: opts.processId, basis, via, equal, recipients: ledger.size, ledgerTotal, processTotal, processTotalSupply: proc.totalSupply, outbox, differences };
 }

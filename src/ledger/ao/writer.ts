@@ -71,7 +71,7 @@ export interface AoWriter {
 /** A transport failure worth retrying: nothing was decided by the process. */
 class Unreachable extends Error {}
 
-type Verdict = { kind: 'delivered'; duplicate: boolean } | { kind: 'failed'; reason: string } | { kind: 'unknown'; reason: string };
+type Verdict = { kind: 'delivered'; duplicate: boolean; messageId?: string } | { kind: 'failed'; reason: string } | { kind: 'unknown'; reason: string };
 
 export const mintBatchTags = (b: OutboxBatch) => [
   { name: 'Action', value: 'Mint-Batch' },
@@ -156,13 +156,13 @@ export function createAoWriter(opts: AoWriterOptions): AoWriter {
         if (messageId !== null) {
           const verdict = await readResult(batch, messageId);
           // The CU does not know the message (lost before scheduling): send it again.
-          if (verdict.kind !== 'unknown') return verdict;
+          if (verdict.kind !== 'unknown') return verdict.kind === 'delivered' ? { ...verdict, messageId } : verdict;
         }
         messageId = await send(batch);
         await opts.outbox.markSent(batch.batchId, messageId);
         log('batch sent', { batchId: batch.batchId, messageId, credits: batch.creditCount, total: batch.total.toString() });
         const verdict = await readResult(batch, messageId);
-        if (verdict.kind !== 'unknown') return verdict;
+        if (verdict.kind !== 'unknown') return verdict.kind === 'delivered' ? { ...verdict, messageId } : verdict;
         throw new Unreachable(verdict.reason);
       } catch (error) {
         if (!(error instanceof Unreachable)) throw error;
@@ -174,6 +174,17 @@ export function createAoWriter(opts: AoWriterOptions): AoWriter {
         log('delivery retry', { batchId: batch.batchId, attempt, delayMs: delay, error: error.message });
         await sleep(delay);
       }
+    }
+  }
+
+  /** The SU's slot of a delivered message; unknown (null) when the SU does not answer it. */
+  async function slotOf(messageId: string | undefined): Promise<number | null> {
+    if (messageId === undefined || client!.assignmentSlot === undefined) return null;
+    try {
+      return await client!.assignmentSlot({ message: messageId, process: opts.processId });
+    } catch (error) {
+      log('assignment slot unknown', { messageId, error: messageOf(error) });
+      return null;
     }
   }
 
@@ -207,7 +218,7 @@ export function createAoWriter(opts: AoWriterOptions): AoWriter {
           log('batch failed', { batchId: batch.batchId, reason: verdict.reason });
           continue;
         }
-        await opts.outbox.markDelivered(batch.batchId);
+        await opts.outbox.markDelivered(batch.batchId, await slotOf(verdict.messageId));
         report.delivered++;
         report.credits += batch.creditCount;
         stats.delivered++;

@@ -31,6 +31,8 @@ export interface StatementLine {
   readonly batchId: string | null;
   readonly status: string | null;
   readonly messageId: string | null;
+  /** message: the SU's assignment slot of the delivered message, when recorded. */
+  readonly assignmentSlot: number | null;
   readonly accruedScaledTotal: bigint;
   readonly creditedTotal: bigint;
 }
@@ -100,7 +102,7 @@ export async function statement(db: Db, address: string, range: { fromTick?: num
       const start = Math.max(c.tick, fromTick);
       if (c.weight === 0n || end < start || !(key === address || c.recipient === address)) continue;
       const amount = accrual(c.weight, await indexOf(pool, start - 1), await indexOf(pool, end));
-      drafts.push({ kind: 'span', tick: start, toTick: end, pool, account: key, recipient: c.recipient, weight: c.weight, amount, settlementId: null, batchId: null, status: null, messageId: null });
+      drafts.push({ kind: 'span', tick: start, toTick: end, pool, account: key, recipient: c.recipient, weight: c.weight, amount, settlementId: null, batchId: null, status: null, messageId: null, assignmentSlot: null });
     }
   }
 
@@ -128,10 +130,11 @@ export async function statement(db: Db, address: string, range: { fromTick?: num
       batchId: null,
       status: null,
       messageId: null,
+      assignmentSlot: null,
     });
   }
   for (const id of settlementIds) {
-    for (const b of await db.all('SELECT batch_id, pool, to_tick, payload, status, message_id FROM outbox_batches WHERE settlement_id = ? ORDER BY batch_index', [id])) {
+    for (const b of await db.all('SELECT batch_id, pool, to_tick, payload, status, message_id, assignment_slot FROM outbox_batches WHERE settlement_id = ? ORDER BY batch_index', [id])) {
       for (const [recipient, quantity] of decodePayload(b['payload'] as string)) {
         if (!recipients.has(recipient)) continue;
         drafts.push({
@@ -147,6 +150,7 @@ export async function statement(db: Db, address: string, range: { fromTick?: num
           batchId: b['batch_id'] as string,
           status: b['status'] as string,
           messageId: (b['message_id'] as string | null) ?? null,
+          assignmentSlot: b['assignment_slot'] === null || b['assignment_slot'] === undefined ? null : Number(b['assignment_slot']),
         });
       }
     }

@@ -21,7 +21,7 @@ function parseUrl(text: string, field: string): string {
 }
 
 function printReport(r: ReconcileReport): void {
-  process.stdout.write(`process ${r.processId}, basis ${r.basis}: ${r.equal ? 'EQUAL' : `${r.differences.length} difference(s)`}\n`);
+  process.stdout.write(`process ${r.processId}, basis ${r.basis}, via ${r.via}: ${r.equal ? 'EQUAL' : `${r.differences.length} difference(s)`}\n`);
   printTable(
     [
       ['ledger', r.ledgerTotal.toString(), formatAo(r.ledgerTotal)],
@@ -43,19 +43,27 @@ export function registerAoCommands(program: Command): void {
   const ao = program.command('ao').description('The AO token process: reconciliation and the local AO node.');
 
   ao.command('reconcile')
-    .description("Compare the token process's Balances (dry-run) with the ledger's settled totals, recipient by recipient. Exit 0 when equal, 1 when not.")
+    .description(
+      "Compare the token process's balances with the ledger's settled totals, recipient by recipient: by dry-run Balances through a CU, or (--via hyperbeam) through the process's patched state, compute/balances/<address> per recipient and compute/token-info/supply. Exit 0 when equal, 1 when not.",
+    )
     .requiredOption('--database <url>', 'ledger database URL (sqlite:<path> or postgres://…)')
     .requiredOption('--process <id>', 'token process id (43 characters)')
-    .requiredOption('--cu <url>', 'compute unit URL (the local node: its own URL)')
+    .requiredOption('--cu <url>', 'compute unit URL, or with --via hyperbeam the HyperBEAM node URL (the local node: its own URL)')
+    .option('--via <how>', 'dryrun (a dry-run Balances) or hyperbeam (the patch@1.0 state, one read per recipient)', 'dryrun')
+    .option('--concurrency <n>', 'with --via hyperbeam: reads in flight at once (1..256)', '16')
     .option('--delivered-only', 'compare only batches the writer saw confirmed, not every settled credit')
     .option('--json', 'print the report as JSON')
-    .action(async (opts: { database: string; process: string; cu: string; deliveredOnly?: boolean; json?: boolean }) => {
+    .action(async (opts: { database: string; process: string; cu: string; via: string; concurrency: string; deliveredOnly?: boolean; json?: boolean }) => {
       if (!PROCESS_ID.test(opts.process)) throw new EngineError('INVALID_ARGUMENT', `--process: ${JSON.stringify(opts.process)} is not a process id; expected 43 base64url characters`);
+      if (opts.via !== 'dryrun' && opts.via !== 'hyperbeam') throw new EngineError('INVALID_ARGUMENT', `--via: ${JSON.stringify(opts.via)} is not a way to read the process; expected dryrun or hyperbeam`);
+      const concurrency = Number(opts.concurrency);
+      if (!/^[1-9][0-9]{0,2}$/.test(opts.concurrency) || concurrency > 256) throw new EngineError('INVALID_ARGUMENT', `--concurrency: ${JSON.stringify(opts.concurrency)} is not an integer in 1..256`);
       const cu = parseUrl(opts.cu, '--cu');
       const [{ openLedger }, { createAoClient, reconcile }] = await Promise.all([import('../../ledger/index.ts'), import('../../ledger/ao/index.ts')]);
       const ledger = await openLedger({ url: opts.database });
       try {
-        const report = await reconcile({ db: ledger.db, client: createAoClient({ muUrl: cu, cuUrl: cu }), processId: opts.process, basis: opts.deliveredOnly ? 'delivered' : 'settled' });
+        const read = opts.via === 'hyperbeam' ? { hyperbeam: { url: cu, concurrency } } : { client: createAoClient({ muUrl: cu, cuUrl: cu }) };
+        const report = await reconcile({ db: ledger.db, ...read, processId: opts.process, basis: opts.deliveredOnly ? 'delivered' : 'settled' });
         if (opts.json) writeJson(report);
         else printReport(report);
         process.exitCode = report.equal ? 0 : 1;
@@ -70,13 +78,19 @@ export function registerAoCommands(program: Command): void {
     .requiredOption('--minter <address>', 'the address allowed to Mint-Batch')
     .option('--port <n>', 'port (0 picks a free one)', '0')
     .option('--max-supply <units>', 'max supply in base units', '21000000000000000000')
-    .action(async (opts: { db: string; minter: string; port: string; maxSupply: string }) => {
+    .option('--gate <rule>', "the token's transfer gate: mintCount:N or supplyShare:P/Q", 'mintCount:100000')
+    .option('--logo <txid>', "the token's Logo (an Arweave transaction id); none by default")
+    .action(async (opts: { db: string; minter: string; port: string; maxSupply: string; gate: string; logo?: string }) => {
       const port = Number(opts.port);
       if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new EngineError('INVALID_ARGUMENT', `--port: ${JSON.stringify(opts.port)} is not a port; expected 0..65535`);
       if (!/^(0|[1-9][0-9]{0,77})$/.test(opts.maxSupply)) throw new EngineError('INVALID_AMOUNT', `--max-supply: ${JSON.stringify(opts.maxSupply)} is not a decimal string of base units`);
       parseArweaveAddress(opts.minter, '--minter');
       const { startLocalAoNode } = await import('../../../ao/node/server.ts');
-      const node = await startLocalAoNode({ dbPath: opts.db, minter: opts.minter, port, maxSupply: opts.maxSupply });
+      if (!/^(mintCount:[1-9][0-9]{0,14}|supplyShare:(0|[1-9][0-9]{0,8})\/[1-9][0-9]{0,8})$/.test(opts.gate)) {
+        throw new EngineError('INVALID_ARGUMENT', `--gate: ${JSON.stringify(opts.gate)} is not a gate rule; expected mintCount:N or supplyShare:P/Q`);
+      }
+      if (opts.logo !== undefined && !PROCESS_ID.test(opts.logo)) throw new EngineError('INVALID_ARGUMENT', `--logo: ${JSON.stringify(opts.logo)} is not a transaction id; expected 43 base64url characters`);
+      const node = await startLocalAoNode({ dbPath: opts.db, minter: opts.minter, port, maxSupply: opts.maxSupply, gate: opts.gate, ...(opts.logo !== undefined && { logo: opts.logo }) });
       writeJson({ url: node.url, processId: node.processId, replayed: node.replayed });
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);

@@ -7,9 +7,10 @@ import { EngineError } from '../../errors.ts';
 import { formatAo } from '../../units.ts';
 import { DEFAULT_DATABASE_URL, openLedger } from '../../ledger/index.ts';
 import type { Ledger } from '../../ledger/index.ts';
-import { checkProof, describeDivergence, exportHistory, proofFor, publishSettlements, settlementTree, statement, verifyLedger, verifyPublished } from '../../ledger/audit/index.ts';
+import { describeDivergence, exportHistory, proofFor, publishSettlements, settlementTree, statement, verifyLedger, verifyPublished } from '../../ledger/audit/index.ts';
 import type { Divergence, Statement } from '../../ledger/audit/index.ts';
 import { printTable, writeJson } from '../output.ts';
+import { registerCheckProofCommand } from './check-proof.ts';
 
 /**
  * `ao-emission audit …` (issue 10). verify exits 0 when everything holds, 1 on a divergence
@@ -26,7 +27,7 @@ function tickOption(value: string | undefined, field: string): number | undefine
   return Number(value);
 }
 
-function arweaveClient(gateway: string): Arweave {
+export function arweaveClient(gateway: string): Arweave {
   let url: URL;
   try {
     url = new URL(gateway);
@@ -74,16 +75,16 @@ function printStatement(s: Statement, format: 'table' | 'csv' | 'json'): void {
     writeJson(s);
     return;
   }
-  const header = ['kind', 'tick', 'to_tick', 'pool', 'account', 'recipient', 'weight', 'amount', 'settlement_id', 'batch_id', 'status', 'message_id', 'accrued_scaled_total', 'credited_total'];
-  const rows = s.lines.map((l) => [l.kind, String(l.tick), String(l.toTick), l.pool, l.account ?? '', l.recipient ?? '', l.weight?.toString() ?? '', l.amount.toString(), l.settlementId ?? '', l.batchId ?? '', l.status ?? '', l.messageId ?? '', l.accruedScaledTotal.toString(), l.creditedTotal.toString()]);
+  const header = ['kind', 'tick', 'to_tick', 'pool', 'account', 'recipient', 'weight', 'amount', 'settlement_id', 'batch_id', 'status', 'message_id', 'assignment_slot', 'accrued_scaled_total', 'credited_total'];
+  const rows = s.lines.map((l) => [l.kind, String(l.tick), String(l.toTick), l.pool, l.account ?? '', l.recipient ?? '', l.weight?.toString() ?? '', l.amount.toString(), l.settlementId ?? '', l.batchId ?? '', l.status ?? '', l.messageId ?? '', l.assignmentSlot?.toString() ?? '', l.accruedScaledTotal.toString(), l.creditedTotal.toString()]);
   if (format === 'csv') {
     const cell = (c: string): string => (/[",\n]/.test(c) ? `"${c.replace(/"/g, '""')}"` : c);
     process.stdout.write(`${header.join(',')}\n${rows.map((r) => `${r.map(cell).join(',')}\n`).join('')}`);
     return;
   }
   printTable(
-    s.lines.map((l) => [l.kind, l.kind === 'span' ? `${l.tick}-${l.toTick}` : String(l.tick), l.pool, l.account ?? '', l.recipient ?? '', l.weight?.toString() ?? '', l.amount.toString(), l.settlementId ?? '', l.status ?? '', l.messageId ?? '', l.creditedTotal.toString()]),
-    ['kind', 'ticks', 'pool', 'account', 'recipient', 'weight', 'amount', 'settlement', 'status', 'message', 'credited'],
+    s.lines.map((l) => [l.kind, l.kind === 'span' ? `${l.tick}-${l.toTick}` : String(l.tick), l.pool, l.account ?? '', l.recipient ?? '', l.weight?.toString() ?? '', l.amount.toString(), l.settlementId ?? '', l.status ?? '', l.messageId ?? '', l.assignmentSlot?.toString() ?? '', l.creditedTotal.toString()]),
+    ['kind', 'ticks', 'pool', 'account', 'recipient', 'weight', 'amount', 'settlement', 'status', 'message', 'slot', 'credited'],
   );
   process.stdout.write(`\n${s.address}, ticks ${s.fromTick}..${s.toTick}: accrued ${formatAo(s.accrued)}, credited ${formatAo(s.credited)} (span amounts are scaled by 10^36; credits and messages in base units)\n`);
 }
@@ -165,25 +166,7 @@ export function registerAuditCommands(program: Command): void {
       await withLedger(opts.database, async (ledger) => writeJson(proofFor(await settlementTree(ledger.db, opts.settlement), address)));
     });
 
-  audit
-    .command('check-proof [file]')
-    .description('Verify a proof offline (the JSON printed by `audit proof`, from a file or stdin); exit 0 if it holds, 1 if not')
-    .action(async (file: string | undefined) => {
-      let text: string;
-      try {
-        text = readFileSync(file === undefined || file === '-' ? 0 : file, 'utf8');
-      } catch (error) {
-        throw new EngineError('INVALID_ARGUMENT', `check-proof: cannot read ${JSON.stringify(file ?? 'stdin')} (${(error as Error).message.split('\n')[0]})`);
-      }
-      let p: { root?: unknown; leaf?: unknown; proof?: unknown };
-      try {
-        p = JSON.parse(text) as typeof p;
-      } catch {
-        throw new EngineError('INVALID_ARGUMENT', `check-proof: ${JSON.stringify(file ?? 'stdin')} is not JSON; expected {root, leaf, proof} as printed by audit proof`);
-      }
-      if (!checkProof({ root: p.root, leaf: p.leaf, proof: p.proof })) throw new EngineError('AUDIT_MISMATCH', `check-proof: leaf ${JSON.stringify(p.leaf)} and its proof do not hash to root ${String(p.root)}`);
-      process.stdout.write(`ok: ${JSON.stringify(p.leaf)} is in the tree with root ${String(p.root)}\n`);
-    });
+  registerCheckProofCommand(audit);
 
   audit
     .command('publish')

@@ -48,9 +48,28 @@ describe('AO writer → local AO node', () => {
     expect(totalSupply).toBe(settlement.total);
     expect(balances.size).toBe(20_000);
     const r = await reconcile({ db: ledger.db, client, processId: node.processId });
-    expect(r).toMatchObject({ equal: true, differences: [], recipients: 20_000, ledgerTotal: settlement.total, processTotal: settlement.total });
+    expect(r).toMatchObject({ equal: true, via: 'dryrun', differences: [], recipients: 20_000, ledgerTotal: settlement.total, processTotal: settlement.total });
+    // The same through the process's patch@1.0 state, one read per recipient.
+    const hb = await reconcile({ db: ledger.db, hyperbeam: { url: node.url, concurrency: 32 }, processId: node.processId });
+    expect(hb).toMatchObject({ equal: true, via: 'hyperbeam', differences: [], recipients: 20_000, processTotal: settlement.total, processTotalSupply: settlement.total });
+    // Each delivered batch records the node's assignment slot next to its message id (slots 1 and 2: the only messages).
+    const rows = await ledger.db.all<{ message_id: string; assignment_slot: number }>('SELECT message_id, assignment_slot FROM outbox_batches ORDER BY assignment_slot');
+    expect(rows.map((row) => Number(row.assignment_slot))).toEqual([1, 2]);
+    for (const row of rows) expect(row.message_id).toMatch(/^[A-Za-z0-9_-]{43}$/);
     // Nothing left: a second pass sends nothing.
     expect((await writer.deliverPending()).delivered).toBe(0);
+  });
+
+  it('reconcile --via hyperbeam reports every differing recipient (a batch not delivered: each of its recipients reads 404 = zero)', async () => {
+    const { ledger, node } = await setUp();
+    const s = await settleTick(ledger, 30, 10);
+    await ledger.db.run("UPDATE outbox_batches SET status = 'failed' WHERE batch_id = ?", [s.batchIds[2]!]);
+    await writerFor(ledger, node).deliverPending();
+    const r = await reconcile({ db: ledger.db, hyperbeam: { url: node.url, concurrency: 4 }, processId: node.processId });
+    const missing = await ledger.db.all<{ payload: string }>('SELECT payload FROM outbox_batches WHERE batch_id = ?', [s.batchIds[2]!]);
+    const expected = (JSON.parse(missing[0]!.payload) as [string, string][]).map(([recipient, q]) => ({ recipient, ledger: BigInt(q), process: 0n, difference: -BigInt(q) }));
+    expect(r.equal).toBe(false);
+    expect([...r.differences].sort((a, b) => (a.recipient < b.recipient ? -1 : 1))).toEqual(expected);
   });
 
   it('re-sending a batch the process already applied is confirmed as a duplicate and changes no balance', async () => {
@@ -93,7 +112,7 @@ describe('AO writer → local AO node', () => {
     expect(report).toMatchObject({ delivered: 0, failed: 1, unavailable: null });
     const row = (await ledger.outbox.get(s.batchIds[0]!))!;
     expect(row.status).toBe('failed');
-    expect(row.lastError).toBe(`Mint-Error: Sender ${stranger.address} is not the minter`);
+    expect(row.lastError).toBe(`Mint-Error: Sender "${stranger.address}" is not the minter`);
     expect(rogue.stats()).toMatchObject({ failed: 1, lastError: row.lastError });
     // Failed is final for the writer: the honest writer does not pick it up again either.
     expect((await writerFor(ledger, node).deliverPending()).delivered).toBe(0);

@@ -62,12 +62,22 @@ describe('ao-emission ao reconcile', () => {
     expect(report).toMatchObject({ equal: true, recipients: 30, differences: [], outbox: { delivered: 3, pending: 0 } });
   });
 
+  it('--via hyperbeam reads compute/balances/<address> per recipient and token-info/supply: EQUAL on the same ledger', async () => {
+    const run = await inProcess('ao', 'reconcile', '--database', database, '--process', node.processId, '--cu', node.url, '--via', 'hyperbeam', '--concurrency', '4', '--json');
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ equal: true, via: 'hyperbeam', recipients: 30, differences: [] });
+  });
+
   it('exits 1 and lists every recipient of a settlement not yet delivered', async () => {
     const s = await settleTick(ledger, 30, 10, 7); // 30 new holders + the 30 before, still pending
     const run = await cli('ao', 'reconcile', '--database', database, '--process', node.processId, '--cu', node.url);
     expect(run.code).toBe(1);
     expect(run.stdout).toContain('60 difference(s)');
     expect(run.stdout).toContain(`outbox: 3 delivered, ${s.batchIds.length} pending`);
+    const viaHyperbeam = await inProcess('ao', 'reconcile', '--database', database, '--process', node.processId, '--cu', node.url, '--via', 'hyperbeam');
+    expect(viaHyperbeam.code).toBe(1);
+    expect(viaHyperbeam.stdout).toContain('via hyperbeam: 60 difference(s)');
     // Comparing only what was confirmed delivered, the process is exact.
     expect((await inProcess('ao', 'reconcile', '--database', database, '--process', node.processId, '--cu', node.url, '--delivered-only')).code).toBe(0);
   });
@@ -76,5 +86,8 @@ describe('ao-emission ao reconcile', () => {
     const short = await inProcess('ao', 'reconcile', '--database', database, '--process', 'short', '--cu', node.url);
     expect(short).toMatchObject({ code: 2, stderr: 'ao-emission: --process: "short" is not a process id; expected 43 base64url characters\n' });
     expect((await inProcess('ao', 'reconcile', '--database', database, '--process', node.processId, '--cu', 'ftp://x')).code).toBe(2);
+    const via = await inProcess('ao', 'reconcile', '--database', database, '--process', node.processId, '--cu', node.url, '--via', 'gossip');
+    expect(via).toMatchObject({ code: 2, stderr: 'ao-emission: --via: "gossip" is not a way to read the process; expected dryrun or hyperbeam\n' });
+    expect((await inProcess('ao', 'reconcile', '--database', database, '--process', node.processId, '--cu', node.url, '--via', 'hyperbeam', '--concurrency', '0')).code).toBe(2);
   });
 });
