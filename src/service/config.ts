@@ -62,8 +62,11 @@ const rawSchema = z.strictObject({
           confirmations: z.number().int().min(0).max(1000).default(15),
           /** CSV address,winston: the initial holders when the node serves no wallet list. */
           seedFile: z.string().min(1).optional(),
-          /** Reconcile from the full wallet list every N snapshots (0 = never). */
-          fullEvery: z.number().int().min(0).default(0),
+          /**
+           * Reconcile from the full wallet list every N snapshots (0 = never). Default 288 = once a day of
+           * 5-minute ticks: released mining rewards move mainnet balances without a tx (README, AR source).
+           */
+          fullEvery: z.number().int().min(0).default(288),
         })
         .optional(),
       ethereum: z

@@ -27,6 +27,8 @@ export interface ServiceOptions {
   readonly policyChange?: string | undefined;
   readonly settlementTicks: Readonly<Record<PoolId, number>>;
   readonly sources: readonly Source[];
+  /** The reader the sources were handed (sources.ts LateSourceState), bound to the ledger's once it is open. */
+  readonly sourceState?: { bind(reader: ReturnType<Ledger['sourceState']>): void };
   readonly clock: Clock;
   readonly log: Logger;
   readonly trigger: Trigger;
@@ -65,6 +67,7 @@ export async function startService(options: ServiceOptions): Promise<ServiceHand
   let http: HttpHandle | null = null;
   try {
     await ledger.migrate();
+    options.sourceState?.bind(ledger.sourceState());
     // Refuse at start, not at the first due tick, to continue a ledger under another law.
     await policyContinuity(ledger, options.policy, options.policyChange);
     const sourceHealth = new SourceHealth(options.clock);

@@ -1,11 +1,37 @@
-import type { Source } from '../bridges/types.ts';
+import { EngineError } from '../errors.ts';
+import type { PoolId, Source, SourceStateReader } from '../bridges/types.ts';
 import { createArweaveSource } from '../bridges/arweave/index.ts';
 import { createEthereumSource } from '../bridges/ethereum/index.ts';
 import { createSolanaSource } from '../bridges/solana/index.ts';
 import type { ServiceConfig } from './config.ts';
 
-/** The production sources named by the config, in pool order ar, steth, sol. */
-export function sourcesFromConfig(config: ServiceConfig): Source[] {
+/**
+ * The ledger's source state (Ledger.sourceState()) for sources built before the ledger is open (the
+ * config is checked first): startService binds it once the ledger is migrated, before any tick.
+ */
+export class LateSourceState implements SourceStateReader {
+  #reader: SourceStateReader | null = null;
+
+  bind(reader: SourceStateReader): void {
+    this.#reader = reader;
+  }
+
+  #bound(): SourceStateReader {
+    if (this.#reader === null) throw new EngineError('INTERNAL_ERROR', 'source state read before the ledger was opened');
+    return this.#reader;
+  }
+
+  read(pool: PoolId, kind: string, keys: readonly string[]): Promise<ReadonlyMap<string, string>> {
+    return this.#bound().read(pool, kind, keys);
+  }
+
+  count(pool: PoolId, kind: string): Promise<number> {
+    return this.#bound().count(pool, kind);
+  }
+}
+
+/** The production sources named by the config, in pool order ar, steth, sol; stETH and SOL read their state through `state`. */
+export function sourcesFromConfig(config: ServiceConfig, state: SourceStateReader): Source[] {
   const s = config.sources;
   const sources: Source[] = [];
   if (s.arweave) {
@@ -29,6 +55,7 @@ export function sourcesFromConfig(config: ServiceConfig): Source[] {
         ...(s.ethereum.confirmations === undefined ? {} : { confirmations: s.ethereum.confirmations }),
         finalityLagBlocks: s.ethereum.finalityLagBlocks,
         startBlock: s.ethereum.startBlock,
+        state,
         ...(s.yield?.steth ? { overrides: s.yield.steth } : {}),
       }),
     );
@@ -40,6 +67,7 @@ export function sourcesFromConfig(config: ServiceConfig): Source[] {
         voteAccounts: s.solana.voteAccounts,
         registry: s.solana.registry,
         commitment: s.solana.commitment,
+        state,
         priceUsd: s.yield!.sol!.priceUsd!,
         ...(s.yield?.sol?.apr === undefined ? {} : { apr: s.yield.sol.apr }),
       }),

@@ -36,6 +36,14 @@ describe('config', () => {
     expect(c.ao).toBeNull();
   });
 
+  it('reads the full AR wallet list once a day by default (fullEvery 288 ticks of 5 minutes), in the shipped example too; 0 turns it off', () => {
+    // Released mining rewards move mainnet balances without a tx: only a full read corrects them (README, AR source).
+    const arweave = { urls: ['https://arweave.net'] };
+    expect(parseConfig({ ...base(), sources: { arweave } }).sources.arweave?.fullEvery).toBe(288);
+    expect(parseConfig({ ...base(), sources: { arweave: { ...arweave, fullEvery: 0 } } }).sources.arweave?.fullEvery).toBe(0);
+    expect(loadConfig('config/example.yaml', { AO_EMISSION_AO_SIGNER_KEY_FILE: keyFile }).sources.arweave?.fullEvery).toBe(288);
+  });
+
   it('the shipped config/example.yaml is valid (with its signer key file given by the environment)', () => {
     const c = loadConfig('config/example.yaml', { AO_EMISSION_AO_SIGNER_KEY_FILE: keyFile });
     expect(c.sources.ethereum?.preBridge).toBe('0xfE08D40Eee53d64936D3128838867c867602665c');

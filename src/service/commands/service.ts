@@ -47,8 +47,9 @@ export function registerServiceCommands(program: Command): void {
       await requireLedger(config.databaseUrl, { create: opts.create === true, field: config.databaseField });
       const log = createLogger({ level: config.logLevel });
       // The chain clients load only when serving (they are heavy, and other commands do not need them).
-      const { sourcesFromConfig } = await import('../sources.ts');
-      const sources = sourcesFromConfig(config);
+      const { LateSourceState, sourcesFromConfig } = await import('../sources.ts');
+      const sourceState = new LateSourceState();
+      const sources = sourcesFromConfig(config, sourceState);
       const ao = config.ao;
       const jwk = ao ? (JSON.parse(readFileSync(ao.signerKeyFile, 'utf8')) as ArweaveJwk) : null;
       log.info({ config: describeConfig(config) }, 'config loaded');
@@ -62,6 +63,7 @@ export function registerServiceCommands(program: Command): void {
         policyChange: config.policyChange,
         settlementTicks: config.settlementTicks,
         sources,
+        sourceState,
         clock: systemClock,
         log,
         trigger: cronTrigger(config.genesisMs),
