@@ -159,8 +159,8 @@ assert(Dec.isCanonical(MaxSupply), 'token.lua: MaxSupply is not a canonical deci
 
 -- The gate rule, parsed once: { kind = 'mintCount', tick } or { kind = 'supplyShare', p, q }.
 local function parseGate(text)
-  local n = text:match('^mintCount:([1-9]%d*)$')
-  if n and #n <= 15 then return { kind = 'mintCount', tick = n } end
+  local n = text:match('^mintCount:(%d+)$')
+  if n and #n <= 15 and (n == '0' or n:sub(1, 1) ~= '0') then return { kind = 'mintCount', tick = n } end
   local p, q = text:match('^supplyShare:(%d+)/([1-9]%d*)$')
   if p and #p <= 9 and #q <= 9 and Dec.cmp(p, q) <= 0 and (p == '0' or p:sub(1, 1) ~= '0') then
     return { kind = 'supplyShare', p = math.tointeger(tonumber(p)), q = math.tointeger(tonumber(q)) }

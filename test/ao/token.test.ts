@@ -3,6 +3,9 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { ProcessVm } from '../../ao/node/vm.ts';
 import type { AoEnvelope, AoOutMessage, AoResult, ProcessEnv } from '../../ao/node/vm.ts';
+import { AO_ANNOUNCED, AO_MAINNET, gateTick, isTransferable, supplyAt } from '../../src/emission/index.ts';
+import type { Policy } from '../../src/emission/index.ts';
+import { transferGateOf } from '../../src/ledger/ao/index.ts';
 import { Lua53Vm, lua53Missing } from './lua53.ts';
 
 /**
@@ -432,6 +435,29 @@ for (const backend of BACKENDS) {
           expect(JSON.parse(tagsOf(patches(r)[0]!)['balances']!)).toEqual(cast ? { [addr(1)]: '80', [addr(2)]: '20' } : { [addr(1)]: '90', [addr(2)]: '10' });
         }
       });
+
+      // The process and the engine agree on the gate: the Transfer-Gate tag made from the law opens
+      // the process exactly at the engine's gateTick (100,000 for ao-mainnet; for ao-announced the
+      // first tick whose supply reaches 15 %, with every mint up to it delivered).
+      const agreement: [Policy, number][] = [
+        [AO_MAINNET, DEPLOYED_GATE_TICK],
+        [AO_ANNOUNCED, gateTick(AO_ANNOUNCED)!],
+      ];
+      for (const [policy, expectedGate] of agreement) {
+        it(`opens where the engine's gate opens for ${policy.id} (ticks ${expectedGate - 1} and ${expectedGate})`, async () => {
+          expect(gateTick(policy)).toBe(expectedGate);
+          const h = await Harness.create({ gate: transferGateOf(policy) });
+          let minted = 0n;
+          for (const tick of [expectedGate - 1, expectedGate]) {
+            const supply = supplyAt(policy.curve, tick);
+            await h.mint(`to-${tick}`, [[addr(tick), supply - minted]], { 'From-Tick': String(tick), 'To-Tick': String(tick) });
+            minted = supply;
+            const info = await h.answer({ Action: 'Info' });
+            expect(info['Transferable'], `tick ${tick}`).toBe(String(isTransferable(policy, tick)));
+            expect(info['Transferable']).toBe(String(tick >= expectedGate));
+          }
+        });
+      }
 
       it('moves quantities beyond 2^63 exactly, with borrows across limbs', async () => {
         const h = await Harness.create({ gate: 'mintCount:1' });

@@ -5,3 +5,4 @@ export type { ReconcileReport, ReconcileBasis, ReconcileVia, HyperbeamReads, Bal
 export { createAoClient } from './client.ts';
 export type { AoClient, AoEndpoints, ArweaveJwk, AoTag, AoResultIn } from './client.ts';
 export { loadWallet, addressOfJwk } from './wallet.ts';
+export { transferGateOf } from './gate.ts';

@@ -86,7 +86,7 @@ export function registerAoCommands(program: Command): void {
       if (!/^(0|[1-9][0-9]{0,77})$/.test(opts.maxSupply)) throw new EngineError('INVALID_AMOUNT', `--max-supply: ${JSON.stringify(opts.maxSupply)} is not a decimal string of base units`);
       parseArweaveAddress(opts.minter, '--minter');
       const { startLocalAoNode } = await import('../../../ao/node/server.ts');
-      if (!/^(mintCount:[1-9][0-9]{0,14}|supplyShare:(0|[1-9][0-9]{0,8})\/[1-9][0-9]{0,8})$/.test(opts.gate)) {
+      if (!/^(mintCount:(0|[1-9][0-9]{0,14})|supplyShare:(0|[1-9][0-9]{0,8})\/[1-9][0-9]{0,8})$/.test(opts.gate)) {
         throw new EngineError('INVALID_ARGUMENT', `--gate: ${JSON.stringify(opts.gate)} is not a gate rule; expected mintCount:N or supplyShare:P/Q`);
       }
       if (opts.logo !== undefined && !PROCESS_ID.test(opts.logo)) throw new EngineError('INVALID_ARGUMENT', `--logo: ${JSON.stringify(opts.logo)} is not a transaction id; expected 43 base64url characters`);
