@@ -75,16 +75,16 @@ function printStatement(s: Statement, format: 'table' | 'csv' | 'json'): void {
     writeJson(s);
     return;
   }
-  const header = ['kind', 'tick', 'to_tick', 'pool', 'account', 'recipient', 'weight', 'amount', 'settlement_id', 'batch_id', 'status', 'message_id', 'accrued_scaled_total', 'credited_total'];
-  const rows = s.lines.map((l) => [l.kind, String(l.tick), String(l.toTick), l.pool, l.account ?? '', l.recipient ?? '', l.weight?.toString() ?? '', l.amount.toString(), l.settlementId ?? '', l.batchId ?? '', l.status ?? '', l.messageId ?? '', l.accruedScaledTotal.toString(), l.creditedTotal.toString()]);
+  const header = ['kind', 'tick', 'to_tick', 'pool', 'account', 'recipient', 'weight', 'amount', 'settlement_id', 'batch_id', 'status', 'message_id', 'assignment_slot', 'accrued_scaled_total', 'credited_total'];
+  const rows = s.lines.map((l) => [l.kind, String(l.tick), String(l.toTick), l.pool, l.account ?? '', l.recipient ?? '', l.weight?.toString() ?? '', l.amount.toString(), l.settlementId ?? '', l.batchId ?? '', l.status ?? '', l.messageId ?? '', l.assignmentSlot?.toString() ?? '', l.accruedScaledTotal.toString(), l.creditedTotal.toString()]);
   if (format === 'csv') {
     const cell = (c: string): string => (/[",\n]/.test(c) ? `"${c.replace(/"/g, '""')}"` : c);
     process.stdout.write(`${header.join(',')}\n${rows.map((r) => `${r.map(cell).join(',')}\n`).join('')}`);
     return;
   }
   printTable(
-    s.lines.map((l) => [l.kind, l.kind === 'span' ? `${l.tick}-${l.toTick}` : String(l.tick), l.pool, l.account ?? '', l.recipient ?? '', l.weight?.toString() ?? '', l.amount.toString(), l.settlementId ?? '', l.status ?? '', l.messageId ?? '', l.creditedTotal.toString()]),
-    ['kind', 'ticks', 'pool', 'account', 'recipient', 'weight', 'amount', 'settlement', 'status', 'message', 'credited'],
+    s.lines.map((l) => [l.kind, l.kind === 'span' ? `${l.tick}-${l.toTick}` : String(l.tick), l.pool, l.account ?? '', l.recipient ?? '', l.weight?.toString() ?? '', l.amount.toString(), l.settlementId ?? '', l.status ?? '', l.messageId ?? '', l.assignmentSlot?.toString() ?? '', l.creditedTotal.toString()]),
+    ['kind', 'ticks', 'pool', 'account', 'recipient', 'weight', 'amount', 'settlement', 'status', 'message', 'slot', 'credited'],
   );
   process.stdout.write(`\n${s.address}, ticks ${s.fromTick}..${s.toTick}: accrued ${formatAo(s.accrued)}, credited ${formatAo(s.credited)} (span amounts are scaled by 10^36; credits and messages in base units)\n`);
 }
