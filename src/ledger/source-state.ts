@@ -51,7 +51,7 @@ export function sourceStateEntry(snapshot: LedgerSnapshot): JournalSourceState |
 }
 
 /** Applies one pool's changes to source_state and logs them, in the caller's (the tick's) transaction. */
-export async function writeSourceState(db: Db, tick: number, pool: PoolId, entry: JournalSourceState | undefined): Promise<void> {
+export async function writeSourceState(db: Db, tick: number, pool: string, entry: JournalSourceState | undefined): Promise<void> {
   if (entry === undefined) return;
   if (entry.reset) await db.run('DELETE FROM source_state WHERE pool = ?', [pool]);
   const upserts = entry.changes.filter((c) => c[2] !== null);

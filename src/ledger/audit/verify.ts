@@ -14,6 +14,7 @@ import { GENESIS_HASH, canonicalJson, entryHash } from '../journal.ts';
 import type { JournalChange, JournalPool } from '../journal.ts';
 import { batchIdOf, decodePayload } from '../outbox.ts';
 import { settlementIdOf } from '../settle.ts';
+import { loggedSourceState, verifySourceState } from '../source-state.ts';
 import type { PoolId } from '../types.ts';
 import { divergence } from './divergence.ts';
 import { ReferenceModel } from './reference/index.ts';
@@ -175,6 +176,8 @@ class Verification {
   #storedPoolTotal = 0n;
   readonly #prevResidue = new Map<string, bigint>();
   readonly #policies = new Map<string, Policy | null>();
+  /** The source-state changes of the page being replayed (source-state.ts), hashed with their ticks. */
+  #sourceStateLog: Awaited<ReturnType<typeof loggedSourceState>> = new Map();
 
   constructor(db: Db, opts: VerifyOptions, lastTick: number, fromTick: number, toTick: number) {
     this.#db = db;
@@ -247,6 +250,7 @@ class Verification {
       const tickRows = new Map((await this.#db.all('SELECT * FROM ticks WHERE tick >= ? AND tick <= ? ORDER BY tick', range)).map((r) => [Number(r['tick']), r]));
       const poolRows = groupBy(await this.#db.all('SELECT * FROM tick_pools WHERE tick >= ? AND tick <= ? ORDER BY tick, pool', range), 'tick');
       const changeRows = groupBy(await this.#db.all('SELECT tick, pool, count, payload FROM weight_changes WHERE tick >= ? AND tick <= ? ORDER BY tick, pool', range), 'tick');
+      this.#sourceStateLog = await loggedSourceState(this.#db, start, end);
       const settlementRows = groupBy(await this.#db.all('SELECT * FROM settlements WHERE to_tick >= ? AND to_tick <= ? ORDER BY to_tick, pool', range), 'to_tick');
       for (let k = start; k <= end; k++) {
         this.#checking = k >= this.#fromTick;
@@ -325,7 +329,15 @@ class Verification {
 
     const journalChanges = this.#replayChanges(k, t, poolRows, changeRows);
     const amounts = this.#replaySplit(k, t, poolRows, split);
-    const journalPools = this.#replayIndexSteps(k, t, poolRows, amounts, mint);
+    const logged = this.#sourceStateLog.get(k);
+    const journalPools = this.#replayIndexSteps(k, t, poolRows, amounts, mint).map((jp) => {
+      const s = logged?.get(jp.pool);
+      if (s !== undefined && s.count !== s.changes.length) this.#report({ check: 'source-state', tick: k, pool: jp.pool, field: 'count', expected: s.changes.length, found: s.count });
+      return s === undefined ? jp : { ...jp, sourceState: { reset: s.reset, changes: s.changes } };
+    });
+    for (const pool of logged?.keys() ?? []) {
+      if (!journalPools.some((jp) => jp.pool === pool)) this.#report({ check: 'source-state', tick: k, pool, field: 'row', expected: 'changes of a pool with a tick_pools row', found: 'a source_state_log row' });
+    }
     // The journal entry as stored, hashed: any edited column changes the hash.
     const entry = {
       tick: k,
@@ -731,6 +743,11 @@ class Verification {
     };
     await past('tick_pools', 'tick', 'pool step')();
     await past('weight_changes', 'tick', 'weight change')();
+    await past('source_state_log', 'tick', 'source-state change')();
+    // The remembered rows are the replay of the logged (hashed) changes.
+    for (const d of await verifySourceState(this.#db, STRAY_ROWS_REPORTED)) {
+      this.#report({ check: 'source-state', pool: d.pool, account: `${d.kind} ${d.key}`, field: 'value', expected: d.expected ?? 'no row', found: d.found ?? 'no row' });
+    }
     for (const r of await this.#db.all('SELECT id, pool, to_tick FROM settlements WHERE to_tick > ? ORDER BY to_tick, pool LIMIT ?', [last, STRAY_ROWS_REPORTED])) {
       this.#report({ check: 'settlement', tick: Number(r['to_tick']), pool: r['pool'] as string, settlementId: r['id'] as string, field: 'to_tick', expected: `a settlement of an applied tick (≤ ${last})`, found: Number(r['to_tick']) });
     }
