@@ -21,6 +21,80 @@ function* chunks<T>(rows: readonly T[]): Generator<readonly T[]> {
 
 type Queryable = pg.Pool | pg.PoolClient;
 
+// ---- The hot paths' statements (issue 23: index-driven reads, set-based writes, no FK checks). ----
+
+const LOOKUP_SQL = `SELECT a.id, a.account, s.recipient, s.weight::text, s.index_at_change::text, s.accrued::text, s.joined_tick, s.changed_tick
+  FROM unnest($2::text[]) AS k(account)
+  JOIN accounts a ON a.pool = $1 AND a.account = k.account
+  JOIN account_state s ON s.id = a.id`;
+type LookupTuple = [number, string, string | null, string, string, string, number, number];
+
+const lookupRow = (pool: string, [id, account, recipient, weight, idx, accrued, joined, changed]: LookupTuple): AccountRow => ({
+  id,
+  pool,
+  account,
+  recipient,
+  weight: BigInt(weight),
+  indexAtChange: BigInt(idx),
+  accrued: BigInt(accrued),
+  joinedTick: joined,
+  changedTick: changed,
+});
+
+/**
+ * A tick's changed accounts, in id order, one statement. Postgres compares indexed values before
+ * touching an index (HOT), so recipient is always assigned; account_state's fillfactor 80
+ * (migration 0003) leaves each page room for its updated rows, so they stay HOT.
+ */
+async function updateAccountState(q: Queryable, part: readonly AccountRow[]): Promise<void> {
+  await q.query(
+    `UPDATE account_state AS s SET recipient = u.recipient, weight = u.weight, index_at_change = u.idx, accrued = u.accrued, changed_tick = u.changed
+     FROM unnest($1::int[], $2::text[], $3::numeric[], $4::numeric[], $5::numeric[], $6::int[]) AS u(id, recipient, weight, idx, accrued, changed)
+     WHERE s.id = u.id`,
+    [part.map((a) => a.id), part.map((a) => a.recipient), part.map((a) => a.weight.toString()), part.map((a) => a.indexAtChange.toString()), part.map((a) => a.accrued.toString()), part.map((a) => a.changedTick)],
+  );
+}
+
+/**
+ * A tick that inserts this many accounts refreshes the planner's statistics of the account tables
+ * in its own transaction (ANALYZE counts the transaction's own new rows). Measured: after a first
+ * tick of 100,000 joins and before autovacuum's analyze, the lookup's plan hash-joined every row of
+ * both tables (545 ms for 500 keys) and the UPDATE scanned account_state (152 ms); with statistics,
+ * index lookups, 19 ms and 6 ms.
+ */
+const ANALYZE_AFTER_INSERTS = 10_000;
+
+async function insertAccounts(q: Queryable, part: readonly AccountRow[]): Promise<void> {
+  const ids = part.map((a) => a.id);
+  await q.query(`INSERT INTO accounts (id, pool, account) SELECT * FROM unnest($1::int[], $2::text[], $3::text[])`, [ids, part.map((a) => a.pool), part.map((a) => a.account)]);
+  await q.query(
+    `INSERT INTO account_state (id, recipient, weight, index_at_change, accrued, joined_tick, changed_tick)
+     SELECT * FROM unnest($1::int[], $2::text[], $3::numeric[], $4::numeric[], $5::numeric[], $6::int[], $7::int[])`,
+    [ids, part.map((a) => a.recipient), part.map((a) => a.weight.toString()), part.map((a) => a.indexAtChange.toString()), part.map((a) => a.accrued.toString()), part.map((a) => a.joinedTick), part.map((a) => a.changedTick)],
+  );
+}
+
+/**
+ * Credits and settled totals. An account's first credit has settled = amount (no account_settled
+ * row yet, settle.ts): those rows are a plain INSERT; the others an UPDATE joined by id. Not
+ * `INSERT … ON CONFLICT DO UPDATE` for all: its speculative insertion and row lock per credit
+ * were most of a 1 M-account settlement.
+ */
+async function insertCredits(q: Queryable, settlementId: string, part: readonly CreditTuple[]): Promise<void> {
+  const first = part.filter((r) => r[2] === r[3]);
+  const again = part.filter((r) => r[2] !== r[3]);
+  if (first.length > 0) await q.query(`INSERT INTO account_settled (id, settled) SELECT * FROM unnest($1::int[], $2::numeric[])`, [first.map((r) => r[0]), first.map((r) => r[3])]);
+  if (again.length > 0) {
+    await q.query(`UPDATE account_settled AS p SET settled = u.settled FROM unnest($1::int[], $2::numeric[]) AS u(id, settled) WHERE p.id = u.id`, [again.map((r) => r[0]), again.map((r) => r[3])]);
+  }
+  await q.query(`INSERT INTO credits (settlement_id, account_id, recipient, amount) SELECT $1::text, * FROM unnest($2::int[], $3::text[], $4::numeric[])`, [
+    settlementId,
+    part.map((r) => r[0]),
+    part.map((r) => r[1]),
+    part.map((r) => r[2]),
+  ]);
+}
+
 /**
  * node-postgres. numeric(78,0) comes back as a decimal string (exact); batches go as arrays through
  * unnest so a tick is a handful of round trips, not one per account.
@@ -37,11 +111,15 @@ class PgQueries {
     return (await this.q.query(numbered(sql), params as Param[])).rowCount ?? 0;
   }
 
+  /**
+   * Joins the keys as an unnest relation to the (pool, account) index: `account = ANY($2)` made
+   * the planner choose a parallel scan of all of accounts (1 M rows: 248 ms for 5,000 keys).
+   */
   async lookupAccounts(pool: string, keys: readonly string[]): Promise<AccountRow[]> {
     const out: AccountRow[] = [];
     for (const part of chunks(keys)) {
-      const r = await this.q.query(`${ACCOUNT_SELECT} WHERE a.pool = $1 AND a.account = ANY($2::text[])`, [pool, part]);
-      for (const row of r.rows as Row[]) out.push(toAccountRow(row));
+      const r = await this.q.query({ text: LOOKUP_SQL, values: [pool, part], rowMode: 'array' });
+      for (const row of r.rows as LookupTuple[]) out.push(lookupRow(pool, row));
     }
     return out;
   }
@@ -74,48 +152,13 @@ class PgQueries {
   }
 
   async writeAccounts(updates: readonly AccountUpdate[], inserts: readonly AccountRow[]): Promise<void> {
-    // Postgres compares indexed values before touching an index (HOT), so recipient is always assigned.
-    for (const part of chunks(updates.map((u) => u.row).sort((x, y) => x.id - y.id))) {
-      await this.q.query(
-        `UPDATE account_state AS s SET recipient = u.recipient, weight = u.weight, index_at_change = u.idx, accrued = u.accrued, changed_tick = u.changed
-         FROM unnest($1::int[], $2::text[], $3::numeric[], $4::numeric[], $5::numeric[], $6::int[]) AS u(id, recipient, weight, idx, accrued, changed)
-         WHERE s.id = u.id`,
-        [part.map((a) => a.id), part.map((a) => a.recipient), part.map((a) => a.weight.toString()), part.map((a) => a.indexAtChange.toString()), part.map((a) => a.accrued.toString()), part.map((a) => a.changedTick)],
-      );
-    }
-    for (const part of chunks(inserts)) {
-      const ids = part.map((a) => a.id);
-      await this.q.query(`INSERT INTO accounts (id, pool, account) SELECT * FROM unnest($1::int[], $2::text[], $3::text[])`, [ids, part.map((a) => a.pool), part.map((a) => a.account)]);
-      await this.q.query(
-        `INSERT INTO account_state (id, recipient, weight, index_at_change, accrued, joined_tick, changed_tick)
-         SELECT * FROM unnest($1::int[], $2::text[], $3::numeric[], $4::numeric[], $5::numeric[], $6::int[], $7::int[])`,
-        [
-          ids,
-          part.map((a) => a.recipient),
-          part.map((a) => a.weight.toString()),
-          part.map((a) => a.indexAtChange.toString()),
-          part.map((a) => a.accrued.toString()),
-          part.map((a) => a.joinedTick),
-          part.map((a) => a.changedTick),
-        ],
-      );
-    }
+    for (const part of chunks(updates.map((u) => u.row).sort((x, y) => x.id - y.id))) await updateAccountState(this.q, part);
+    for (const part of chunks(inserts)) await insertAccounts(this.q, part);
+    if (inserts.length >= ANALYZE_AFTER_INSERTS) await this.q.query('ANALYZE accounts, account_state');
   }
 
   async writeCredits(settlementId: string, rows: readonly CreditTuple[]): Promise<void> {
-    for (const part of chunks(rows)) {
-      const ids = part.map((r) => r[0]);
-      await this.q.query(
-        `INSERT INTO account_settled (id, settled) SELECT * FROM unnest($1::int[], $2::numeric[]) ON CONFLICT (id) DO UPDATE SET settled = excluded.settled`,
-        [ids, part.map((r) => r[3])],
-      );
-      await this.q.query(`INSERT INTO credits (settlement_id, account_id, recipient, amount) SELECT $1::text, * FROM unnest($2::int[], $3::text[], $4::numeric[])`, [
-        settlementId,
-        ids,
-        part.map((r) => r[1]),
-        part.map((r) => r[2]),
-      ]);
-    }
+    for (const part of chunks(rows)) await insertCredits(this.q, settlementId, part);
   }
 }
 

