@@ -3,8 +3,7 @@
 // naive baseline that recomputes every account's share every tick (read all rows, compute, write all).
 // Knobs: BENCH_ACCOUNTS (1,000,000), BENCH_TICKS (288), BENCH_CHANGE_PERMILLE (5 = 0.5 %),
 // BENCH_NAIVE_TICKS (3: the baseline is O(accounts) a tick, so it runs a few ticks only),
-// BENCH_DEFER_ACCOUNTS (the ledger's deferAccounts, default DEFAULT_DEFER_ACCOUNTS; 1 = account_state rewritten every tick),
-// BENCH_REWRITE_ACCOUNTS (deferred accounts a tick rewrites once that many are behind, default DEFAULT_REWRITE_ACCOUNTS).
+// BENCH_DEFER_ACCOUNTS (the ledger's deferAccounts, default DEFAULT_DEFER_ACCOUNTS; 1 = account_state rewritten every tick).
 import { mkdtempSync, rmSync, statSync, existsSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +14,7 @@ import { mintAt } from '../src/emission/curve.ts';
 import { AO_MAINNET } from '../src/emission/policy.ts';
 import { DEFAULT_GENESIS_MS } from '../src/emission/ticks.ts';
 import { SCALE, openLedger } from '../src/ledger/index.ts';
-import { DEFAULT_DEFER_ACCOUNTS, DEFAULT_REWRITE_ACCOUNTS } from '../src/ledger/sqlite-db.ts';
+import { DEFAULT_DEFER_ACCOUNTS } from '../src/ledger/sqlite-db.ts';
 import type { TickInput } from '../src/ledger/index.ts';
 import { mulberry32 } from '../src/prng.ts';
 
@@ -37,7 +36,6 @@ const TICKS = int('BENCH_TICKS', 288);
 const CHANGES = Math.max(1, Math.floor((ACCOUNTS * int('BENCH_CHANGE_PERMILLE', 5)) / 1000));
 const NAIVE_TICKS = int('BENCH_NAIVE_TICKS', 3);
 const DEFER_ACCOUNTS = int('BENCH_DEFER_ACCOUNTS', DEFAULT_DEFER_ACCOUNTS);
-const REWRITE_ACCOUNTS = int('BENCH_REWRITE_ACCOUNTS', DEFAULT_REWRITE_ACCOUNTS);
 
 const rand = mulberry32(42);
 // 43-character account keys and recipients, like Arweave addresses.
@@ -63,11 +61,11 @@ const ms = (x: number): string => `${x.toFixed(1)} ms`;
 const dir = mkdtempSync(join(tmpdir(), 'ao-emission-bench-ledger-'));
 try {
   const path = join(dir, 'ledger.db');
-  const ledger = await openLedger({ url: `sqlite:${path}`, deferAccounts: DEFER_ACCOUNTS, rewriteAccounts: REWRITE_ACCOUNTS });
+  const ledger = await openLedger({ url: `sqlite:${path}`, deferAccounts: DEFER_ACCOUNTS });
   await ledger.migrate();
   console.log(`load average at start ${loadavg().map((x) => x.toFixed(1)).join(' ')} (2 cores; other work on the machine inflates wall times)`);
   console.log(
-    `accounts ${ACCOUNTS.toLocaleString('en')}, ${CHANGES.toLocaleString('en')} weight changes per tick, ${TICKS} ticks, SQLite file (WAL, synchronous=NORMAL), account_state rewritten once ${DEFER_ACCOUNTS.toLocaleString('en')} accounts are behind, ${REWRITE_ACCOUNTS.toLocaleString('en')} a tick`,
+    `accounts ${ACCOUNTS.toLocaleString('en')}, ${CHANGES.toLocaleString('en')} weight changes per tick, ${TICKS} ticks, SQLite file (WAL, synchronous=NORMAL), account_state rewritten once ${DEFER_ACCOUNTS.toLocaleString('en')} accounts are behind`,
   );
 
   // Setup (not part of the figures): every account joins at tick 1; 1 % have no recipient yet.
@@ -99,15 +97,14 @@ try {
       weights[i] = rand() < 0.1 ? 0n : randomWeight();
       updates.push({ account: key(i), recipient: i % 100 === 0 ? null : recipientOf(i), weight: weights[i]! });
     }
-    const behindBefore = (await ledger.db.pendingAccountState()).size;
     const start = performance.now();
     const cpu = process.cpuUsage();
     await ledger.applyTick(input(k, updates));
     latencies.push(performance.now() - start);
     const used = process.cpuUsage(cpu);
     cpuMs.push((used.user + used.system) / 1000);
-    // Fewer accounts behind after a tick with changes: that tick rewrote deferred accounts (all, or a slice).
-    rewrote.push((await ledger.db.pendingAccountState()).size < behindBefore);
+    // No account_state_tick row after a tick with changes: that tick rewrote the deferred accounts.
+    rewrote.push((await ledger.db.all('SELECT tick FROM account_state_tick')).length === 0);
   }
   const tickWallMs = performance.now() - t0;
   await ledger.db.all('PRAGMA wal_checkpoint(TRUNCATE)');
