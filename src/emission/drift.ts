@@ -27,7 +27,7 @@ export function* driftRows(fromTick: number, toTick: number): Generator<DriftRow
   assertTick(toTick, 'to', 1);
   if (toTick < fromTick) throw new EngineError('INVALID_ARGUMENT', `to: ${toTick} is before from ${fromTick}`);
   if (toTick - fromTick + 1 > DRIFT_ROWS_MAX) {
-    throw new EngineError('INVALID_ARGUMENT', `to: ${toTick - fromTick + 1} ticks is more than ${DRIFT_ROWS_MAX.toLocaleString('en-US')}; choose a shorter range`);
+    throw new EngineError('INVALID_ARGUMENT', `to: ${(toTick - fromTick + 1).toLocaleString('en-US')} ticks is more than ${DRIFT_ROWS_MAX.toLocaleString('en-US')}; choose a shorter range`);
   }
   const walk = (curve: Curve): Generator<TickAmounts> => walkTicks(curve, fromTick, toTick);
   const [deployed, exact, announced] = [walk(DEPLOYED_CURVE), walk(DEPLOYED_EXACT_CURVE), walk(ANNOUNCED_CURVE)];
