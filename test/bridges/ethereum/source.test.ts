@@ -261,6 +261,20 @@ describe('ethereum source on a local Hardhat chain', () => {
     expect(err2.code).toBe('SNAPSHOT_MISMATCH');
   });
 
+  it('refuses a cursor whose depositors the source state does not hold (a foreign cursor, or a store of another ledger)', async () => {
+    await eth.stake(eth.accounts[13]!, E18, null);
+    const s1 = await source().snapshot(null);
+    const depositors = (JSON.parse(s1.cursor) as { depositors: number }).depositors;
+    expect(depositors).toBeGreaterThan(0);
+    // A source that keeps its own state knows only the cursors it returned.
+    await expect(source().snapshot(s1.cursor)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringMatching(/^steth cursor: not one this source returned/) });
+    // A reader whose rows are not the cursor's: the count in the cursor tells.
+    await expect(source({ state: new MemorySourceState() }).snapshot(s1.cursor)).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: `steth cursor: counts ${depositors} depositors but the source state holds 0; the state is not the cursor's`,
+    });
+  });
+
   it('refuses bad configuration with INVALID_CONFIG naming the field', () => {
     const base = { rpcUrls: [eth.rpcUrl], chainId: 31337, preBridge: eth.preBridge, stETH: eth.stETH, chainlinkEthUsd: eth.aggregator };
     const code = (f: () => unknown) => {
