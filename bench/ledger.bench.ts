@@ -164,7 +164,7 @@ try {
     naive.transaction(() => {
       const rows = all.all() as [number, string, string][];
       const total = rows.reduce((s, r) => s + BigInt(r[1]), 0n);
-      const amount = mintAt(k) * SCALE;
+      const amount = mintAt(AO_MAINNET.curve, k) * SCALE;
       for (const [id, w, acc] of rows) upd.run((BigInt(acc) + (amount * BigInt(w)) / total).toString(), id);
     })();
     naiveLatencies.push(performance.now() - start);

@@ -108,7 +108,7 @@ describe('SQLite deferred account state', () => {
         expect(t).toBeGreaterThanOrEqual(last);
         last = t;
         // T is the oldest change still behind, minus one.
-        expect(t).toBe(Math.min(...[...behind.values()].map((a) => (a as { since: number }).since)) - 1);
+        expect(t).toBe(Math.min(...[...behind.values()].map((a) => (a as unknown as { since: number }).since)) - 1);
       }
       expect(behind.size).toBeLessThan(200 + 250);
       expect(await accounts(ledger)).toEqual(await accounts(every));
