@@ -116,7 +116,7 @@ describe('ao-emission audit', () => {
       expect(spans).toBe(view.unsettledScaled + view.settled * SCALE);
     }
     const csv = await cli('audit', 'statement', address, '--database', url, '--csv');
-    expect(csv.out.split('\n')[0]).toBe('kind,tick,to_tick,pool,account,recipient,weight,amount,settlement_id,batch_id,status,message_id,accrued_scaled_total,credited_total');
+    expect(csv.out.split('\n')[0]).toBe('kind,tick,to_tick,pool,account,recipient,weight,amount,settlement_id,batch_id,status,message_id,assignment_slot,accrued_scaled_total,credited_total');
     expect(csv.out.trim().split('\n')).toHaveLength(s.lines.length + 1);
     expect((await cli('audit', 'statement', address, '--database', url, '--csv', '--json')).code).toBe(2);
   });
