@@ -1,8 +1,44 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources directly (tsx), so the CLI works right after `npm install`
-// with no build step.
-import { register } from 'tsx/esm/api';
+// Runs the CLI from dist/ (JavaScript built at install by bin/build.mjs) while that build is newer
+// than every TypeScript source, so a command starts without transpiling; otherwise (a checkout
+// being edited, or no build) it runs the sources directly through tsx.
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 
-register();
-const { runCli } = await import('../src/service/cli.ts');
-process.exitCode = await runCli(process.argv.slice(2));
+const root = join(import.meta.dirname, '..');
+const SOURCES = ['src', 'ao', 'simulations'];
+
+/** What the build reads: TypeScript and the assets bin/build.mjs copies. */
+const BUILT = /\.(ts|sol|lua|json|yaml)$/;
+
+/** Newest modification time of the built files under the source folders (a few hundred stats). */
+function newestSourceMs() {
+  let newest = 0;
+  const walk = (dir) => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, e.name);
+      if (e.isDirectory()) walk(path);
+      else if (BUILT.test(e.name)) newest = Math.max(newest, statSync(path).mtimeMs);
+    }
+  };
+  for (const top of SOURCES) walk(join(root, top));
+  return newest;
+}
+
+function builtMs() {
+  try {
+    return statSync(join(root, 'dist', '.built')).mtimeMs;
+  } catch {
+    return -1;
+  }
+}
+
+let cli;
+if (process.env['AO_EMISSION_FROM_SOURCE'] !== '1' && builtMs() >= newestSourceMs()) {
+  cli = await import('../dist/src/service/cli.js');
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  cli = await import('../src/service/cli.ts');
+}
+process.exitCode = await cli.runCli(process.argv.slice(2));

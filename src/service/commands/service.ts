@@ -1,14 +1,10 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { systemClock } from '../../clock.ts';
 import { EngineError } from '../../errors.ts';
 import type { ArweaveJwk } from '../../ledger/ao/index.ts';
-import { describeConfig, loadConfig } from '../config.ts';
-import { aoDeliverer } from '../delivery.ts';
-import { createLogger } from '../logger.ts';
-import { cronTrigger } from '../scheduler.ts';
-import { startService } from '../service.ts';
-import { runUntilSignal } from '../signals.ts';
+
+// The service, its config parser, the AO writer and the chain clients load when serve or demo
+// runs, not when the CLI starts (see src/service/cli.ts).
 
 const positive = (text: string, field: string, integer: boolean): number => {
   const n = Number(text);
@@ -40,6 +36,7 @@ export function registerServiceCommands(program: Command): void {
     .requiredOption('--config <file>', 'JSON or YAML config (see config/example.yaml); AO_EMISSION_<SECTION>_<FIELD> variables override it')
     .option('--create', 'create the ledger if database.url names none (otherwise a missing ledger is an error: a typo must not start a second one)')
     .action(async (opts: { config: string; create?: boolean }) => {
+      const [{ describeConfig, loadConfig }, { createLogger }] = await Promise.all([import('../config.ts'), import('../logger.ts')]);
       // Everything is validated before anything is opened or written.
       const config = loadConfig(opts.config);
       const { checkPortFree, requireLedger } = await import('../ledger-preflight.ts');
@@ -55,6 +52,13 @@ export function registerServiceCommands(program: Command): void {
       log.info({ config: describeConfig(config) }, 'config loaded');
       // A signal while starting (opening the ledger, migrating) stops the service once it is up, exit 0.
       const early = signalDuringStart();
+      const [{ systemClock }, { aoDeliverer }, { cronTrigger }, { startService }, { runUntilSignal }] = await Promise.all([
+        import('../../clock.ts'),
+        import('../delivery.ts'),
+        import('../scheduler.ts'),
+        import('../service.ts'),
+        import('../signals.ts'),
+      ]);
       const handle = await startService({
         databaseUrl: config.databaseUrl,
         deferAccounts: config.deferAccounts,
