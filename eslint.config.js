@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'data/', 'out/', 'drizzle/', 'coverage/', '**/*.lua', 'simulations/out/'] },
+  { ignores: ['node_modules/', 'data/', 'out/', 'drizzle/', 'coverage/', '**/*.lua', 'simulations/out/', 'dist/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
