@@ -105,4 +105,14 @@ describe('HTTP status API', () => {
     expect((await getJson('/nope')).status).toBe(404);
     expect((await fetch(`${base}/status`, { method: 'POST' })).status).toBe(405);
   });
+
+  // Last: it confirms a batch, which the cases above expect pending.
+  it('/status shows the latest confirmed delivery with its message id and assignment slot', async () => {
+    expect((await getJson('/status')).body['lastDelivery']).toBeNull();
+    const [batch] = await service.ledger.outbox.pending(1);
+    const messageId = 'M'.repeat(43);
+    await service.ledger.outbox.markSent(batch!.batchId, messageId);
+    await service.ledger.outbox.markDelivered(batch!.batchId, 42);
+    expect((await getJson('/status')).body['lastDelivery']).toEqual({ batchId: batch!.batchId, toTick: batch!.toTick, messageId, assignmentSlot: 42 });
+  });
 });

@@ -5,6 +5,7 @@ import { batchIdOf, encodePayload, settlementIdOf } from '../../../src/ledger/in
 import type { Ledger } from '../../../src/ledger/index.ts';
 import { createAoClient, createAoWriter, readProcessBalances, reconcile } from '../../../src/ledger/ao/index.ts';
 import type { ArweaveJwk } from '../../../src/ledger/ao/index.ts';
+import { statement } from '../../../src/ledger/audit/statement.ts';
 import { freshLedger, settleTick, tempDir, wallet } from './fixture.ts';
 
 /**
@@ -56,6 +57,11 @@ describe('AO writer → local AO node', () => {
     const rows = await ledger.db.all<{ message_id: string; assignment_slot: number }>('SELECT message_id, assignment_slot FROM outbox_batches ORDER BY assignment_slot');
     expect(rows.map((row) => Number(row.assignment_slot))).toEqual([1, 2]);
     for (const row of rows) expect(row.message_id).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    // …and audit statement shows it on the recipient's message line.
+    const [first] = await ledger.db.all<{ payload: string; assignment_slot: number }>('SELECT payload, assignment_slot FROM outbox_batches ORDER BY assignment_slot LIMIT 1');
+    const recipient = (JSON.parse(first!.payload) as [string, string][])[0]![0];
+    const lines = (await statement(ledger.db, recipient)).lines.filter((l) => l.kind === 'message');
+    expect(lines.map((l) => l.assignmentSlot)).toEqual([Number(first!.assignment_slot)]);
     // Nothing left: a second pass sends nothing.
     expect((await writer.deliverPending()).delivered).toBe(0);
   });
