@@ -92,7 +92,7 @@ export async function settlementTree(db: Db, settlementId: string): Promise<Sett
 export function proofFor(t: SettlementTree, recipient: string): Proof {
   const leaf = t.leaves.find((l) => l[0] === recipient);
   const at = t.leafIndex.get(recipient);
-  if (leaf === undefined || at === undefined) throw new EngineError('NOT_FOUND', `settlement ${t.settlementId}: ${recipient} received nothing in it`);
+  if (leaf === undefined || at === undefined) throw new EngineError('NOT_FOUND', `settlement ${t.settlementId} has no credit to ${recipient}`);
   const proof: string[] = [];
   // Sibling of node i: i + 1 when i is odd, i − 1 when even; parent: ⌊(i − 1) / 2⌋.
   for (let i = at; i > 0; i = Math.floor((i - 1) / 2)) proof.push(t.nodes[i % 2 === 1 ? i + 1 : i - 1]!);

@@ -2,11 +2,12 @@ import { readFileSync } from 'node:fs';
 import Arweave from 'arweave';
 import type { JWKInterface } from 'arweave/node/lib/wallet.js';
 import { SingleBar } from 'cli-progress';
-import type { Command } from 'commander';
+import { Command } from 'commander';
 import { EngineError } from '../../errors.ts';
 import { formatAo } from '../../units.ts';
 import { DEFAULT_DATABASE_URL, openLedger } from '../../ledger/index.ts';
 import type { Ledger } from '../../ledger/index.ts';
+import { assertExistingLedger } from '../../ledger/existing-ledger.ts';
 import { describeDivergence, exportHistory, proofFor, publishSettlements, settlementTree, statement, verifyLedger, verifyPublished } from '../../ledger/audit/index.ts';
 import type { Divergence, Statement } from '../../ledger/audit/index.ts';
 import { printTable, writeJson } from '../output.ts';
@@ -52,12 +53,45 @@ function readWallet(path: string): JWKInterface {
   return jwk as JWKInterface;
 }
 
+/**
+ * The read-only commands (verify, statement, proof, export) first check that the database holds a
+ * ledger: opening a missing SQLite path would create it (exit 2, one line, nothing created).
+ */
 async function withLedger<T>(url: string, fn: (ledger: Ledger) => Promise<T>): Promise<T> {
+  await assertExistingLedger(url);
   const ledger = await openLedger({ url });
   try {
     return await fn(ledger);
   } finally {
     await ledger.close();
+  }
+}
+
+/** An Arweave address (43 base64url characters) that begins with '-' (1 in 64 of them). */
+const DASH_ADDRESS = /^-[A-Za-z0-9_-]{42}$/;
+
+/**
+ * A command whose address operand may begin with '-': commander would read `-CcZZ…` as an unknown
+ * option. Such an argument (not the value of an option that takes one) is hidden from the option
+ * parser and put back as the operand it is; `--` before it works too.
+ */
+class AddressCommand extends Command {
+  override createCommand(name?: string): Command {
+    return new AddressCommand(name);
+  }
+
+  override parseOptions(argv: string[]): { operands: string[]; unknown: string[] } {
+    const hidden = new Map<string, string>();
+    const takesValue = (arg: string | undefined): boolean => arg !== undefined && this.options.some((o) => (o.long === arg || o.short === arg) && (o.required || o.optional));
+    const masked = argv.map((arg, i) => {
+      if (!DASH_ADDRESS.test(arg) || takesValue(argv[i - 1]) || argv.slice(0, i).includes('--')) return arg;
+      const token = `\u0000address${hidden.size}`;
+      hidden.set(token, arg);
+      return token;
+    });
+    const parsed = super.parseOptions(masked);
+    const back = (xs: string[]): string[] => xs.map((x) => hidden.get(x) ?? x);
+    return { operands: back(parsed.operands), unknown: back(parsed.unknown) };
   }
 }
 
@@ -90,7 +124,9 @@ function printStatement(s: Statement, format: 'table' | 'csv' | 'json'): void {
 }
 
 export function registerAuditCommands(program: Command): void {
-  const audit = program.command('audit').description('Verify, replay and prove the distribution history');
+  // Every audit subcommand accepts addresses that begin with '-' (AddressCommand).
+  const audit = new AddressCommand('audit').copyInheritedSettings(program).description('Verify, replay and prove the distribution history');
+  program.addCommand(audit);
 
   audit
     .command('verify')
