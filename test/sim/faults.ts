@@ -32,9 +32,9 @@ export const DEFAULT_FAULT_RATES: FaultRates = {
   reorderAnswers: 0.3,
   duplicateCall: 0.05,
   leaderChange: 0.06,
-  nodeDown: 0.03,
-  duplicateMessage: 0.06,
-  reorderBatches: 0.3,
+  nodeDown: 0.08,
+  duplicateMessage: 0.12,
+  reorderBatches: 0.5,
   crash: 0.025,
 };
 

@@ -5,7 +5,8 @@ import { startLocalAoNode } from '../../ao/node/server.ts';
 import type { LocalAoNode } from '../../ao/node/server.ts';
 import type { PoolId, Snapshot, Source } from '../../src/bridges/types.ts';
 import { ManualClock } from '../../src/clock.ts';
-import { AO_MAINNET, DEFAULT_GENESIS_MS, TICK_MS, tickEndMs } from '../../src/emission/index.ts';
+import { DEFAULT_GENESIS_MS, TICK_MS, tickEndMs } from '../../src/emission/index.ts';
+import { flatPolicy } from '../../src/emission/policy.ts';
 import { EngineError } from '../../src/errors.ts';
 import { createAoWriter, readProcessBalances } from '../../src/ledger/ao/index.ts';
 import type { AoClient, AoResultIn, AoTag, AoWriter, ArweaveJwk } from '../../src/ledger/ao/index.ts';
@@ -67,10 +68,12 @@ export class SimFailure extends Error {
 
 export const SIM_TICKS = 12;
 const POOLS: readonly PoolId[] = ['ar', 'steth'];
+/** 36 % to AR, 64 % to the bridges from tick 1 (the mainnet law gives the bridges nothing in its first ticks). */
+const POLICY = flatPolicy(36n, 64n);
 /** Settle a pool after tick k when k % cadence = 0. */
 const CADENCE: Readonly<Record<string, number>> = { ar: 4, steth: 6 };
 const POPULATION: Readonly<Record<string, { accounts: number; changesPerBlock: number }>> = { ar: { accounts: 20, changesPerBlock: 3 }, steth: { accounts: 8, changesPerBlock: 2 } };
-const SETTLE_BATCH_SIZE = 20;
+const SETTLE_BATCH_SIZE = 32;
 /** Small, so that some ticks rewrite account_state and restarts rebuild the deferred state. */
 const DEFER_ACCOUNTS = 12;
 const WRITER_ATTEMPTS_MAX = 3;
@@ -309,7 +312,7 @@ class Simulation {
     const sources = this.#fires('reorderAnswers') ? [...this.#sources].reverse() : this.#sources;
     const snapshots: Snapshot[] = [];
     for (const source of sources) snapshots.push(await this.#snapshot(source, tick));
-    const input: TickInput = { tick, genesisMs: DEFAULT_GENESIS_MS, policy: AO_MAINNET, snapshots, notes: [] };
+    const input: TickInput = { tick, genesisMs: DEFAULT_GENESIS_MS, policy: POLICY, snapshots, notes: [] };
     await this.#step(`applyTick ${tick}`, async () => {
       const applied = await this.#current.ledger.applyTick(input);
       const problems = this.#model.applyTick(tick, snapshots, applied.pools);
