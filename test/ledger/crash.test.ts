@@ -2,116 +2,135 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, inject, it } from 'vitest';
 import { verifyLedger } from '../../src/ledger/audit/index.ts';
 import { openLedger } from '../../src/ledger/index.ts';
+import type { Ledger } from '../../src/ledger/index.ts';
+import { freshPostgresDatabase } from '../support/postgres.ts';
+import { CRASH_AT_ENV, killPoint } from './crash-at-statement.ts';
 import { CRASH_DEFER_ACCOUNTS, CRASH_TICKS, runCrashHistory } from './crash-history.ts';
 
 /**
- * Crash safety (DESIGN.md §5: a restart must neither lose nor double a tick or a credit). A child
- * process applies ticks and settlements to a SQLite file and is SIGKILLed at a random moment; the
- * file must then hold a whole tick (the chain, pools and change log all end at the same tick, and
- * its hash is the uninterrupted run's hash for that tick), conservation must hold, and continuing
- * from there must reach the uninterrupted run's final hash and credits.
- * Reproduce a failure with CRASH_SEED=<the printed seed>.
+ * Crash safety (DESIGN.md §5: a restart must neither lose nor double a tick or a credit), on
+ * SQLite and on Postgres. A child process applies ticks and settlements and SIGKILLs itself just
+ * before its N-th database statement (crash-at-statement.ts: a count, not a timer, so a seed fixes
+ * every kill); a restarted child is killed again at another statement. After each kill the
+ * database must hold a whole tick (chain, pools and change log end at the same tick, whose hash is
+ * the uninterrupted run's hash for that tick), conserve, and pass audit verify; continuing from
+ * there must reach the uninterrupted run's final hash, credits and outbox.
+ * The seed is fixed and printed; reproduce a failure with CRASH_SEED=<seed>.
  */
-const TRIALS = 50;
-const CONCURRENCY = 4;
-const HISTORIES = 5;
-const SEED = Number(process.env['CRASH_SEED'] ?? Math.floor(Math.random() * 1e9));
+const SEED = Number(process.env['CRASH_SEED'] ?? 20_261_202);
+const HISTORIES = 2;
+const KILLS_PER_TRIAL = 2;
+const CONCURRENCY = 2;
 
 const dir = mkdtempSync(join(tmpdir(), 'ao-emission-crash-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const CHILD = new URL('./crash-child.ts', import.meta.url).pathname;
 
-/** Kill delays spread over 0..1.3× the uninterrupted run's duration (measured: the machine may be loaded). */
-function delayFor(trial: number, windowMs: number): number {
-  // splitmix-style hash of (seed, trial): deterministic kill delays for a given seed.
-  let x = (SEED ^ Math.imul(trial + 1, 0x9e3779b1)) >>> 0;
-  x = Math.imul(x ^ (x >>> 16), 0x85ebca6b) >>> 0;
-  x = Math.imul(x ^ (x >>> 13), 0xc2b2ae35) >>> 0;
-  return ((x ^ (x >>> 16)) >>> 0) % Math.max(1, Math.round(windowMs));
+interface ChildRun {
+  reported: number;
+  killed: boolean;
+  statements: number | null;
 }
 
-/** Runs the child until `ready`, waits delayMs, kills it with SIGKILL; resolves with the last tick it reported. */
-function runAndKill(path: string, historySeed: number, delayMs: number): Promise<{ reported: number; finished: boolean }> {
+/** Runs the child to its end or to its SIGKILL at statement killAt (null: no kill). */
+function runChild(url: string, historySeed: number, killAt: number | null): Promise<ChildRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, path, String(historySeed)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const env = { ...process.env, [CRASH_AT_ENV]: killAt === null ? '' : String(killAt) };
+    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, url, String(historySeed)], { stdio: ['ignore', 'pipe', 'pipe'], env });
     let out = '';
     let err = '';
-    let timer: NodeJS.Timeout | undefined;
-    child.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      if (timer === undefined && out.includes('ready\n')) timer = setTimeout(() => child.kill('SIGKILL'), delayMs);
-    });
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
     child.on('error', reject);
     child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      if (signal !== 'SIGKILL' && code !== 0) return reject(new Error(`child exited ${code}: ${err}`));
+      if (signal !== 'SIGKILL' && code !== 0) return reject(new Error(`child exited ${code ?? signal}: ${err}`));
       const ticks = [...out.matchAll(/tick (\d+)/g)].map((m) => Number(m[1]));
-      resolve({ reported: ticks.length === 0 ? 0 : ticks[ticks.length - 1]!, finished: out.includes('done\n') });
+      const statements = /statements (\d+)/.exec(out);
+      resolve({ reported: ticks.length === 0 ? 0 : ticks[ticks.length - 1]!, killed: signal === 'SIGKILL', statements: statements ? Number(statements[1]) : null });
     });
   });
 }
 
-describe('crash safety on SQLite', () => {
-  it(`after SIGKILL at ${TRIALS} random moments the ledger is at a whole tick, conserves, and continues to the same final hash`, async () => {
-    // The uninterrupted reference: every tick's hash and the final credits, per history.
-    const reference = new Map<number, { hashes: string[]; credited: bigint }>();
-    let windowMs = 0;
-    for (let h = 0; h < HISTORIES; h++) {
-      const ledger = await openLedger({ url: `sqlite:${join(dir, `reference-${h}.db`)}`, deferAccounts: CRASH_DEFER_ACCOUNTS });
-      await ledger.migrate();
-      const hashes: string[] = [];
-      const startMs = performance.now();
-      await runCrashHistory(ledger, SEED + h, () => undefined);
-      windowMs = Math.max(windowMs, 1.3 * (performance.now() - startMs));
-      for (let k = 1; k <= CRASH_TICKS; k++) hashes.push((await ledger.tick(k))!.hash);
-      reference.set(SEED + h, { hashes, credited: (await ledger.conservation()).credited });
-      await ledger.close();
-    }
+interface Reference {
+  hashes: string[];
+  credited: bigint;
+}
 
-    const outcomes: number[] = [];
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      for (let trial = next++; trial < TRIALS; trial = next++) {
-        const historySeed = SEED + (trial % HISTORIES);
-        const ref = reference.get(historySeed)!;
-        const path = join(dir, `trial-${trial}.db`);
-        const where = `CRASH_SEED=${SEED} trial ${trial}`;
-        const killed = await runAndKill(path, historySeed, delayFor(trial, windowMs));
+async function reference(url: string, historySeed: number): Promise<Reference> {
+  const ledger = await openLedger({ url, deferAccounts: CRASH_DEFER_ACCOUNTS });
+  await ledger.migrate();
+  await runCrashHistory(ledger, historySeed);
+  const hashes: string[] = [];
+  for (let k = 1; k <= CRASH_TICKS; k++) hashes.push((await ledger.tick(k))!.hash);
+  const credited = (await ledger.conservation()).credited;
+  await ledger.close();
+  return { hashes, credited };
+}
 
-        const ledger = await openLedger({ url: `sqlite:${path}`, deferAccounts: CRASH_DEFER_ACCOUNTS });
-        const at = await ledger.lastAppliedTick();
-        outcomes.push(at);
-        // Every tick the child reported as applied is there; nothing past a whole tick is.
-        expect(at, where).toBeGreaterThanOrEqual(killed.reported);
-        const pools = await ledger.db.all<{ pool: string; last_tick: number }>('SELECT pool, last_tick FROM pools');
-        for (const p of pools) expect(Number(p.last_tick), `${where}: pool ${p.pool}`).toBe(at);
-        const [beyond] = await ledger.db.all<{ n: number }>('SELECT COUNT(*) AS n FROM weight_changes WHERE tick > ?', [at]);
-        expect(Number(beyond!.n), where).toBe(0);
-        if (at > 0) expect((await ledger.tick(at))!.hash, where).toBe(ref.hashes[at - 1]);
-        const c = await ledger.conservation();
-        expect(c.problems, where).toEqual([]);
-        // The account_state rewrites the child deferred replay from the change log to the audit's own replay.
-        const audit = await verifyLedger(ledger.db);
-        expect(audit.divergences, where).toEqual([]);
+/** The state a restart finds: a whole tick, the reference's hash for it, conservation, a clean audit. */
+async function expectWholeTick(ledger: Ledger, ref: Reference, reported: number, where: string): Promise<number> {
+  const at = await ledger.lastAppliedTick();
+  expect(at, `${where}: every tick the child reported is there`).toBeGreaterThanOrEqual(reported);
+  const pools = await ledger.db.all<{ pool: string; last_tick: number | string }>('SELECT pool, last_tick FROM pools');
+  for (const p of pools) expect(Number(p.last_tick), `${where}: pool ${p.pool}`).toBe(at);
+  const [beyond] = await ledger.db.all<{ n: number | string }>('SELECT COUNT(*) AS n FROM weight_changes WHERE tick > ?', [at]);
+  expect(Number(beyond!.n), where).toBe(0);
+  if (at > 0) expect((await ledger.tick(at))!.hash, where).toBe(ref.hashes[at - 1]);
+  expect((await ledger.conservation()).problems, where).toEqual([]);
+  expect((await verifyLedger(ledger.db)).divergences, where).toEqual([]);
+  return at;
+}
 
-        const final = await runCrashHistory(ledger, historySeed);
-        expect(final, where).toBe(ref.hashes[CRASH_TICKS - 1]);
-        const after = await ledger.conservation();
-        expect(after.ok, where).toBe(true);
-        expect(after.credited, where).toBe(ref.credited);
-        const batches = await ledger.outbox.pending(100_000);
-        expect(batches.reduce((s, b) => s + b.total, 0n), where).toBe(ref.credited);
-        expect(new Set(batches.map((b) => b.batchId)).size, where).toBe(batches.length);
-        await ledger.close();
-      }
-    };
-    await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-    // The kills must actually land mid-history, not all before or after it.
-    expect(outcomes.length).toBe(TRIALS);
-    expect(outcomes.filter((t) => t > 0 && t < CRASH_TICKS).length, `CRASH_SEED=${SEED}: ticks reached ${outcomes.join(',')}`).toBeGreaterThan(TRIALS / 4);
-  }, 300_000);
-});
+function crashSuite(dialect: 'sqlite' | 'postgres', trials: number, freshUrl: (label: string) => Promise<string>): void {
+  describe(`crash safety on ${dialect}`, () => {
+    it(`after SIGKILLs at ${trials * KILLS_PER_TRIAL} seeded statements the ledger is at a whole tick, conserves, verifies, and continues to the same final hash`, async () => {
+      process.stdout.write(`crash.test ${dialect}: CRASH_SEED=${SEED}\n`);
+      const refs = new Map<number, Reference>();
+      for (let h = 0; h < HISTORIES; h++) refs.set(SEED + h, await reference(await freshUrl(`ref_${h}`), SEED + h));
+      // The uninterrupted child's statement count: kill points are spread over it.
+      const counted = await runChild(await freshUrl('count'), SEED, null);
+      const statements = counted.statements!;
+      expect(statements).toBeGreaterThan(100);
+
+      const kills: { trial: number; at: number; tick: number }[] = [];
+      let next = 0;
+      const worker = async (): Promise<void> => {
+        for (let trial = next++; trial < trials; trial = next++) {
+          const historySeed = SEED + (trial % HISTORIES);
+          const ref = refs.get(historySeed)!;
+          const url = await freshUrl(`trial_${trial}`);
+          for (let restart = 0; restart < KILLS_PER_TRIAL; restart++) {
+            const at = killPoint(SEED, trial, restart, statements);
+            const where = `CRASH_SEED=${SEED} ${dialect} trial ${trial} kill ${restart} at statement ${at}`;
+            const run = await runChild(url, historySeed, at);
+            const ledger = await openLedger({ url, deferAccounts: CRASH_DEFER_ACCOUNTS });
+            const tick = await expectWholeTick(ledger, ref, run.reported, where);
+            await ledger.close();
+            if (run.killed) kills.push({ trial, at, tick });
+          }
+          const where = `CRASH_SEED=${SEED} ${dialect} trial ${trial}`;
+          const ledger = await openLedger({ url, deferAccounts: CRASH_DEFER_ACCOUNTS });
+          expect(await runCrashHistory(ledger, historySeed), where).toBe(ref.hashes[CRASH_TICKS - 1]);
+          const after = await ledger.conservation();
+          expect(after.ok, where).toBe(true);
+          expect(after.credited, where).toBe(ref.credited);
+          const batches = await ledger.outbox.pending(100_000);
+          expect(batches.reduce((s, b) => s + b.total, 0n), where).toBe(ref.credited);
+          expect(new Set(batches.map((b) => b.batchId)).size, where).toBe(batches.length);
+          expect((await verifyLedger(ledger.db)).divergences, where).toEqual([]);
+          await ledger.close();
+        }
+      };
+      await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+      // The kills must land mid-history: most kill points are inside the run, at varied ticks.
+      expect(kills.length, `CRASH_SEED=${SEED}: kills ${JSON.stringify(kills)}`).toBeGreaterThan(trials);
+      expect(new Set(kills.map((k) => k.tick)).size, `CRASH_SEED=${SEED}: ticks reached ${kills.map((k) => k.tick).join(',')}`).toBeGreaterThan(3);
+    }, 240_000);
+  });
+}
+
+crashSuite('sqlite', 8, async (label) => `sqlite:${join(dir, `${label}.db`)}`);
+crashSuite('postgres', 6, (label) => freshPostgresDatabase(inject('postgresUrl'), `crash_${label}`));

@@ -4,15 +4,24 @@ import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createAoClient, createAoWriter, readProcessBalances, reconcile } from '../../../src/ledger/ao/index.ts';
+import { CRASH_AT_ENV, killPoint } from '../crash-at-statement.ts';
 import { freshLedger, settleTick, tempDir, wallet } from './fixture.ts';
 
 /**
- * The local AO node in its own OS process, SIGKILLed while the writer is delivering, then restarted
- * on the same database and port. The writer keeps retrying with backoff; at the end every batch is
- * delivered, the node's schedule holds exactly one Mint-Batch-Notice per Batch-Id (none applied
- * twice), and the process's balances equal the ledger's settled totals (none lost).
+ * The local AO node in its own OS process, SIGKILLed twice while the writer is delivering — each
+ * time just before its N-th store statement (../crash-at-statement.ts: a count, not a timer; N
+ * from the fixed, printed seed), so the kill lands between scheduling and evaluating a message,
+ * between evaluating and answering, or between two messages, the same on every run — and
+ * restarted on the same database and port. The writer keeps retrying with backoff; at the end
+ * every batch is delivered, the node's schedule holds exactly one Mint-Batch-Notice per Batch-Id
+ * (none applied twice), and the process's balances equal the ledger's settled totals (none lost).
+ * Reproduce a failure with CRASH_SEED=<the printed seed>.
  */
-const MAIN = new URL('../../../ao/node/main.ts', import.meta.url).pathname;
+const SEED = Number(process.env['CRASH_SEED'] ?? 20_261_202);
+/** Kill points fall in the first 100 statements after a start: ≈ 14 messages at ≈ 7 store statements each, well inside the 36 batches. */
+const KILL_WINDOW = 100;
+const KILLS = 2;
+const CHILD = new URL('./crash-node.ts', import.meta.url).pathname;
 const children: ChildProcess[] = [];
 afterAll(() => {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
@@ -21,32 +30,27 @@ afterAll(() => {
 interface Started {
   child: ChildProcess;
   ready: { url: string; processId: string; replayed: number };
-  scheduled: (n: number) => Promise<void>;
+  exited: Promise<NodeJS.Signals | number | null>;
 }
 
-async function startChild(db: string, minter: string, port: number): Promise<Started> {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, '--db', db, '--minter', minter, '--port', String(port), '--events'], { stdio: ['ignore', 'pipe', 'inherit'] });
+async function startChild(db: string, minter: string, port: number, killAt: number | null): Promise<Started> {
+  const env = { ...process.env, [CRASH_AT_ENV]: killAt === null ? '' : String(killAt) };
+  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, db, minter, String(port)], { stdio: ['ignore', 'pipe', 'inherit'], env });
   children.push(child);
-  let count = 0;
-  const waiters: { n: number; resolve: () => void }[] = [];
-  let resolveReady!: (r: Started['ready']) => void;
-  const ready = new Promise<Started['ready']>((resolve, reject) => {
-    resolveReady = resolve;
-    child.once('exit', (code, signal) => reject(new Error(`node exited before ready (${code ?? signal})`)));
+  const exited = new Promise<NodeJS.Signals | number | null>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? code)));
+  const ready = await new Promise<Started['ready']>((resolve, reject) => {
+    void exited.then((how) => reject(new Error(`node exited before ready (${String(how)})`)));
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      const event = JSON.parse(line) as { event: string };
+      if (event.event === 'ready') resolve(event as unknown as Started['ready']);
+    });
   });
-  createInterface({ input: child.stdout! }).on('line', (line) => {
-    const event = JSON.parse(line) as { event: string };
-    if (event.event === 'ready') resolveReady(event as unknown as Started['ready']);
-    if (event.event === 'scheduled') {
-      count++;
-      for (const w of waiters.filter((x) => x.n <= count)) w.resolve();
-    }
-  });
-  return { child, ready: await ready, scheduled: (n) => new Promise<void>((resolve) => (count >= n ? resolve() : waiters.push({ n, resolve }))) };
+  return { child, ready, exited };
 }
 
 describe('node killed mid-delivery', () => {
-  it('loses no batch and applies none twice across a SIGKILL and restart', async () => {
+  it(`loses no batch and applies none twice across ${KILLS} SIGKILLs at seeded store statements and restarts`, async () => {
+    process.stdout.write(`ao crash.test: CRASH_SEED=${SEED}\n`);
     const dir = tempDir();
     const minter = await wallet('minter');
     const ledger = await freshLedger(dir);
@@ -57,25 +61,30 @@ describe('node killed mid-delivery', () => {
     expect(batches).toBe(36);
 
     const db = `${dir}/node.db`;
-    const a = await startChild(db, minter.address, 0);
-    const port = Number(new URL(a.ready.url).port);
+    const killAts = Array.from({ length: KILLS }, (_, i) => killPoint(SEED, 0, i, KILL_WINDOW));
+    let node = await startChild(db, minter.address, 0, killAts[0]!);
+    const port = Number(new URL(node.ready.url).port);
+    const processId = node.ready.processId;
     const writer = createAoWriter({
       outbox: ledger.outbox,
-      processId: a.ready.processId,
+      processId,
       jwk: minter.jwk,
-      endpoints: { muUrl: a.ready.url, cuUrl: a.ready.url },
+      endpoints: { muUrl: node.ready.url, cuUrl: node.ready.url },
       attemptsMax: 200,
       backoffMs: 20,
       backoffMsMax: 100,
     });
     const delivering = writer.deliverPending(100);
-    // Kill right after the node scheduled and evaluated the 7th message, before it answers.
-    await a.scheduled(7);
-    a.child.kill('SIGKILL');
-    await new Promise((resolve) => a.child.once('exit', resolve));
-    const b = await startChild(db, minter.address, port);
-    expect(b.ready.processId).toBe(a.ready.processId);
-    expect(b.ready.replayed).toBeGreaterThanOrEqual(7);
+    const replayedAfter: number[] = [];
+    for (let kill = 0; kill < KILLS; kill++) {
+      expect(await node.exited, `CRASH_SEED=${SEED}: node ${kill} killed at store statement ${killAts[kill]}`).toBe('SIGKILL');
+      node = await startChild(db, minter.address, port, kill + 1 < KILLS ? killAts[kill + 1]! : null);
+      expect(node.ready.processId).toBe(processId);
+      replayedAfter.push(node.ready.replayed);
+    }
+    // Each restart replays what the killed node had scheduled; the second has more than the first.
+    expect(replayedAfter[0]).toBeGreaterThan(0);
+    expect(replayedAfter[1]).toBeGreaterThanOrEqual(replayedAfter[0]!);
 
     const report = await delivering;
     expect(report.unavailable).toBeNull();
@@ -98,11 +107,11 @@ describe('node killed mid-delivery', () => {
     expect([...notices.values()].every((n) => n === 1)).toBe(true);
 
     // The restarted node's state (rebuilt by replay, then extended) equals the ledger, unit for unit.
-    const client = createAoClient({ muUrl: b.ready.url, cuUrl: b.ready.url });
-    expect((await readProcessBalances(client, b.ready.processId)).totalSupply).toBe(first.total + second.total);
-    const r = await reconcile({ db: ledger.db, client, processId: b.ready.processId });
+    const client = createAoClient({ muUrl: node.ready.url, cuUrl: node.ready.url });
+    expect((await readProcessBalances(client, processId)).totalSupply).toBe(first.total + second.total);
+    const r = await reconcile({ db: ledger.db, client, processId });
     expect(r).toMatchObject({ equal: true, recipients: 6_000 });
-    b.child.kill('SIGTERM');
+    node.child.kill('SIGTERM');
     await ledger.close();
   });
 });
