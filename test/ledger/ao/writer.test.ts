@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalAoNode } from '../../../ao/node/server.ts';
 import type { LocalAoNode } from '../../../ao/node/server.ts';
+import { mintAt } from '../../../src/emission/curve.ts';
+import { AO_MAINNET } from '../../../src/emission/policy.ts';
 import { batchIdOf, encodePayload, settlementIdOf } from '../../../src/ledger/index.ts';
 import type { Ledger } from '../../../src/ledger/index.ts';
 import { createAoClient, createAoWriter, readProcessBalances, reconcile } from '../../../src/ledger/ao/index.ts';
@@ -132,10 +134,10 @@ describe('AO writer → local AO node', () => {
   });
 
   it('a batch beyond the max supply is refused and failed; the batches before it stay delivered', async () => {
-    // Tick 1 mints 34,137,577,002,053 units (DESIGN.md §2), all to AR holders under ao-mainnet.
+    // Tick 1 mints mint_1 of the deployed law (≈ 34.6 AO: under the 40 AO cap, two ticks over it), all to AR holders under ao-mainnet.
     const { ledger, node } = await setUp('40000000000000');
     const s = await settleTick(ledger, 100, 60);
-    expect(s.total).toBeLessThanOrEqual(34_137_577_002_053n);
+    expect(s.total).toBeLessThanOrEqual(mintAt(AO_MAINNET.curve, 1));
     const s2 = await settleTick(ledger, 100, 1_000);
     const report = await writerFor(ledger, node).deliverPending();
     expect(report).toMatchObject({ delivered: 2, failed: 1 });
