@@ -43,6 +43,8 @@ export interface SimOptions {
   readonly minter: { readonly jwk: ArweaveJwk; readonly address: string };
   readonly ticks?: number;
   readonly rates?: FaultRates;
+  /** Runs after each tick's settlements; the test that proves a corrupted ledger fails the run uses it. */
+  readonly afterSettlements?: (ledger: Ledger, tick: number) => Promise<void>;
 }
 
 export interface SimResult {
@@ -365,6 +367,7 @@ class Simulation {
       this.#clock.set(Math.max(this.#clock.nowMs(), tickEndMs(tick, DEFAULT_GENESIS_MS)));
       await this.#applyTick(tick);
       for (const pool of POOLS) if (tick % CADENCE[pool]! === 0) await this.#settle(pool, tick);
+      await this.#o.afterSettlements?.(this.#current.ledger, tick);
       await this.#deliver(BATCHES_PER_ROUND);
       last = tick;
       if (last < this.#ticks && this.#fires('leaderChange')) await this.#handOver();
