@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeChanges } from '../change-log.ts';
 import type { Db, Row } from '../db.ts';
@@ -7,8 +7,15 @@ import type { Db, Row } from '../db.ts';
  * `audit export <dir>`: the whole history as CSV files for analysts (RFC 4180: comma, CRLF-free
  * "\n" rows, fields quoted when they hold a comma, quote or newline; a header row; amounts as
  * base-unit integers, scaled values — index, residue — as integers scaled by 10^36; times as ms
- * since the epoch). Column types are stable, so the files load into Parquet/DuckDB/pandas as is.
- * Read in pages and written as they are read: memory stays bounded at any history size.
+ * since the epoch). Read in pages and written as they are read: memory stays bounded at any size.
+ *
+ * Type inference is not enough (DuckDB's read_csv_auto reads 24999999999999999999 as the DOUBLE
+ * 2.5e+19), so the export ships its types: schema.json (file → columns, each with a DuckDB type and
+ * why) and duckdb.sql (one CREATE TABLE … AS SELECT * FROM read_csv(…, columns = {…}) per file, run
+ * from the export folder). Amounts and weights are DECIMAL(38,0): the AO supply is < 2.1·10^19
+ * base units and a pool's total weight < 10^30 base units. The scaled index columns exceed 38
+ * digits (I_k up to mint·10^36, yield weight at 10^54): VARCHAR, exact decimal text; cast in the
+ * client (Python int, a numeric library) to compute with them.
  */
 export interface ExportResult {
   readonly dir: string;
@@ -50,6 +57,39 @@ async function* pages(db: Db, sql: (after: boolean) => string, keyOf: (r: Row) =
   }
 }
 
+type Column = readonly [name: string, type: string];
+const INT = 'INTEGER';
+const MS = 'BIGINT';
+const AMOUNT = 'DECIMAL(38,0)';
+/** Exceeds DECIMAL(38) (and HUGEINT): exact decimal text. */
+const WIDE = 'VARCHAR';
+const TEXT = 'VARCHAR';
+const BOOL = 'BOOLEAN';
+
+/** Every exported file's columns and DuckDB types, in file order (the header is these names). */
+export const EXPORT_COLUMNS: Readonly<Record<string, readonly Column[]>> = {
+  'ticks.csv': [['tick', INT], ['start_ms', MS], ['end_ms', MS], ['applied_at_ms', MS], ['mint', AMOUNT], ['split_ar', AMOUNT], ['split_bridges', AMOUNT], ['bridge_carry_in', AMOUNT], ['bridge_carry_out', AMOUNT], ['policy_label', TEXT], ['change_count', INT], ['hash', TEXT], ['prev_hash', TEXT]],
+  'tick_pools.csv': [['tick', INT], ['pool', TEXT], ['amount', AMOUNT], ['total_weight', AMOUNT], ['index_delta', WIDE], ['index_value', WIDE], ['residue', AMOUNT], ['yield_weight', WIDE], ['complete', BOOL], ['pin', TEXT], ['yield_quote', TEXT]],
+  'weight_changes.csv': [['tick', INT], ['pool', TEXT], ['account_id', INT], ['account', TEXT], ['old_weight', AMOUNT], ['new_weight', AMOUNT], ['recipient_set', BOOL], ['recipient', TEXT]],
+  'settlements.csv': [['id', TEXT], ['pool', TEXT], ['from_tick', INT], ['to_tick', INT], ['index_value', WIDE], ['credit_count', INT], ['recipient_count', INT], ['batch_count', INT], ['total', AMOUNT], ['created_at_ms', MS]],
+  'credits.csv': [['settlement_id', TEXT], ['pool', TEXT], ['to_tick', INT], ['account_id', INT], ['account', TEXT], ['recipient', TEXT], ['amount', AMOUNT]],
+  'outbox.csv': [['batch_id', TEXT], ['settlement_id', TEXT], ['batch_index', INT], ['pool', TEXT], ['from_tick', INT], ['to_tick', INT], ['credit_count', INT], ['total', AMOUNT], ['status', TEXT], ['attempts', INT], ['message_id', TEXT], ['last_error', TEXT]],
+};
+
+const header = (file: string): readonly string[] => EXPORT_COLUMNS[file]!.map(([name]) => name);
+
+/** schema.json and duckdb.sql beside the CSV files. */
+function writeSchema(dir: string): void {
+  const tables = Object.fromEntries(Object.entries(EXPORT_COLUMNS).map(([file, cols]) => [file.replace(/\.csv$/, ''), { file, columns: cols.map(([name, type]) => ({ name, type })) }]));
+  const note = 'DuckDB types. DECIMAL(38,0): base-unit amounts and weights. VARCHAR for index_delta, index_value and yield_weight: scaled by 10^36 (10^54) they exceed 38 digits; exact decimal text.';
+  writeFileSync(join(dir, 'schema.json'), `${JSON.stringify({ note, tables }, null, 2)}\n`);
+  const sql = Object.entries(EXPORT_COLUMNS).map(
+    ([file, cols]) =>
+      `CREATE TABLE ${file.replace(/\.csv$/, '')} AS SELECT * FROM read_csv('${file}', header = true, auto_detect = false, delim = ',', quote = '"', escape = '"', columns = {${cols.map(([n, t]) => `'${n}': '${t}'`).join(', ')}});`,
+  );
+  writeFileSync(join(dir, 'duckdb.sql'), `-- Run from this folder: duckdb ledger.duckdb < duckdb.sql\n${sql.join('\n')}\n`);
+}
+
 export async function exportHistory(db: Db, dir: string): Promise<ExportResult> {
   mkdirSync(dir, { recursive: true });
   const files: { file: string; rows: number }[] = [];
@@ -63,12 +103,12 @@ export async function exportHistory(db: Db, dir: string): Promise<ExportResult> 
     files.push({ file, rows: out.rows });
   };
 
-  await run('ticks.csv', ['tick', 'start_ms', 'end_ms', 'applied_at_ms', 'mint', 'split_ar', 'split_bridges', 'bridge_carry_in', 'bridge_carry_out', 'policy_label', 'change_count', 'hash', 'prev_hash'], async (out) => {
+  await run('ticks.csv', header('ticks.csv'), async (out) => {
     for await (const rows of pages(db, (a) => `SELECT * FROM ticks${a ? ' WHERE tick > ?' : ''} ORDER BY tick LIMIT ?`, (r) => [Number(r['tick'])])) {
       out.write(rows.map((r) => [r['tick'], r['start_ms'], r['end_ms'], r['applied_at_ms'], r['mint'], r['split_ar'], r['split_bridges'], r['bridge_carry_in'], r['bridge_carry_out'], r['policy_label'], r['change_count'], r['hash'], r['prev_hash']]));
     }
   });
-  await run('tick_pools.csv', ['tick', 'pool', 'amount', 'total_weight', 'index_delta', 'index_value', 'residue', 'yield_weight', 'complete', 'pin', 'yield_quote'], async (out) => {
+  await run('tick_pools.csv', header('tick_pools.csv'), async (out) => {
     for await (const rows of pages(db, (a) => `SELECT * FROM tick_pools${a ? ' WHERE tick > ? OR (tick = ? AND pool > ?)' : ''} ORDER BY tick, pool LIMIT ?`, (r) => [Number(r['tick']), Number(r['tick']), r['pool']])) {
       out.write(rows.map((r) => [r['tick'], r['pool'], r['amount'], r['total_weight'], r['index_delta'], r['index_value'], r['residue'], r['yield_weight'], r['complete'] === null ? null : Boolean(r['complete']), r['pin'], r['yield_quote']]));
     }
@@ -78,19 +118,19 @@ export async function exportHistory(db: Db, dir: string): Promise<ExportResult> 
   for await (const rows of pages(db, (a) => `SELECT id, account FROM accounts${a ? ' WHERE id > ?' : ''} ORDER BY id LIMIT ?`, (r) => [Number(r['id'])])) {
     for (const r of rows) keys.set(Number(r['id']), r['account'] as string);
   }
-  await run('weight_changes.csv', ['tick', 'pool', 'account_id', 'account', 'old_weight', 'new_weight', 'recipient_set', 'recipient'], async (out) => {
+  await run('weight_changes.csv', header('weight_changes.csv'), async (out) => {
     for await (const rows of pages(db, (a) => `SELECT tick, pool, payload FROM weight_changes${a ? ' WHERE tick > ? OR (tick = ? AND pool > ?)' : ''} ORDER BY tick, pool LIMIT ?`, (r) => [Number(r['tick']), Number(r['tick']), r['pool']])) {
       for (const r of rows) {
         out.write(decodeChanges(r['payload'] as string).map((c) => [r['tick'], r['pool'], c.accountId, keys.get(c.accountId), c.oldWeight, c.newWeight, c.recipient !== undefined, c.recipient ?? null]));
       }
     }
   });
-  await run('settlements.csv', ['id', 'pool', 'from_tick', 'to_tick', 'index_value', 'credit_count', 'recipient_count', 'batch_count', 'total', 'created_at_ms'], async (out) => {
+  await run('settlements.csv', header('settlements.csv'), async (out) => {
     for await (const rows of pages(db, (a) => `SELECT * FROM settlements${a ? ' WHERE to_tick > ? OR (to_tick = ? AND pool > ?)' : ''} ORDER BY to_tick, pool LIMIT ?`, (r) => [Number(r['to_tick']), Number(r['to_tick']), r['pool']])) {
       out.write(rows.map((r) => [r['id'], r['pool'], r['from_tick'], r['to_tick'], r['index_value'], r['credit_count'], r['recipient_count'], r['batch_count'], r['total'], r['created_at_ms']]));
     }
   });
-  await run('credits.csv', ['settlement_id', 'pool', 'to_tick', 'account_id', 'account', 'recipient', 'amount'], async (out) => {
+  await run('credits.csv', header('credits.csv'), async (out) => {
     for await (const rows of pages(
       db,
       (a) =>
@@ -100,10 +140,11 @@ export async function exportHistory(db: Db, dir: string): Promise<ExportResult> 
       out.write(rows.map((r) => [r['settlement_id'], r['pool'], r['to_tick'], r['account_id'], keys.get(Number(r['account_id'])), r['recipient'], r['amount']]));
     }
   });
-  await run('outbox.csv', ['batch_id', 'settlement_id', 'batch_index', 'pool', 'from_tick', 'to_tick', 'credit_count', 'total', 'status', 'attempts', 'message_id', 'last_error'], async (out) => {
+  await run('outbox.csv', header('outbox.csv'), async (out) => {
     for await (const rows of pages(db, (a) => `SELECT * FROM outbox_batches${a ? ' WHERE batch_id > ?' : ''} ORDER BY batch_id LIMIT ?`, (r) => [r['batch_id']])) {
       out.write(rows.map((r) => [r['batch_id'], r['settlement_id'], r['batch_index'], r['pool'], r['from_tick'], r['to_tick'], r['credit_count'], r['total'], r['status'], r['attempts'], r['message_id'], r['last_error']]));
     }
   });
+  writeSchema(dir);
   return { dir, files };
 }
