@@ -1,5 +1,5 @@
 import { keccak256, toUtf8Bytes } from 'ethers';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createEthereumSource } from '../../src/bridges/ethereum/source.ts';
 import { startLocalEthereum, type LocalEthereum } from '../../src/bridges/ethereum/local.ts';
 import type { Snapshot } from '../../src/bridges/types.ts';
@@ -8,6 +8,7 @@ import { DEFAULT_GENESIS_MS } from '../../src/emission/ticks.ts';
 import { describeDivergence, verifyLedger } from '../../src/ledger/audit/index.ts';
 import { openLedger, type Ledger } from '../../src/ledger/index.ts';
 import { tickBytes } from '../../src/ledger/tick-bytes.ts';
+import { freshPostgresDatabase } from '../support/postgres.ts';
 
 const pin = (k: number): Snapshot['pin'] => ({ chain: 'ethereum', height: String(k), hash: `0x${k.toString(16).padStart(64, '0')}`, timeMs: DEFAULT_GENESIS_MS + k * 300_000 });
 const QUOTE = { asset: 'stETH', decimals: 18, priceUsd: '3000', apr: '0.03', priceSource: 'config', aprSource: 'config' };
@@ -25,8 +26,8 @@ const snapshot = (k: number, weights: readonly [number, bigint][], sourceState?:
   notes: [],
 });
 
-async function ledgerWith(...snapshots: Snapshot[]): Promise<Ledger> {
-  const ledger = await openLedger({ url: 'sqlite::memory:' });
+async function ledgerWith(url: string, ...snapshots: Snapshot[]): Promise<Ledger> {
+  const ledger = await openLedger({ url });
   await ledger.migrate();
   for (const [i, s] of snapshots.entries()) await ledger.applyTick({ tick: i + 1, genesisMs: DEFAULT_GENESIS_MS, policy: AO_MAINNET, snapshots: [s] });
   return ledger;
@@ -34,9 +35,12 @@ async function ledgerWith(...snapshots: Snapshot[]): Promise<Ledger> {
 
 const row = (i: number, v: string | null) => ({ kind: 'depositor', key: user(i), value: v });
 
-describe('source state in the ledger', () => {
+const URLS = { sqlite: async () => 'sqlite::memory:', postgres: () => freshPostgresDatabase(inject('postgresUrl'), 'source_state') };
+
+describe.each(['sqlite', 'postgres'] as const)('source state in the ledger (%s)', (dialect) => {
   it('applies a snapshot’s changes in its tick (upsert, delete, reset) and hands them back through the reader', async () => {
     const ledger = await ledgerWith(
+      await URLS[dialect](),
       snapshot(1, [[1, 5n], [2, 7n]], { reset: true, changes: [row(1, '["5",null]'), row(2, '["7",null]')] }),
       snapshot(2, [[1, 0n], [3, 1n]], { reset: false, changes: [row(1, null), row(3, '["1",null]')] }),
     );
@@ -53,7 +57,7 @@ describe('source state in the ledger', () => {
   });
 
   it('hashes the changes into the journal: an edited log row or stored row is a divergence; a tick without changes has no sourceState', async () => {
-    const ledger = await ledgerWith(snapshot(1, [[1, 5n]], { reset: true, changes: [row(1, '["5",null]')] }), snapshot(2, [[2, 1n]]));
+    const ledger = await ledgerWith(await URLS[dialect](), snapshot(1, [[1, 5n]], { reset: true, changes: [row(1, '["5",null]')] }), snapshot(2, [[2, 1n]]));
     expect(await ledger.db.all('SELECT tick FROM source_state_log')).toEqual([{ tick: 1 }]);
     await ledger.db.run(`UPDATE source_state SET value = '["6",null]'`);
     const stored = (await verifyLedger(ledger.db)).divergences.map(describeDivergence);
@@ -66,7 +70,7 @@ describe('source state in the ledger', () => {
   });
 
   it('refuses a key changed twice in one snapshot, writing nothing', async () => {
-    const ledger = await ledgerWith();
+    const ledger = await ledgerWith(await URLS[dialect]());
     const bad = snapshot(1, [[1, 5n]], { reset: false, changes: [row(1, '["5",null]'), row(1, null)] });
     await expect(ledger.applyTick({ tick: 1, genesisMs: DEFAULT_GENESIS_MS, policy: AO_MAINNET, snapshots: [bad] })).rejects.toMatchObject({
       code: 'INVALID_ARGUMENT',
@@ -76,6 +80,17 @@ describe('source state in the ledger', () => {
     expect(await ledger.db.all('SELECT * FROM source_state')).toEqual([]);
     await ledger.close();
   });
+});
+
+it('gives the same journal hash on SQLite and Postgres for ticks with source-state changes', async () => {
+  const history = [snapshot(1, [[1, 5n]], { reset: true, changes: [row(1, '["5",null]'), row(2, '["0","x"]')] }), snapshot(2, [[1, 6n]], { reset: false, changes: [row(1, '["6",null]'), row(2, null)] })];
+  const hashes: string[] = [];
+  for (const url of [await URLS.sqlite(), await URLS.postgres()]) {
+    const ledger = await ledgerWith(url, ...history);
+    hashes.push(await ledger.lastHash());
+    await ledger.close();
+  }
+  expect(hashes[1]).toBe(hashes[0]);
 });
 
 describe('bytes per tick with the stETH source on a Hardhat chain', () => {
