@@ -204,9 +204,11 @@ end
 
 -- Every answer goes to the requester through msg.reply (aos: Target, X-Reference) and names the
 -- request's id in Message-Id, so a client can match it. Empty values are left out (ANS-104).
+-- A reference longer than a tag may be (possible only in a dry-run) is not echoed.
 local function reply(msg, out)
-  if type(msg.Id) == 'string' and msg.Id ~= '' then out['Message-Id'] = msg.Id end
-  if msg.reply then return msg.reply(out) end
+  if type(msg.Id) == 'string' and msg.Id ~= '' and #msg.Id <= TAG_MAX then out['Message-Id'] = msg.Id end
+  local ref = msg['X-Reference'] or msg.Reference
+  if msg.reply and (type(ref) ~= 'string' or #ref <= TAG_MAX) then return msg.reply(out) end
   out.Target = msg.From
   return ao.send(out)
 end

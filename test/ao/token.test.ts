@@ -151,6 +151,10 @@ for (const backend of BACKENDS) {
         const h = await Harness.create();
         expect(await h.answer({ Action: 'Info', Reference: '41' }, STRANGER)).toMatchObject({ 'X-Reference': '41', 'Message-Id': `msg-${h.seq}` });
         expect(await h.answer({ Action: 'Info', Reference: '41', 'X-Reference': '7' }, STRANGER)).toMatchObject({ 'X-Reference': '7' });
+        // A reference no tag could carry (only a dry-run can send one) is not echoed.
+        const huge = await h.dry({ Action: 'Info', Reference: 'r'.repeat(5_000) }, STRANGER);
+        expectValidTags(huge);
+        expect(tagsOf(answers(huge)[0]!)['X-Reference']).toBeUndefined();
       });
     });
 
