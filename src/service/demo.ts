@@ -74,6 +74,8 @@ interface DemoNetwork {
 
 const E18 = 10n ** 18n;
 const WINSTON = 10n ** 12n;
+/** AR (on top of its drawn balance) the demo's sender holds to fund new holders by transfer. */
+const SENDER_RESERVE_AR = 1_000_000n;
 const LAMPORTS = 10n ** 9n;
 
 async function startDemoNetwork(dataDir: string, seed: number, say: (line: string) => void): Promise<DemoNetwork> {
@@ -90,7 +92,9 @@ async function startDemoNetwork(dataDir: string, seed: number, say: (line: strin
     const holders = Array.from({ length: 8 }, (_, i) => demoAddress(seed, `ar-${i}`));
     const seedRows: string[] = ['address,winston'];
     for (const address of [...holders, sender.address]) {
-      const winston = BigInt(100 + Math.floor(random() * 5_000)) * WINSTON;
+      // The sender also funds the new holders of activity() with real transfers: a reserve on top.
+      const drawn = BigInt(100 + Math.floor(random() * 5_000)) * WINSTON;
+      const winston = address === sender.address ? drawn + SENDER_RESERVE_AR * WINSTON : drawn;
       await arweave.mint(address, winston);
       seedRows.push(`${address},${winston}`);
     }
@@ -141,7 +145,9 @@ async function startDemoNetwork(dataDir: string, seed: number, say: (line: strin
         const roll = random();
         if (roll < 0.2) {
           const address = demoAddress(seed, `ar-${nextHolder++}`);
-          await arweave.mint(address, BigInt(50 + Math.floor(random() * 1_000)) * WINSTON);
+          // A transfer in a block, not arlocal's /mint: a mint is in no block, so the incremental AR
+          // source never saw these holders and they never earned.
+          await arweave.transfer(sender.jwk, address, BigInt(50 + Math.floor(random() * 1_000)) * WINSTON);
           await arweave.mine(1);
           return `new AR holder ${address.slice(0, 8)}…`;
         }
@@ -275,8 +281,12 @@ async function runDemoLocked(options: DemoOptions, dataDir: string, say: (line: 
       const totals = await ledger.poolTotals();
       say('');
       say(`${lastTick} ticks applied; minted ${AO(totals.reduce((s, t) => s + t.minted, 0n))} AO, credited ${AO(totals.reduce((s, t) => s + t.credited, 0n))} AO`);
-      for (const t of totals) say(`  ${t.pool.padEnd(5)} minted ${AO(t.minted)}  credited ${AO(t.credited)}  accrued ${AO(t.unsettled)}`);
+      // accrued is each account's unsettled amount rounded down to the base unit; the fractions and
+      // the pool's index residue are the rest, so minted = credited + accrued + rest exactly.
+      for (const t of totals) say(`  ${t.pool.padEnd(5)} minted ${AO(t.minted)}  credited ${AO(t.credited)}  accrued ${AO(t.unsettled)} (rounded down)  + fractions and residue ${t.minted - t.credited - t.unsettled} base units`);
       say(`conservation ${conservation.ok ? 'ok' : `FAILED: ${conservation.problems.join('; ')}`}`);
+      // The demo's ledger is not audit's default (./data/ao-emission.db): the exact command.
+      say(`audit it with: npx ao-emission audit verify --database sqlite:${join(dataDir, 'demo.sqlite')}`);
       say(`AO process ${network.ao.processId}: ${report.recipients} recipients hold ${AO(report.processTotal)} AO; ledger delivered ${AO(report.ledgerTotal)} AO — ${report.equal ? 'equal' : 'DIFFERENT'}`);
       return { lastTick, conservationOk: conservation.ok, reconciled: report.equal, delivered: report.outbox.delivered, exitCode: conservation.ok && report.equal ? exitCode : 1 };
     } finally {
