@@ -86,6 +86,7 @@ async function scenario(ledger: Ledger): Promise<Figures> {
     const start = performance.now();
     await ledger.applyTick(input(++tick, joins));
     if (tick === 1) firstJoinMs = performance.now() - start;
+    if (ACCOUNTS > JOINS_PER_TICK) console.log(`  setup tick ${tick}: ${joins.length.toLocaleString('en')} joins in ${(performance.now() - start).toFixed(0)} ms`);
     (globalThis as { gc?: () => void }).gc?.();
   }
   const setupMs = performance.now() - t0;
@@ -101,6 +102,7 @@ async function scenario(ledger: Ledger): Promise<Figures> {
     const start = performance.now();
     await ledger.applyTick(input(++tick, updates));
     latencies.push(performance.now() - start);
+    if (ACCOUNTS > JOINS_PER_TICK && n % 10 === 9) console.log(`  ticks ${n - 8}–${n + 1} after setup: p50 ${quantile(latencies.slice(-10), 0.5).toFixed(1)} ms`);
   }
   t0 = performance.now();
   const settlement = await ledger.settle('ar', tick);
