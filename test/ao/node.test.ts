@@ -115,6 +115,13 @@ describe('local AO node', () => {
     expect(slot).toBe(processes[0]!.messages);
   });
 
+  it('a dry-run Balance with only an Owner (as aoconnect sends it) answers that owner\'s balance', async () => {
+    const res = await fetch(`${node.url}/dry-run?process-id=${node.processId}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ Owner: holder.address, Tags: [{ name: 'Action', value: 'Balance' }] }) });
+    const answer = ((await res.json()) as AoResultIn).Messages![0]!;
+    expect(Object.fromEntries(answer.Tags!.map((t) => [t.name, t.value]))).toMatchObject({ Account: holder.address, Balance: answer.Data });
+    expect(BigInt(answer.Data!)).toBeGreaterThan(0n);
+  });
+
   it("answers the SU's assignment of a message (its slot as Nonce), as aoconnect's returnAssignmentSlot reads it", async () => {
     const c = clientAs(holder.jwk);
     const id = await c.message({ process: node.processId, tags: [{ name: 'Action', value: 'Info' }], data: '' });
