@@ -21,7 +21,7 @@ export interface ServiceMetrics {
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): ServiceMetrics {
   const registry = new Registry();
-  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'ao_emission_process_' });
+  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'ao_emission_' });
   const registers = [registry];
   return {
     registry,

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EngineError } from '../../src/errors.ts';
+import { AO_MAINNET, policyToData } from '../../src/emission/index.ts';
 import { envName, loadConfig, parseConfig, redact } from '../../src/service/config.ts';
 import { runCli } from '../../src/service/cli.ts';
 import { tempDir } from './support/harness.ts';
@@ -78,8 +79,8 @@ describe('config', () => {
     ['settlement not a multiple of 5 minutes', (c) => (c['settlement'] = { ar: '7m' }), 'settlement.ar', /multiple of the 5-minute tick/],
     ['http port out of range', (c) => (c['http'] = { port: 70_000 }), 'http.port', /70000|65535/],
     ['http on a public interface', (c) => (c['http'] = { host: '0.0.0.0' }), 'http.host', /not a loopback/],
-    ['policy name', (c) => (c['policy'] = 'half'), 'policy', /ao-mainnet or flat:A\/B/],
-    ['policy data phase share', (c) => (c['policy'] = { id: 'x', version: 1, phases: [{ ar: '4/3' }] }), 'policy.phases.0.ar', /more than the whole/],
+    ['policy name', (c) => (c['policy'] = 'half'), 'policy', /expected ao-mainnet, .* or flat:A\/B/],
+    ['policy data phase share', (c) => (c['policy'] = { ...policyToData(AO_MAINNET), phases: [{ ar: '4/3', rounding: 'floor' }] }), 'policy.phases.0.ar', /more than the whole/],
     ['genesis without a zone', (c) => (c['genesis'] = '2024-02-27T18:00:00'), 'genesis', /ISO-8601/],
     ['AO key file missing', (c) => (c['ao'] = { processId: 'AOTokenProcess00000000000000000000000000000', muUrl: 'http://mu.test', cuUrl: 'http://cu.test', signerKeyFile: join(dir, 'none.json') }), 'ao.signerKeyFile', /does not exist/],
     ['AO key written inline', (c) => (c['ao'] = { processId: 'AOTokenProcess00000000000000000000000000000', muUrl: 'http://mu.test', cuUrl: 'http://cu.test', signerKeyFile: keyFile, signerKey: { kty: 'RSA' } }), 'ao.signerKey', /unknown field/],
