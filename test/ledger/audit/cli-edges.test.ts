@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -101,6 +101,18 @@ describe('read-only commands on a path with no ledger', () => {
 });
 
 describe('messages', () => {
+  it('the first divergence of a deleted weight change names its tick and pool', async () => {
+    const copy = join(dir, 'tampered.db');
+    copyFileSync(join(dir, 'ledger.db'), copy);
+    const tampered = await openLedger({ url: `sqlite:${copy}` });
+    await tampered.db.run("DELETE FROM weight_changes WHERE tick = 1 AND pool = 'ar'");
+    await tampered.close();
+    const r = await cli('audit', 'verify', '--database', `sqlite:${copy}`);
+    expect(r.code).toBe(1);
+    // Tick 1 logged the two joins (beforeAll); with the row gone the replay finds none.
+    expect(r.err).toContain('ao-emission: audit: first divergence: tick 1, pool ar: tick.change_count expected 0, found 2\n');
+  });
+
   it('proof for an address absent from the settlement says so plainly', async () => {
     const r = await cli('audit', 'proof', 'nobody', '--settlement', 'ar:1-2', '--database', url);
     expect(r.code).toBe(1);
