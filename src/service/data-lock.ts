@@ -1,5 +1,5 @@
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { EngineError } from '../errors.ts';
 
@@ -39,4 +39,27 @@ export function lockDataDir(dir: string, field = '--data'): DataLock {
       db.close();
     },
   };
+}
+
+/**
+ * Creates dir and its missing parents one level at a time. Node's recursive mkdirSync never returns
+ * under /proc (it retries the ENOENT it gets there); this fails at once with the reason instead.
+ */
+export function makeDataDir(dir: string, field = '--data'): void {
+  const missing: string[] = [];
+  let at = dir;
+  while (!existsSync(at)) {
+    missing.unshift(at);
+    const parent = dirname(at);
+    if (parent === at) break;
+    at = parent;
+  }
+  if (existsSync(at) && !statSync(at).isDirectory()) throw new EngineError('INVALID_ARGUMENT', `${field}: ${at} is not a folder`);
+  for (const path of missing) {
+    try {
+      mkdirSync(path);
+    } catch (error) {
+      throw new EngineError('INVALID_ARGUMENT', `${field}: cannot create ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, { cause: error });
+    }
+  }
 }

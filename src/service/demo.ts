@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Keypair } from '@solana/web3.js';
 import type { ArweaveAddress } from '../address.ts';
@@ -13,7 +13,7 @@ import { startLocalAoNode, type LocalAoNode } from '../../ao/node/server.ts';
 import { xorshift32 } from '../prng.ts';
 import { formatUnits } from '../units.ts';
 import { acceleratedClock } from './accelerated-clock.ts';
-import { lockDataDir } from './data-lock.ts';
+import { lockDataDir, makeDataDir } from './data-lock.ts';
 import { aoDeliverer } from './delivery.ts';
 import { createLogger, type Logger } from './logger.ts';
 import type { TickReport } from './runner.ts';
@@ -207,7 +207,7 @@ function tickLine(r: TickReport, outbox: Record<string, number>, genesisMs: numb
 export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   const say = options.out ?? ((line: string) => process.stdout.write(`${line}\n`));
   const dataDir = resolve(options.dataDir);
-  mkdirSync(dataDir, { recursive: true });
+  makeDataDir(dataDir);
   // Before anything is deleted: a second demo on the same folder would wreck the running one's ledger.
   const lock = lockDataDir(dataDir);
   try {
