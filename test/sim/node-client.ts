@@ -22,7 +22,7 @@ export function nodeHttpClient(url: string, jwk: ArweaveJwk): AoClient {
         tags: [{ name: 'Data-Protocol', value: 'ao' }, { name: 'Variant', value: 'ao.TN.1' }, { name: 'Type', value: 'Message' }, ...tags],
       });
       await item.sign(signer);
-      const res = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/octet-stream' }, body: item.getRaw() });
+      const res = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/octet-stream' }, body: new Uint8Array(item.getRaw()) });
       if (!res.ok) throw new Error(`${res.status}: ${await res.text()}`);
       return item.id;
     },
