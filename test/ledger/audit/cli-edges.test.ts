@@ -44,7 +44,7 @@ beforeAll(async () => {
     tick: k,
     genesisMs: DEFAULT_GENESIS_MS,
     policy: AO_MAINNET,
-    snapshots: k === 1 ? [{ pool: 'ar', pin, complete: false, cursor: null, notes: [], updates: [{ account: DASH, recipient: DASH, weight: 3n }, { account: OTHER, recipient: OTHER, weight: 1n }] }] : [],
+    snapshots: k === 1 ? [{ pool: 'ar', pin, complete: false, cursor: '{}', notes: [], updates: [{ account: DASH, recipient: DASH, weight: 3n }, { account: OTHER, recipient: OTHER, weight: 1n }] }] : [],
   });
   await ledger.applyTick(tick(1));
   await ledger.applyTick(tick(2));
