@@ -12,6 +12,7 @@ import type { Logger } from './logger.ts';
 import type { ServiceMetrics } from './metrics.ts';
 import type { RunOutcome } from './runner.ts';
 import type { SourceHealth } from './source-health.ts';
+import { handleWebRequest } from './web/handler.ts';
 
 /**
  * The status API on node:http, loopback by default (config http.host). Read-only; amounts are
@@ -174,6 +175,7 @@ export async function accountOf(ctx: StatusContext, address: string): Promise<{ 
 async function route(ctx: StatusContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const path = new URL(req.url ?? '/', 'http://localhost').pathname;
   if (req.method !== 'GET' && req.method !== 'HEAD') return json(res, 405, { error: 'METHOD_NOT_ALLOWED', message: `${req.method} is not supported; the API is read-only (GET)` });
+  if (await handleWebRequest(req, res, ctx)) return;
   if (path === '/livez' || path === '/readyz' || path === '/healthz') {
     const health = await healthOf(ctx);
     const up = path === '/livez' ? health.live : health.ready;
