@@ -23,7 +23,7 @@ import { nodeHttpClient } from './node-client.ts';
 
 /**
  * The whole pipeline in one process, deterministic from one seed: seeded synthetic sources →
- * ledger.applyTick (the real SQLite ledger in a temp file) → ledger.settle → outbox → the real AO
+ * ledger.applyTick (the real ledger: a SQLite temp file, or Postgres) → ledger.settle → outbox → the real AO
  * writer → the local AO node (ao/node, ao/token.lua in wasmoon) — in the order and with the resume
  * rule of src/service/runner.ts (snapshots, apply, settle the pools whose cadence divides the tick,
  * deliver; after a restart, settle a settlement point the previous instance reached).
@@ -40,6 +40,8 @@ export interface SimOptions {
   readonly faults: boolean;
   /** A fresh directory for the run's files. */
   readonly dir: string;
+  /** The ledger's database; default a SQLite file in dir. A Postgres URL must name an empty database. */
+  readonly databaseUrl?: string;
   readonly minter: { readonly jwk: ArweaveJwk; readonly address: string };
   readonly ticks?: number;
   readonly rates?: FaultRates;
@@ -129,7 +131,7 @@ class Simulation {
     this.#o = o;
     this.#plan = new FaultPlan(o.faults ? o.seed : null, o.rates);
     this.#ticks = o.ticks ?? SIM_TICKS;
-    this.#ledgerUrl = `sqlite:${join(o.dir, 'ledger.db')}`;
+    this.#ledgerUrl = o.databaseUrl ?? `sqlite:${join(o.dir, 'ledger.db')}`;
     this.#nodePath = join(o.dir, 'ao-node.db');
     this.#sources = POOLS.map((pool) => createSyntheticSource({ pool, seed: o.seed, genesisMs: DEFAULT_GENESIS_MS, clock: this.#clock, ...POPULATION[pool]! }));
   }
