@@ -124,6 +124,8 @@ class Simulation {
   #failure: SimFailure | null = null;
   steps = 0;
   restarts = 0;
+  /** The tags of every message sent, by message id: an observer outside the engine, so it survives crashes. */
+  readonly #sentTags = new Map<string, readonly AoTag[]>();
   /** Cumulative credits per recipient as the ledger's settlements wrote them (outbox payloads). */
   readonly #ledgerCredited = new Map<string, bigint>();
 
@@ -216,7 +218,7 @@ class Simulation {
 
   /** The writer's AoClient: every message and result is a step, with the node's faults. */
   #client(): AoClient {
-    const sentTags = new Map<string, readonly AoTag[]>();
+    const sentTags = this.#sentTags;
     return {
       message: (args) =>
         this.#step(`ao message ${tagOf(args.tags, 'Batch-Id')?.slice(0, 8)}`, async () => {
