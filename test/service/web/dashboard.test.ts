@@ -11,7 +11,8 @@ import { TICK_MS } from '../../../src/emission/index.ts';
 import { LEAF_ENCODING, proofFor, settlementTree } from '../../../src/ledger/audit/index.ts';
 import { runCli } from '../../../src/service/cli.ts';
 import type { ServiceHandle } from '../../../src/service/service.ts';
-import { clockAtTickEnd, syntheticService, tempDir } from '../support/harness.ts';
+import type { Source } from '../../../src/bridges/types.ts';
+import { clockAtTickEnd, syntheticService, syntheticSources, tempDir } from '../support/harness.ts';
 
 /**
  * The dashboard in Debian's Chromium (puppeteer-core, headless, no network but loopback) against a
@@ -40,6 +41,8 @@ let base: string;
 let dbUrl: string;
 let recipient: string;
 let settlementId: string;
+/** Set by the stale-source test: the SOL source then fails every snapshot, as an unreachable RPC would. */
+let solDown = false;
 
 /** `ao-emission …` in-process, stdout captured (as test/ledger/audit/cli.test.ts does). */
 async function cli(...argv: string[]): Promise<{ code: number; out: string }> {
@@ -68,7 +71,11 @@ beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
   clock = clockAtTickEnd(1);
   dbUrl = `sqlite:${join(tempDir('web'), 'ledger.db')}`;
-  service = await syntheticService({ databaseUrl: dbUrl, population: { seed: SEED, accounts: { ar: 20, steth: 8, sol: 8 } }, clock, http: true, settlementTicks: { ar: 1, steth: 288, sol: 288 } });
+  const population = { seed: SEED, accounts: { ar: 20, steth: 8, sol: 8 } };
+  const sources = syntheticSources(population, clock).map(
+    (s): Source => (s.pool !== 'sol' ? s : { pool: s.pool, snapshot: (cursor, signal) => (solDown ? Promise.reject(new Error('sol rpc: connection refused')) : s.snapshot(cursor, signal)) }),
+  );
+  service = await syntheticService({ databaseUrl: dbUrl, population, clock, http: true, settlementTicks: { ar: 1, steth: 288, sol: 288 }, extra: { sources } });
   base = service.http!.url;
   await runTicks(TICKS);
   const db = service.ledger.db;
@@ -243,6 +250,36 @@ describe('dashboard pages in Chromium', () => {
     expect(await detail.page.$eval('[data-field="mint"]', (e) => e.getAttribute('data-units'))).toBe(tick!.mint.toString());
     await detail.page.close();
   });
+});
+
+describe('dashboard warnings and delivery', () => {
+  it('a delivered message shows its status and slot on the address page; a failed batch and a stale source are warned of on the overview', async () => {
+    // The AO writer's outbox calls: one batch to the recipient delivered at slot 4242, another batch failed.
+    const batches = await service.ledger.outbox.pending(1000);
+    const carrying = batches.find((b) => b.settlementId === settlementId)!;
+    await service.ledger.outbox.markSent(carrying.batchId, 'm'.repeat(43));
+    await service.ledger.outbox.markDelivered(carrying.batchId, 4242);
+    const other = batches.find((b) => b.batchId !== carrying.batchId)!;
+    await service.ledger.outbox.markFailed(other.batchId, 'AO process rejected the message');
+    const address = await open(`/address/${encodeURIComponent(recipient)}`);
+    const row = await address.page.$$eval('#credits tbody tr', (trs, id: string) => trs.map((tr) => tr.textContent ?? '').find((t) => t.includes(id) && t.includes('delivered')), settlementId);
+    expect(row).toContain('4242');
+    await address.page.close();
+
+    // SOL fails from now on; past health.maxSourceFailure (15 min by default) the source is stale.
+    solDown = true;
+    await service.runNow();
+    clock.advance(16 * 60_000);
+    const { page, errors } = await open('/');
+    expect(errors).toEqual([]);
+    const warnings = await page.$$eval('[data-section="warnings"] li', (lis) => lis.map((li) => li.textContent ?? ''));
+    expect(warnings.some((w) => /^Source sol is stale: failing for 16 min: .*connection refused/.test(w))).toBe(true);
+    expect(warnings.some((w) => w.startsWith('1 outbox batch(es) failed'))).toBe(true);
+    expect(warnings.some((w) => w.startsWith('Mint stalled'))).toBe(true);
+    expect(await page.$eval('[data-field="outbox-failed"]', (e) => e.textContent)).toBe('1');
+    await page.screenshot({ path: join(SHOTS, 'overview-warnings-1200.png'), fullPage: true });
+    await page.close();
+  }, 60_000);
 });
 
 describe('bad input in the URL', () => {

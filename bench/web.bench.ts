@@ -1,0 +1,111 @@
+// Dashboard page load for an address with 10,000 credits (issue 22: under 300 ms): 100 AR accounts
+// all paying one recipient, settled every tick for 100 ticks — 10,000 credit rows, 100 settlements,
+// 100 outbox messages — on a SQLite bench ledger. Measured: the server's answer to
+// GET /address/<recipient> (the paged page, ROWS_PER_PAGE rows of 20,100 statement rows) beside a
+// naive baseline that renders every row in one table; and, when Debian's chromium is installed, the
+// browser's navigation to the load event (HTML + ECharts drawn). Median of RUNS after a warm-up.
+import { execSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import puppeteer from 'puppeteer-core';
+import { ManualClock } from '../src/clock.ts';
+import { AO_MAINNET, TICK_MS } from '../src/emission/index.ts';
+import { statement } from '../src/ledger/audit/index.ts';
+import { openLedger } from '../src/ledger/index.ts';
+import { startHttp, type StatusContext } from '../src/service/http.ts';
+import { DEFAULT_HEALTH } from '../src/service/config.ts';
+import { createLogger } from '../src/service/logger.ts';
+import { createMetrics } from '../src/service/metrics.ts';
+import { SourceHealth } from '../src/service/source-health.ts';
+import { aoCell, renderPage, table } from '../src/service/web/html.ts';
+
+const ACCOUNTS = 100;
+const TICKS = 100;
+const RUNS = 15;
+const GENESIS_MS = Date.parse('2024-06-18T15:00:00Z');
+const RECIPIENT = 'R'.repeat(43);
+const dir = mkdtempSync(join(tmpdir(), 'ao-emission-bench-web-'));
+const clock = new ManualClock(GENESIS_MS + TICK_MS);
+const ledger = await openLedger({ url: `sqlite:${join(dir, 'web.db')}`, clock });
+await ledger.migrate();
+
+const t0 = performance.now();
+for (let k = 1; k <= TICKS; k++) {
+  const updates = k === 1 ? Array.from({ length: ACCOUNTS }, (_, i) => ({ account: `a${String(i).padStart(42, '0')}`, recipient: RECIPIENT, weight: BigInt(1_000_000 + i) * 10n ** 12n })) : [];
+  await ledger.applyTick({ tick: k, genesisMs: GENESIS_MS, policy: AO_MAINNET, snapshots: [{ pool: 'ar', pin: { height: k }, complete: k === 1, updates, cursor: JSON.stringify({ height: k }), notes: [] }] });
+  await ledger.settle('ar', k);
+  clock.advance(TICK_MS);
+}
+const credits = Number((await ledger.db.all<{ n: number }>('SELECT COUNT(*) AS n FROM credits WHERE recipient = ?', [RECIPIENT]))[0]!.n);
+console.log(`bench ledger: ${TICKS} ticks, ${credits} credits to one recipient, built in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+
+const ctx: StatusContext = {
+  ledger,
+  clock,
+  genesisMs: GENESIS_MS,
+  policy: AO_MAINNET,
+  pools: ['ar', 'steth', 'sol'],
+  leader: { tryAcquire: async () => true, held: () => true, release: async () => undefined, description: 'bench' },
+  metrics: createMetrics({ defaultMetrics: false }),
+  log: createLogger({ level: 'silent' }),
+  lastOutcome: () => null,
+  health: DEFAULT_HEALTH,
+  sourceHealth: new SourceHealth(clock),
+  info: {},
+};
+const http = await startHttp(ctx, '127.0.0.1', 0);
+const url = `${http.url}/address/${RECIPIENT}`;
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+async function time(fn: () => Promise<unknown>): Promise<{ ms: number; bytes: number }> {
+  let bytes = 0;
+  await fn();
+  const ms: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const s = performance.now();
+    bytes = Number(await fn());
+    ms.push(performance.now() - s);
+  }
+  return { ms: median(ms), bytes };
+}
+
+const paged = await time(async () => {
+  const res = await fetch(url);
+  if (res.status !== 200) throw new Error(`GET ${url}: ${res.status}`);
+  return (await res.text()).length;
+});
+// Naive: the same statement, every row in one table (no paging, no chart thinning).
+const naive = await time(async () => {
+  const s = await statement(ledger.db, RECIPIENT);
+  const rows = s.lines.filter((l) => l.kind !== 'span');
+  return renderPage({ status: 200, title: 'naive', body: table('all rows', [{ head: 'tick', cell: (l) => String(l.tick) }, { head: 'kind', cell: (l) => l.kind }, { head: 'settlement', cell: (l) => l.settlementId ?? '' }, { head: 'amount', cell: (l) => aoCell(l.amount) }, { head: 'status', cell: (l) => l.status ?? '' }], rows) }).length;
+});
+console.log(`GET /address (paged, server):   median ${paged.ms.toFixed(1)} ms, ${(paged.bytes / 1024).toFixed(0)} KiB`);
+console.log(`naive (every row, in-process):  median ${naive.ms.toFixed(1)} ms, ${(naive.bytes / 1024).toFixed(0)} KiB`);
+
+let chromium: string | null = null;
+try {
+  chromium = execSync('which chromium', { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+} catch {
+  console.log('browser load: skipped (no chromium; apt-get install chromium)');
+}
+if (chromium) {
+  const browser = await puppeteer.launch({ executablePath: chromium, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', `--user-data-dir=${mkdtempSync(join(tmpdir(), 'chromium-'))}`] });
+  const page = await browser.newPage();
+  const loads: number[] = [];
+  for (let i = 0; i <= RUNS; i++) {
+    await page.goto(url, { waitUntil: 'load' });
+    const ms = await page.evaluate(() => {
+      const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming;
+      return document.body.dataset['charts'] === '1' ? nav.loadEventEnd - nav.startTime : -1;
+    });
+    if (ms < 0) throw new Error('the address page did not draw its chart');
+    // The first load warms the asset cache (echarts.min.js, 1 MB) and is left out.
+    if (i > 0) loads.push(ms);
+  }
+  console.log(`browser navigation to the load event (HTML, ECharts, chart drawn): median ${median(loads).toFixed(0)} ms`);
+  await browser.close();
+}
+await http.close();
+await ledger.close();
