@@ -105,7 +105,10 @@ const tables = new Map<string, CheckpointTable>();
 /** Seeds a curve's table with precomputed entries (the generated preset tables). */
 export function registerCheckpoints(curve: Curve, intervalTicks: number, remaining: readonly bigint[]): void {
   assert.ok(remaining[0] === MAX_SUPPLY, 'a checkpoint table starts at the full supply');
-  tables.set(curveKey(curve), { intervalTicks, remaining: [...remaining], end: null, cursor: { tick: 0, remaining: MAX_SUPPLY } });
+  const table: CheckpointTable = { intervalTicks, remaining: [...remaining], end: null, cursor: { tick: 0, remaining: MAX_SUPPLY } };
+  const last = table.remaining.length - 1;
+  if (last > 0 && table.remaining[last] === table.remaining[last - 1]) table.end = findEnd(curve, table);
+  tables.set(curveKey(curve), table);
 }
 
 function tableOf(curve: Curve): CheckpointTable {
@@ -118,9 +121,16 @@ function tableOf(curve: Curve): CheckpointTable {
   return table;
 }
 
-/** Walks from entry `index` (at most one interval: the next entry is already flat) to the last mint. */
-function findEnd(curve: Curve, table: CheckpointTable, index: number): { tick: number; remaining: bigint } {
+/**
+ * Once the table's last entry is flat (equal to the one before), the last mint lies in the interval
+ * before the first entry with that final value: walk that one interval to it.
+ */
+function findEnd(curve: Curve, table: CheckpointTable): { tick: number; remaining: bigint } {
   const step = mintStep(curve);
+  const final = table.remaining[table.remaining.length - 1];
+  let index = table.remaining.length - 1;
+  while (index > 0 && table.remaining[index - 1] === final) index--;
+  index = Math.max(0, index - 1);
   let remaining = table.remaining[index]!;
   let tick = index * table.intervalTicks;
   for (let mint = step(remaining); mint > 0n; mint = step(remaining)) {
@@ -135,11 +145,8 @@ function extendTo(curve: Curve, table: CheckpointTable, index: number): number {
   while (table.remaining.length <= index && table.end === null) {
     const last = table.remaining.length - 1;
     const next = iterateRemaining(curve, table.remaining[last]!, table.intervalTicks);
-    if (next === table.remaining[last]) {
-      table.end = findEnd(curve, table, Math.max(0, last - 1));
-      break;
-    }
     table.remaining.push(next);
+    if (next === table.remaining[last]) table.end = findEnd(curve, table);
   }
   return Math.min(index, table.remaining.length - 1);
 }
