@@ -75,13 +75,14 @@ export function registerServiceCommands(program: Command): void {
         health: config.health,
         createDeliverer: ao && jwk ? (ledger) => aoDeliverer(ledger, { processId: ao.processId, muUrl: ao.muUrl, cuUrl: ao.cuUrl, jwk, log, batchesPerPass: ao.batchSize }) : null,
       });
-      if (early.end() !== null) {
-        log.info({ signal: early.end() }, 'signal received while starting; stopping');
-        await handle.stop();
-        process.exitCode = 0;
-        return;
+      // runUntilSignal listens before the start-up listener goes, so no signal falls between them.
+      const stopped = runUntilSignal(handle, log);
+      const received = early.end();
+      if (received !== null) {
+        log.info({ signal: received }, 'signal received while starting; stopping');
+        process.kill(process.pid, received);
       }
-      process.exitCode = await runUntilSignal(handle, log);
+      process.exitCode = await stopped;
     });
 
   program
