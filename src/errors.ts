@@ -28,6 +28,10 @@ export type ErrorCode =
   | 'NOT_FOUND'
   | 'LEADER_CONFLICT'
   | 'OUTBOX_CONFLICT'
+  /** The HTTP port is taken (a runtime condition, exit 1; a bad host is INVALID_CONFIG). */
+  | 'PORT_UNAVAILABLE'
+  /** The database server cannot be reached or refuses the login. */
+  | 'DATABASE_UNAVAILABLE'
   /** An error that is no EngineError (a bug): reported as such, never as a source outage. */
   | 'INTERNAL_ERROR';
 

@@ -224,7 +224,9 @@ export function startHttp(ctx: StatusContext, host: string, port: number): Promi
     });
   });
   return new Promise((resolve, reject) => {
-    server.once('error', (error) => reject(new EngineError('INVALID_CONFIG', `http.port: cannot listen on ${host}:${port}: ${error.message}`, { cause: error })));
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(new EngineError(error.code === 'EADDRINUSE' ? 'PORT_UNAVAILABLE' : 'INVALID_CONFIG', `http.port: cannot listen on ${host}:${port}: ${error.message}`, { cause: error })),
+    );
     server.listen(port, host, () => {
       const address = server.address() as AddressInfo;
       const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;

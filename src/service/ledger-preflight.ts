@@ -10,13 +10,17 @@ import { redact } from './config.ts';
  * `ao-emission db init`, `db migrate` or `serve --create`.
  */
 
-/** Resolves when host:port can be bound (then frees it at once); a port in use is an input error (exit 2). */
+/** Resolves when host:port can be bound (then frees it at once); a port in use is a runtime failure (exit 1), a host that cannot be bound a config error (exit 2). */
 export function checkPortFree(host: string, port: number): Promise<void> {
   if (port === 0) return Promise.resolve();
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', (error: NodeJS.ErrnoException) =>
-      reject(new EngineError('INVALID_CONFIG', `http.port: cannot listen on ${host}:${port}: ${error.code === 'EADDRINUSE' ? 'the port is in use (by another ao-emission?)' : error.message}`, { cause: error })),
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new EngineError('PORT_UNAVAILABLE', `http.port: cannot listen on ${host}:${port}: the port is in use (by another ao-emission?)`, { cause: error })
+          : new EngineError('INVALID_CONFIG', `http.host: cannot listen on ${host}:${port}: ${error.message}`, { cause: error }),
+      ),
     );
     server.listen(port, host, () => server.close(() => resolve()));
   });
@@ -71,7 +75,7 @@ export async function requireLedger(url: string, options: { create: boolean; fie
     await client.connect();
   } catch (error) {
     await client.end().catch(() => undefined);
-    throw new EngineError('SOURCE_UNAVAILABLE', `${field}: cannot connect to Postgres at ${describePostgres(url)}: ${connectCause(error)}`, { cause: error });
+    throw new EngineError('DATABASE_UNAVAILABLE', `${field}: cannot connect to Postgres at ${describePostgres(url)}: ${connectCause(error)}`, { cause: error });
   }
   try {
     const { rows } = await client.query<{ found: string | null }>("select to_regclass('ticks')::text as found");

@@ -57,12 +57,12 @@ describe('serve preflight', () => {
     expect(await child.exited).toBe(0);
   });
 
-  it('a busy HTTP port exits 2 before the ledger is opened or created', async () => {
+  it('a busy HTTP port exits 1 (a runtime failure, not bad input) before the ledger is opened or created', async () => {
     const dir = tempDir('port');
     const { server, port } = await listen();
     try {
       const r = await runBin(['serve', '--create', '--config', await configFile(dir, 'sqlite:./db/ledger.db', port)]);
-      expect(r.code).toBe(2);
+      expect(r.code).toBe(1);
       expect(r.stderr).toBe(`ao-emission: http.port: cannot listen on 127.0.0.1:${port}: the port is in use (by another ao-emission?)\n`);
       expect(existsSync(join(dir, 'db'))).toBe(false);
     } finally {
