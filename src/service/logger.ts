@@ -1,4 +1,5 @@
 import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
+import { EngineError } from '../errors.ts';
 import { redact } from './config.ts';
 
 export type { Logger } from 'pino';
@@ -16,13 +17,27 @@ function toLoggable(value: unknown, depth = 0): unknown {
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toLoggable(v, depth + 1)]));
 }
 
+/**
+ * An expected outage (a chain node, the database or the AO units unreachable) is logged by its
+ * code and message alone: its stack says nothing the operator can act on. Anything else keeps it.
+ */
+const EXPECTED_FAILURE = /_UNAVAILABLE$|^DELIVERY_FAILED$|^MALFORMED_RESPONSE$/;
+function serializeError(error: Error): Record<string, unknown> {
+  const out = pino.stdSerializers.err(error) as unknown as Record<string, unknown>;
+  if (error instanceof EngineError && EXPECTED_FAILURE.test(error.code)) {
+    delete out['stack'];
+    out['code'] = error.code;
+  }
+  return out;
+}
+
 export function createLogger(options: { level?: LoggerOptions['level']; destination?: DestinationStream; name?: string } = {}): Logger {
   return pino(
     {
       name: options.name ?? 'ao-emission',
       level: options.level ?? 'info',
       formatters: { log: (object) => toLoggable(object) as Record<string, unknown> },
-      serializers: { err: pino.stdSerializers.err },
+      serializers: { err: serializeError },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
     options.destination ?? pino.destination({ dest: 1, sync: true }),
