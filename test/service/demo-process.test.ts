@@ -75,4 +75,19 @@ describe('demo processes', () => {
     expect(alive(pid)).toBe(false);
     expect(out).toMatch(/\nconservation ok\n/);
   });
+
+  it('SIGINT while the local network starts exits 0 with one line (not 130 and silence)', async () => {
+    const dataDir = tempDir('demo-early');
+    const proc = spawn(process.execPath, ['bin/ao-emission.js', 'demo', '--data', dataDir, '--ticks', '0'], { cwd: ROOT, env: process.env });
+    let out = '';
+    let err = '';
+    proc.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
+    proc.stderr.on('data', (chunk: Buffer) => (err += chunk.toString('utf8')));
+    const exited = new Promise<number | null>((done) => proc.on('exit', (code) => done(code)));
+    const end = Date.now() + 120_000;
+    while (!out.includes('starting local Arweave') && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+    proc.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect(err).toBe('ao-emission: SIGINT while starting the local network; stopped\n');
+  });
 });

@@ -98,8 +98,22 @@ export function registerServiceCommands(program: Command): void {
       if (speed === 0 || speed > 1000) throw new EngineError('INVALID_ARGUMENT', `--speed: ${opts.speed} must be in (0, 1000] ticks per second`);
       const port = positive(opts.port, '--port', true);
       if (port > 65_535) throw new EngineError('INVALID_ARGUMENT', `--port: ${opts.port} is not a port (0..65535)`);
-      const { runDemo } = await import('../demo.ts');
-      const summary = await runDemo({ speed, ticks: positive(opts.ticks, '--ticks', true), dataDir: opts.data, port, seed: positive(opts.seed, '--seed', true) });
-      process.exitCode = summary.exitCode;
+      // Until the service is up (its own listener then stops it gracefully), a signal ends the demo
+      // at once with exit 0: nothing is worth keeping from a half-started local network.
+      const whileStarting = (signal: NodeJS.Signals) => {
+        if (process.listenerCount(signal) > 1) return;
+        process.stderr.write(`ao-emission: ${signal} while starting the local network; stopped\n`);
+        process.exit(0);
+      };
+      process.on('SIGTERM', whileStarting);
+      process.on('SIGINT', whileStarting);
+      try {
+        const { runDemo } = await import('../demo.ts');
+        const summary = await runDemo({ speed, ticks: positive(opts.ticks, '--ticks', true), dataDir: opts.data, port, seed: positive(opts.seed, '--seed', true) });
+        process.exitCode = summary.exitCode;
+      } finally {
+        process.off('SIGTERM', whileStarting);
+        process.off('SIGINT', whileStarting);
+      }
     });
 }
