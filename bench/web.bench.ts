@@ -18,13 +18,14 @@ import { DEFAULT_HEALTH } from '../src/service/config.ts';
 import { createLogger } from '../src/service/logger.ts';
 import { createMetrics } from '../src/service/metrics.ts';
 import { SourceHealth } from '../src/service/source-health.ts';
+import { addressPage } from '../src/service/web/address.ts';
 import { aoCell, renderPage, table } from '../src/service/web/html.ts';
 
 const ACCOUNTS = 100;
 const TICKS = 100;
 const RUNS = 15;
 const GENESIS_MS = Date.parse('2024-06-18T15:00:00Z');
-const RECIPIENT = 'R'.repeat(43);
+const RECIPIENT = `${'R'.repeat(42)}A`;
 const dir = mkdtempSync(join(tmpdir(), 'ao-emission-bench-web-'));
 const clock = new ManualClock(GENESIS_MS + TICK_MS);
 const ledger = await openLedger({ url: `sqlite:${join(dir, 'web.db')}`, clock });
@@ -58,16 +59,20 @@ const http = await startHttp(ctx, '127.0.0.1', 0);
 const url = `${http.url}/address/${RECIPIENT}`;
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-async function time(fn: () => Promise<unknown>): Promise<{ ms: number; bytes: number }> {
-  let bytes = 0;
-  await fn();
+/** Median wall and CPU time (this process: the server and its client) of RUNS calls after a warm-up. */
+async function time(fn: () => Promise<number>): Promise<{ ms: number; cpuMs: number; bytes: number }> {
+  let bytes = await fn();
   const ms: number[] = [];
+  const cpuMs: number[] = [];
   for (let i = 0; i < RUNS; i++) {
+    const c = process.cpuUsage();
     const s = performance.now();
-    bytes = Number(await fn());
+    bytes = await fn();
     ms.push(performance.now() - s);
+    const used = process.cpuUsage(c);
+    cpuMs.push((used.user + used.system) / 1000);
   }
-  return { ms: median(ms), bytes };
+  return { ms: median(ms), cpuMs: median(cpuMs), bytes };
 }
 
 const paged = await time(async () => {
@@ -81,8 +86,12 @@ const naive = await time(async () => {
   const rows = s.lines.filter((l) => l.kind !== 'span');
   return renderPage({ status: 200, title: 'naive', body: table('all rows', [{ head: 'tick', cell: (l) => String(l.tick) }, { head: 'kind', cell: (l) => l.kind }, { head: 'settlement', cell: (l) => l.settlementId ?? '' }, { head: 'amount', cell: (l) => aoCell(l.amount) }, { head: 'status', cell: (l) => l.status ?? '' }], rows) }).length;
 });
-console.log(`GET /address (paged, server):   median ${paged.ms.toFixed(1)} ms, ${(paged.bytes / 1024).toFixed(0)} KiB`);
-console.log(`naive (every row, in-process):  median ${naive.ms.toFixed(1)} ms, ${(naive.bytes / 1024).toFixed(0)} KiB`);
+const inProcess = await time(async () => renderPage(await addressPage(ctx, RECIPIENT, null)).length);
+console.log(`address page, in-process:       median wall ${inProcess.ms.toFixed(1)} ms, CPU ${inProcess.cpuMs.toFixed(1)} ms, ${(inProcess.bytes / 1024).toFixed(0)} KiB`);
+console.log(`GET /address over HTTP:         median wall ${paged.ms.toFixed(1)} ms, CPU ${paged.cpuMs.toFixed(1)} ms, ${(paged.bytes / 1024).toFixed(0)} KiB`);
+console.log(`naive (every row, in-process):  median wall ${naive.ms.toFixed(1)} ms, CPU ${naive.cpuMs.toFixed(1)} ms, ${(naive.bytes / 1024).toFixed(0)} KiB`);
+const only = await time(async () => (await statement(ledger.db, RECIPIENT)).lines.length);
+console.log(`of which statement() alone:     median wall ${only.ms.toFixed(1)} ms, CPU ${only.cpuMs.toFixed(1)} ms (${only.bytes} lines)`);
 
 let chromium: string | null = null;
 try {

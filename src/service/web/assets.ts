@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -20,16 +21,23 @@ const FILES: Readonly<Record<string, { path: () => string; type: string }>> = {
   'ethers.umd.min.js': { path: () => join(dirname(require.resolve('ethers')), '..', 'dist', 'ethers.umd.min.js'), type: 'text/javascript; charset=utf-8' },
 };
 
-const cache = new Map<string, Buffer>();
+const cache = new Map<string, { body: Buffer; type: string; version: string }>();
 
 /** The asset named, or null when there is none of that name. */
-export function asset(name: string): { body: Buffer; type: string } | null {
+export function asset(name: string): { body: Buffer; type: string; version: string } | null {
   const file = Object.hasOwn(FILES, name) ? FILES[name] : undefined;
   if (file === undefined) return null;
-  let body = cache.get(name);
-  if (body === undefined) {
-    body = readFileSync(file.path());
-    cache.set(name, body);
+  let entry = cache.get(name);
+  if (entry === undefined) {
+    const body = readFileSync(file.path());
+    entry = { body, type: file.type, version: createHash('sha256').update(body).digest('hex').slice(0, 12) };
+    cache.set(name, entry);
   }
-  return { body, type: file.type };
+  return entry;
 }
+
+/**
+ * The asset's URL with its content hash (`?v=`): pages link to it, and the browser may keep it for a
+ * year (ECharts is 1 MB; re-fetching and re-compiling it on every page was most of a page load).
+ */
+export const assetUrl = (name: string): string => `/assets/${name}?v=${asset(name)!.version}`;

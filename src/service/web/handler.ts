@@ -61,7 +61,9 @@ async function serve(ctx: StatusContext, url: URL, req: IncomingMessage, res: Se
   if (path.startsWith('/assets/')) {
     const file = asset(path.slice('/assets/'.length));
     if (file === null) return send(res, req, errorPage(404, `${path}: no such asset`));
-    res.writeHead(200, { 'content-type': file.type, 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff' });
+    // Versioned links (?v=<content hash>) may be kept; an unversioned request revalidates.
+    const cacheControl = url.searchParams.get('v') === file.version ? 'public, max-age=31536000, immutable' : 'no-cache';
+    res.writeHead(200, { 'content-type': file.type, 'cache-control': cacheControl, 'x-content-type-options': 'nosniff' });
     res.end(req.method === 'HEAD' ? undefined : file.body);
     return;
   }

@@ -1,4 +1,5 @@
 import { formatAo } from '../../units.ts';
+import { assetUrl } from './assets.ts';
 
 /**
  * The dashboard's HTML shell: every page is rendered on the server as one document (no bundler, no
@@ -74,7 +75,7 @@ export function renderPage(p: WebPage): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${esc(p.title)} · ao-emission</title>
-<link rel="stylesheet" href="/assets/dashboard.css">
+<link rel="stylesheet" href="${assetUrl('dashboard.css')}">
 </head>
 <body${data}>
 <a class="skip" href="#main">Skip to content</a>
@@ -83,8 +84,8 @@ export function renderPage(p: WebPage): string {
 <h1>${esc(p.title)}</h1>
 ${p.body}
 </main>
-<script src="/assets/echarts.min.js"></script>
-${p.withEthers ? '<script src="/assets/ethers.umd.min.js"></script>\n' : ''}<script src="/assets/dashboard.js"></script>
+<script src="${assetUrl('echarts.min.js')}"></script>
+${p.withEthers ? `<script src="${assetUrl('ethers.umd.min.js')}"></script>\n` : ''}<script src="${assetUrl('dashboard.js')}"></script>
 </body>
 </html>
 `;
