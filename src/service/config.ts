@@ -314,10 +314,13 @@ export function parseConfig(input: unknown, options: { baseDir?: string; env?: N
   applyEnv(raw, env);
   const parsed = rawSchema.safeParse(raw);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const field = issue.path.length > 0 ? issue.path.join('.') : 'config';
-    const message = issue.code === 'unrecognized_keys' ? `unknown field ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}` : issue.message;
-    fail(issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]].join('.') : field, redact(message));
+    // Every problem at once, each starting with its field (the first one starts the message).
+    const problems = parsed.error.issues.map((issue) => {
+      const field = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]].join('.') : issue.path.length > 0 ? issue.path.join('.') : 'config';
+      const message = issue.code === 'unrecognized_keys' ? `unknown field ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}` : issue.message;
+      return `${field}: ${redact(message)}`;
+    });
+    throw new EngineError('INVALID_CONFIG', problems.join('; '), { details: { problems } });
   }
   const c = parsed.data!;
 

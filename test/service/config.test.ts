@@ -120,6 +120,12 @@ describe('config', () => {
     expect(errorOf(() => parseConfig({ ...base(), health: { maxSourceFailure: 'soon' } })).message).toMatch(/^health\.maxSourceFailure: expected a period like 30s, 15m, 1h/);
   });
 
+  it('reports every problem of a config at once, each naming its field', () => {
+    const error = errorOf(() => parseConfig({ ...base(), http: { port: 70_000 }, log: { level: 'loud' }, databse: {} }));
+    expect(error.message.split('; ').map((p) => p.split(':')[0])).toEqual(['http.port', 'log.level', 'databse']);
+    expect(error.details['problems']).toHaveLength(3);
+  });
+
   it('never echoes credentials: URLs are redacted in messages and logs', () => {
     expect(redact('postgres://minter:hunter2@db.internal:5432/ao')).toBe('postgres://***@db.internal:5432/ao');
     expect(redact('https://rpc.test/v1?apikey=abc123&x=1')).toBe('https://rpc.test/v1?apikey=***&x=1');
