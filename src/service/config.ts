@@ -121,7 +121,13 @@ const rawSchema = z.strictObject({
       maxSourceFailure: z.string().regex(/^[1-9][0-9]{0,6}(s|m|h|d)$/, 'expected a period like 30s, 15m, 1h').default('15m'),
     })
     .default({ maxLagTicks: 3, maxSourceFailure: '15m' }),
-  log: z.strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).default({ level: 'info' }),
+  log: z
+    .strictObject({
+      level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+      /** auto: human lines (pino-pretty) when stdout is a terminal, JSON otherwise. */
+      format: z.enum(['auto', 'json', 'pretty']).default('auto'),
+    })
+    .default({ level: 'info', format: 'auto' }),
 });
 
 export type RawConfig = z.infer<typeof rawSchema>;
@@ -142,6 +148,7 @@ export interface ServiceConfig {
   readonly settlementTicks: Readonly<Record<PoolId, number>>;
   readonly http: { readonly host: string; readonly port: number };
   readonly logLevel: RawConfig['log']['level'];
+  readonly logFormat: RawConfig['log']['format'];
   readonly health: HealthLimits;
 }
 
@@ -196,6 +203,7 @@ export const ENV_LEAVES: readonly EnvLeaf[] = [
   { path: ['health', 'maxLagTicks'], kind: 'int' },
   { path: ['health', 'maxSourceFailure'], kind: 'string' },
   { path: ['log', 'level'], kind: 'string' },
+  { path: ['log', 'format'], kind: 'string' },
 ];
 
 /** Set to 1 to allow a non-loopback http.host (behind the operator's own proxy and authentication). */
@@ -373,6 +381,7 @@ export function parseConfig(input: unknown, options: { baseDir?: string; env?: N
     settlementTicks,
     http: c.http,
     logLevel: c.log.level,
+    logFormat: c.log.format,
     health: { maxLagTicks: c.health.maxLagTicks, maxSourceFailureMs: periodMs(c.health.maxSourceFailure) },
   };
 }

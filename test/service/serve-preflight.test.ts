@@ -3,7 +3,8 @@ import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { freshPostgresDatabase } from '../support/postgres.ts';
-import { runBin, spawnTs } from './support/child.ts';
+import { ROOT, runBin, spawnTs } from './support/child.ts';
+import { spawn } from 'node:child_process';
 import { tempDir } from './support/harness.ts';
 
 /**
@@ -22,9 +23,9 @@ const closedPort = async (): Promise<number> => {
 };
 
 /** A config with one source (an Arweave node that is not there: serve starts and retries). */
-async function configFile(dir: string, database: string, httpPort: number): Promise<string> {
+async function configFile(dir: string, database: string, httpPort: number, extra: Record<string, unknown> = {}): Promise<string> {
   const file = join(dir, 'serve.json');
-  writeFileSync(file, JSON.stringify({ database: { url: database }, sources: { arweave: { urls: [`http://127.0.0.1:${await closedPort()}`], confirmations: 0 } }, http: { port: httpPort } }));
+  writeFileSync(file, JSON.stringify({ database: { url: database }, sources: { arweave: { urls: [`http://127.0.0.1:${await closedPort()}`], confirmations: 0 } }, http: { port: httpPort }, ...extra }));
   return file;
 }
 
@@ -99,5 +100,25 @@ describe('serve preflight', () => {
     const noLedger = await runBin(['serve', '--config', await configFile(dir, 'sqlite::memory:', http)], { AO_EMISSION_DATABASE_URL: empty });
     expect(noLedger.code).toBe(2);
     expect(noLedger.stderr).toMatch(/^ao-emission: AO_EMISSION_DATABASE_URL: no ledger at host .* \(no ticks table\); create one with `ao-emission db init --database postgres:\/\/\*\*\*@/);
+  });
+
+  it('log.format pretty (the default on a terminal) prints human lines, with no stack for an unreachable chain node', async () => {
+    const dir = tempDir('pretty');
+    const config = await configFile(dir, 'sqlite::memory:', await closedPort(), { log: { level: 'info', format: 'pretty' } });
+    const proc = spawn(process.execPath, ['bin/ao-emission.js', 'serve', '--config', config], { cwd: ROOT, env: process.env });
+    let out = '';
+    proc.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
+    const exited = new Promise<number | null>((done) => proc.on('exit', (code) => done(code)));
+    const end = Date.now() + 90_000;
+    while (!out.includes('tick run failed') && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
+    proc.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    // eslint-disable-next-line no-control-regex -- the colour codes pino-pretty writes
+    const lines = out.replace(/\x1b\[[0-9;]*m/g, '').split('\n').filter((l) => l.trim() !== '');
+    expect(lines.find((l) => l.includes('service started'))).toMatch(/^\[\d\d:\d\d:\d\d\] .*INFO.*: service started/);
+    expect(lines.some((l) => l.trimStart().startsWith('{"level"'))).toBe(false);
+    // The arweave outage is SOURCE_UNAVAILABLE: logged by code and message, no "at …" stack frames.
+    expect(out).toContain('SOURCE_UNAVAILABLE');
+    expect(out).not.toMatch(/\n\s+at .*\.(ts|js):\d+/);
   });
 });

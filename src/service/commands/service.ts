@@ -42,7 +42,10 @@ export function registerServiceCommands(program: Command): void {
       const { checkPortFree, requireLedger } = await import('../ledger-preflight.ts');
       await checkPortFree(config.http.host, config.http.port);
       await requireLedger(config.databaseUrl, { create: opts.create === true, field: config.databaseField });
-      const log = createLogger({ level: config.logLevel });
+      // A terminal gets human lines (pino-pretty); a pipe, a file or a log collector gets JSON.
+      const pretty = config.logFormat === 'pretty' || (config.logFormat === 'auto' && process.stdout.isTTY === true);
+      const destination = pretty ? (await import('pino-pretty')).default({ colorize: true, destination: 1, sync: true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname,name' }) : undefined;
+      const log = createLogger({ level: config.logLevel, ...(destination ? { destination } : {}) });
       // The chain clients load only when serving (they are heavy, and other commands do not need them).
       const { LateSourceState, sourcesFromConfig } = await import('../sources.ts');
       const sourceState = new LateSourceState();
