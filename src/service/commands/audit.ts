@@ -4,13 +4,15 @@ import type { JWKInterface } from 'arweave/node/lib/wallet.js';
 import { SingleBar } from 'cli-progress';
 import { Command } from 'commander';
 import { EngineError } from '../../errors.ts';
-import { formatAo } from '../../units.ts';
-import { DEFAULT_DATABASE_URL, openLedger } from '../../ledger/index.ts';
+import { AO_DECIMALS, formatAo, formatUnits } from '../../units.ts';
+import { DEFAULT_DATABASE_URL, SCALE, openLedger } from '../../ledger/index.ts';
 import type { Ledger } from '../../ledger/index.ts';
 import { assertExistingLedger } from '../../ledger/existing-ledger.ts';
 import { describeDivergence, exportHistory, proofFor, publishSettlements, settlementTree, statement, verifyLedger, verifyPublished } from '../../ledger/audit/index.ts';
 import type { Divergence, Statement } from '../../ledger/audit/index.ts';
 import { printTable, writeJson } from '../output.ts';
+import { parseAuditAddress } from './audit-address.ts';
+import type { AddressKind } from './audit-address.ts';
 import { registerCheckProofCommand } from './check-proof.ts';
 
 /**
@@ -104,7 +106,7 @@ function mismatch(divergences: readonly Divergence[], json: boolean): never {
   throw new EngineError('AUDIT_MISMATCH', `audit: first divergence: ${describeDivergence(divergences[0]!)}`, { details: { divergences: divergences.length } });
 }
 
-function printStatement(s: Statement, format: 'table' | 'csv' | 'json'): void {
+function printStatement(s: Statement, format: 'table' | 'csv' | 'json', kind: AddressKind): void {
   if (format === 'json') {
     writeJson(s);
     return;
@@ -116,11 +118,22 @@ function printStatement(s: Statement, format: 'table' | 'csv' | 'json'): void {
     process.stdout.write(`${header.join(',')}\n${rows.map((r) => `${r.map(cell).join(',')}\n`).join('')}`);
     return;
   }
+  // Human form: amounts in AO (12 decimals); a span's scaled accrual shown as its whole base
+  // units. The account / recipient column is blank where it is the address itself.
+  const other = (x: string | null): string => (x === null || x === s.address ? '' : x);
+  const ao = (l: Statement['lines'][number]): string => formatUnits(l.kind === 'span' ? l.amount / SCALE : l.amount, AO_DECIMALS);
   printTable(
-    s.lines.map((l) => [l.kind, l.kind === 'span' ? `${l.tick}-${l.toTick}` : String(l.tick), l.pool, l.account ?? '', l.recipient ?? '', l.weight?.toString() ?? '', l.amount.toString(), l.settlementId ?? '', l.status ?? '', l.messageId ?? '', l.assignmentSlot?.toString() ?? '', l.creditedTotal.toString()]),
-    ['kind', 'ticks', 'pool', 'account', 'recipient', 'weight', 'amount', 'settlement', 'status', 'message', 'slot', 'credited'],
+    s.lines.map((l) => [l.kind, l.kind === 'span' ? `${l.tick}-${l.toTick}` : String(l.tick), l.pool, other(l.account), other(l.recipient), l.weight?.toString() ?? '', ao(l), l.settlementId ?? '', l.status ?? '', formatUnits(l.creditedTotal, AO_DECIMALS)]),
+    ['kind', 'ticks', 'pool', 'account', 'recipient', 'weight', 'amount (AO)', 'settlement', 'status', 'credited (AO)'],
   );
-  process.stdout.write(`\n${s.address}, ticks ${s.fromTick}..${s.toTick}: accrued ${formatAo(s.accrued)}, credited ${formatAo(s.credited)} (span amounts are scaled by 10^36; credits and messages in base units)\n`);
+  if (s.lines.length > 0) process.stdout.write('\n');
+  process.stdout.write(`${s.address}, ticks ${s.fromTick}..${s.toTick}: accrued ${formatAo(s.accrued)}, credited ${formatAo(s.credited)} (raw base units and message ids: --json or --csv)\n`);
+  if (kind === 'evm') {
+    const recipients = [...new Set(s.lines.filter((l) => l.kind !== 'message' && l.account === s.address && l.recipient !== null).map((l) => l.recipient!))];
+    process.stdout.write(
+      recipients.length === 0 ? `${s.address} is a depositor with no Arweave recipient registered: nothing credited\n` : `${s.address} is a depositor; its credits went to ${recipients.join(', ')} (see \`audit statement ${recipients[0]}\`)\n`,
+    );
+  }
 }
 
 export function registerAuditCommands(program: Command): void {
@@ -187,9 +200,10 @@ export function registerAuditCommands(program: Command): void {
       if (opts.csv && opts.json) throw new EngineError('INVALID_ARGUMENT', 'statement: --csv and --json exclude each other');
       const fromTick = tickOption(opts.from, 'from');
       const toTick = tickOption(opts.to, 'to');
+      const { key, kind } = await parseAuditAddress(address);
       await withLedger(opts.database, async (ledger) => {
-        const s = await statement(ledger.db, address, { ...(fromTick === undefined ? {} : { fromTick }), ...(toTick === undefined ? {} : { toTick }) });
-        printStatement(s, opts.json ? 'json' : opts.csv ? 'csv' : 'table');
+        const s = await statement(ledger.db, key, { ...(fromTick === undefined ? {} : { fromTick }), ...(toTick === undefined ? {} : { toTick }) });
+        printStatement(s, opts.json ? 'json' : opts.csv ? 'csv' : 'table', kind);
       });
     });
 
@@ -199,7 +213,8 @@ export function registerAuditCommands(program: Command): void {
     .requiredOption('--settlement <id>', 'settlement id, e.g. ar:1-288')
     .option(...DATABASE_OPTION)
     .action(async (address: string, opts: { database: string; settlement: string }) => {
-      await withLedger(opts.database, async (ledger) => writeJson(proofFor(await settlementTree(ledger.db, opts.settlement), address)));
+      const { key } = await parseAuditAddress(address);
+      await withLedger(opts.database, async (ledger) => writeJson(proofFor(await settlementTree(ledger.db, opts.settlement), key)));
     });
 
   registerCheckProofCommand(audit);

@@ -4,11 +4,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ArweaveAddress } from '../../../src/address.ts';
 import { ManualClock } from '../../../src/clock.ts';
-import { AO_MAINNET } from '../../../src/emission/policy.ts';
+import { AO_MAINNET, flatPolicy } from '../../../src/emission/policy.ts';
 import { DEFAULT_GENESIS_MS } from '../../../src/emission/ticks.ts';
 import { openLedger } from '../../../src/ledger/index.ts';
 import type { TickInput } from '../../../src/ledger/index.ts';
 import { runCli } from '../../../src/service/cli.ts';
+import { formatAo } from '../../../src/units.ts';
 
 /** Rough edges of `ao-emission audit` a new user and an auditor hit (issue 23), in-process. */
 async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -114,8 +115,80 @@ describe('messages', () => {
   });
 
   it('proof for an address absent from the settlement says so plainly', async () => {
-    const r = await cli('audit', 'proof', 'nobody', '--settlement', 'ar:1-2', '--database', url);
+    const absent = 'Zz'.padEnd(43, 'Q');
+    const r = await cli('audit', 'proof', absent, '--settlement', 'ar:1-2', '--database', url);
     expect(r.code).toBe(1);
-    expect(r.err).toBe('ao-emission: settlement ar:1-2 has no credit to nobody\n');
+    expect(r.err).toBe(`ao-emission: settlement ar:1-2 has no credit to ${absent}\n`);
+  });
+});
+
+describe('address operands are validated (issue 24)', () => {
+  it('"not an address" is exit 2 with one line naming the argument, for statement and proof', async () => {
+    for (const argv of [['audit', 'statement', 'not an address'], ['audit', 'proof', 'not an address', '--settlement', 'ar:1-2']]) {
+      const r = await cli(...argv, '--database', url);
+      expect(r.code).toBe(2);
+      expect(r.out).toBe('');
+      expect(r.err).toBe('ao-emission: address: "not an address" is not an address; expected an Arweave address (43 base64url characters), a 0x EVM address or a base58 Solana address\n');
+    }
+  });
+
+  it('a 0x address with a wrong EIP-55 checksum is a bad checksum, a short one is not an EVM address', async () => {
+    // EIP-55's own example 0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed with its first letter's case flipped.
+    const r = await cli('audit', 'statement', '0x5AAeb6053F3E94C9b9A09f33669435E7Ef1BeAed', '--database', url);
+    expect(r.code).toBe(2);
+    expect(r.err).toBe('ao-emission: address: "0x5AAeb6053F3E94C9b9A09f33669435E7Ef1BeAed" has a bad EIP-55 checksum; expected 0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed\n');
+    expect((await cli('audit', 'statement', '0x1234', '--database', url)).err).toBe('ao-emission: address: "0x1234" is not an EVM address; expected 0x and 40 hex digits\n');
+  });
+
+  it('a base58 Solana address is accepted (an empty statement, exit 0)', async () => {
+    const r = await cli('audit', 'statement', '11111111111111111111111111111111', '--database', url, '--json');
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect((JSON.parse(r.out) as { lines: unknown[] }).lines).toEqual([]);
+  });
+});
+
+describe('audit statement, human output (issue 24)', () => {
+  // A stETH depositor (the Ethereum source stores its key in lower case) credited to OTHER.
+  const DEPOSITOR = '0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed';
+  // The bridge pools' share follows the AO yield of their deposits (as in fixture.ts's quotes).
+  const STETH_QUOTE = { asset: 'stETH', decimals: 18, priceUsd: '3000', apr: '0.03', priceSource: 'config', aprSource: 'config' } as const;
+  let depositUrl: string;
+  beforeAll(async () => {
+    depositUrl = `sqlite:${join(dir, 'deposit.db')}`;
+    const ledger = await openLedger({ url: depositUrl, clock: new ManualClock(DEFAULT_GENESIS_MS) });
+    await ledger.migrate();
+    const pin = { chain: 'ethereum' as const, height: '1', hash: 'h1', timeMs: DEFAULT_GENESIS_MS };
+    const tick = (k: number): TickInput => ({
+      tick: k,
+      genesisMs: DEFAULT_GENESIS_MS,
+      // flat:1/2: bridges get two thirds from tick 1 (the deployed law gives AR all of 2024's first months).
+      policy: flatPolicy(1n, 2n),
+      snapshots: [{ pool: 'steth', pin, complete: false, cursor: '{}', notes: [], updates: k === 1 ? [{ account: DEPOSITOR, recipient: OTHER, weight: 10n ** 18n }] : [], yield: STETH_QUOTE }],
+    });
+    await ledger.applyTick(tick(1));
+    await ledger.applyTick(tick(2));
+    await ledger.settle('steth', 2);
+    await ledger.close();
+  });
+
+  it('prints AO with 12 decimals (no 10^36-scaled numbers) and names the Arweave recipient of a 0x depositor, checksummed input accepted', async () => {
+    const json = JSON.parse((await cli('audit', 'statement', DEPOSITOR, '--database', depositUrl, '--json')).out) as { credited: string; lines: { kind: string; amount: string }[] };
+    expect(BigInt(json.credited)).toBeGreaterThan(0n);
+    const r = await cli('audit', 'statement', '0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed', '--database', depositUrl);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    // The credit row's amount is the JSON's base units written with 12 decimals.
+    const credit = BigInt(json.lines.find((l) => l.kind === 'credit')!.amount);
+    expect(r.out).toContain(`${credit / 10n ** 12n}.${(credit % 10n ** 12n).toString().padStart(12, '0')}`);
+    expect(r.out).toContain(`credited ${formatAo(BigInt(json.credited))}`);
+    expect(r.out).toContain(`${DEPOSITOR} is a depositor; its credits went to ${OTHER}`);
+    // No scaled span amount (≥ 10^36 has 37+ digits) and no raw base-unit column is printed.
+    expect(r.out).not.toMatch(/[0-9]{25}/);
+    const span = BigInt(json.lines.find((l) => l.kind === 'span')!.amount);
+    expect(r.out).not.toContain(span.toString());
+    const table = r.out.split('\n').filter((l) => /^(kind|span|credit|message) /.test(l));
+    expect(table).toHaveLength(4);
+    expect(Math.max(...table.map((l) => l.length))).toBeLessThan(160);
   });
 });
