@@ -97,9 +97,12 @@ class AddressCommand extends Command {
   }
 }
 
+/** "1 settlement", "2 settlements". */
+const count = (n: number | bigint, one: string, many = `${one}s`): string => `${n} ${n === 1 || n === 1n ? one : many}`;
+
 function mismatch(divergences: readonly Divergence[], json: boolean): never {
   if (!json) {
-    process.stderr.write(`${divergences.length} divergence(s):\n`);
+    process.stderr.write(`${count(divergences.length, 'divergence')}:\n`);
     for (const d of divergences.slice(0, SHOWN_MAX)) process.stderr.write(`  ${describeDivergence(d)}\n`);
     if (divergences.length > SHOWN_MAX) process.stderr.write(`  … ${divergences.length - SHOWN_MAX} more (--json lists all)\n`);
   }
@@ -177,10 +180,13 @@ export function registerAuditCommands(program: Command): void {
         const published = arweave === null || owner === null ? [] : await verifyPublished(ledger.db, arweave, owner);
         const divergences = [...report.divergences, ...published];
         if (opts.json) writeJson({ ...report, ok: divergences.length === 0, published: arweave === null ? null : { owner, divergences: published }, divergences });
-        else if (divergences.length === 0) {
+        else if (divergences.length === 0 && report.lastTick === 0) {
+          process.stdout.write(`ok: the ledger is empty (no tick applied yet), nothing to verify; journal hash ${report.journalHash}\n`);
+        } else if (divergences.length === 0) {
+          const range = report.fromTick === report.toTick ? `tick ${report.fromTick}` : `ticks ${report.fromTick}..${report.toTick}`;
           process.stdout.write(
-            `ok: ticks ${report.fromTick}..${report.toTick} of ${report.lastTick} verified — ${report.changes} weight changes, ${report.settlements} settlements, ${report.credits} credits; ` +
-              `minted ${formatAo(report.minted)}, credited ${formatAo(report.credited)}; delivered ${report.delivery.delivered}/${report.delivery.batches} batches ` +
+            `ok: ${range} of ${report.lastTick} verified — ${count(report.changes, 'weight change')}, ${count(report.settlements, 'settlement')}, ${count(report.credits, 'credit')}; ` +
+              `minted ${formatAo(report.minted)}, credited ${formatAo(report.credited)}; delivered ${report.delivery.delivered}/${count(report.delivery.batches, 'batch', 'batches')} ` +
               `(${formatAo(report.delivery.undeliveredTotal)} not yet delivered)${arweave === null ? '' : `; published records of ${owner} match`}; journal hash ${report.journalHash}\n`,
           );
         }
@@ -234,7 +240,7 @@ export function registerAuditCommands(program: Command): void {
         if (opts.json) writeJson(r);
         else {
           for (const p of r.published) process.stdout.write(`${p.settlementId}\t${p.txId}\n`);
-          process.stdout.write(`published ${r.published.length} settlement record(s) as ${r.owner}; ${r.alreadyPublished} already published\n`);
+          process.stdout.write(`published ${count(r.published.length, 'settlement record')} as ${r.owner}; ${r.alreadyPublished} already published\n`);
         }
       });
     });

@@ -192,3 +192,25 @@ describe('audit statement, human output (issue 24)', () => {
     expect(Math.max(...table.map((l) => l.length))).toBeLessThan(160);
   });
 });
+
+describe('audit verify wording (issue 24)', () => {
+  it('an empty ledger says it is empty, not "ticks 1..0 of 0"', async () => {
+    const emptyUrl = `sqlite:${join(dir, 'empty-ledger.db')}`;
+    const ledger = await openLedger({ url: emptyUrl, clock: new ManualClock(DEFAULT_GENESIS_MS) });
+    await ledger.migrate();
+    await ledger.close();
+    const r = await cli('audit', 'verify', '--database', emptyUrl);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^ok: the ledger is empty \(no tick applied yet\), nothing to verify; journal hash \S+\n$/);
+  });
+
+  it('one settlement, one credit and one batch are singular', async () => {
+    // beforeAll: ticks 1–2, two joins, one AR settlement crediting DASH and OTHER in one batch.
+    const r = await cli('audit', 'verify', '--database', url);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^ok: ticks 1\.\.2 of 2 verified — 2 weight changes, 1 settlement, 2 credits; .* delivered 0\/1 batch /);
+    const one = await cli('audit', 'verify', '--database', url, '--from', '2', '--to', '2');
+    expect(one.out).toMatch(/^ok: tick 2 of 2 verified/);
+  });
+});
