@@ -122,6 +122,9 @@ export type Serialize = <T>(fn: () => Promise<T>) => Promise<T>;
  * connection across awaits, and an outbox read interleaved with it would see (and could deliver)
  * batches that the settlement may still roll back.
  */
+/** 1 the first time a batch reaches this final status, 0 when it is marked so again (SQL). */
+const FIRST_VERDICT = (status: 'delivered' | 'failed'): string => `CASE WHEN status = '${status}' THEN 0 ELSE 1 END`;
+
 export class OutboxStore {
   readonly #db: Db;
   readonly #clock: Clock;
@@ -185,9 +188,13 @@ export class OutboxStore {
     await this.#transition(batchId, ['pending', 'sent'], 'UPDATE outbox_batches SET status = ?, message_id = ?, updated_at_ms = ? WHERE batch_id = ?', ['sent', messageId, this.#clock.nowMs(), batchId]);
   }
 
-  /** Confirmed by the process; `assignmentSlot` (the SU's slot of the message) is kept when known. */
+  /**
+   * Confirmed by the process; `assignmentSlot` (the SU's slot of the message) is kept when known.
+   * `attempts` counts delivery attempts: the failed ones (recordAttempt) plus the one that reached
+   * this verdict, so a batch delivered first time shows 1, not 0. Marking it again adds nothing.
+   */
   async markDelivered(batchId: string, assignmentSlot: number | null = null): Promise<void> {
-    await this.#transition(batchId, ['pending', 'sent', 'delivered'], 'UPDATE outbox_batches SET status = ?, assignment_slot = COALESCE(?, assignment_slot), updated_at_ms = ? WHERE batch_id = ?', [
+    await this.#transition(batchId, ['pending', 'sent', 'delivered'], `UPDATE outbox_batches SET attempts = attempts + ${FIRST_VERDICT('delivered')}, status = ?, assignment_slot = COALESCE(?, assignment_slot), updated_at_ms = ? WHERE batch_id = ?`, [
       'delivered',
       assignmentSlot,
       this.#clock.nowMs(),
@@ -195,8 +202,9 @@ export class OutboxStore {
     ]);
   }
 
+  /** The process refused the batch: the attempt that got this answer counts (see markDelivered). */
   async markFailed(batchId: string, reason: string): Promise<void> {
-    await this.#transition(batchId, ['pending', 'sent', 'failed'], 'UPDATE outbox_batches SET status = ?, last_error = ?, updated_at_ms = ? WHERE batch_id = ?', [
+    await this.#transition(batchId, ['pending', 'sent', 'failed'], `UPDATE outbox_batches SET attempts = attempts + ${FIRST_VERDICT('failed')}, status = ?, last_error = ?, updated_at_ms = ? WHERE batch_id = ?`, [
       'failed',
       reason.slice(0, ERROR_CHARS_MAX),
       this.#clock.nowMs(),

@@ -141,7 +141,10 @@ export async function exportHistory(db: Db, dir: string): Promise<ExportResult> 
     }
   });
   await run('outbox.csv', header('outbox.csv'), async (out) => {
-    for await (const rows of pages(db, (a) => `SELECT * FROM outbox_batches${a ? ' WHERE batch_id > ?' : ''} ORDER BY batch_id LIMIT ?`, (r) => [r['batch_id']])) {
+    // In the order they were settled (tick, pool, batch), as an analyst reads them; batch_id is a hash.
+    const after = ' WHERE to_tick > ? OR (to_tick = ? AND (pool > ? OR (pool = ? AND batch_index > ?)))';
+    const keyOf = (r: Row): unknown[] => [Number(r['to_tick']), Number(r['to_tick']), r['pool'], r['pool'], Number(r['batch_index'])];
+    for await (const rows of pages(db, (a) => `SELECT * FROM outbox_batches${a ? after : ''} ORDER BY to_tick, pool, batch_index LIMIT ?`, keyOf)) {
       out.write(rows.map((r) => [r['batch_id'], r['settlement_id'], r['batch_index'], r['pool'], r['from_tick'], r['to_tick'], r['credit_count'], r['total'], r['status'], r['attempts'], r['message_id'], r['last_error']]));
     }
   });

@@ -140,6 +140,18 @@ describe('ao-emission audit', () => {
     const outbox = read('outbox.csv');
     expect(outbox[0]).toContain('message_id');
     expect(outbox).toHaveLength(Number((await ledger.db.all<{ n: number }>('SELECT COUNT(*) AS n FROM outbox_batches'))[0]!.n) + 1);
+    // Sorted by tick, then pool and batch index (issue 24: it was by batch_id, a hash).
+    const [h, ...body] = outbox;
+    const col = (name: string): number => h!.indexOf(name);
+    const keys = body.map((r) => [Number(r[col('to_tick')]), r[col('pool')]!, Number(r[col('batch_index')])] as const);
+    const sorted = [...keys].sort((x, y) => x[0] - y[0] || (x[1] < y[1] ? -1 : x[1] > y[1] ? 1 : 0) || x[2] - y[2]);
+    expect(keys).toEqual(sorted);
+    expect(new Set(keys.map((k) => k[0])).size).toBeGreaterThan(1);
+    // fixture.ts delivers about two thirds of the batches, each on its first try: attempts 1, not 0.
+    const delivered = body.filter((r) => r[col('status')] === 'delivered');
+    expect(delivered.length).toBeGreaterThan(0);
+    expect(delivered.every((r) => r[col('attempts')] === '1')).toBe(true);
+    expect(body.filter((r) => r[col('status')] === 'pending').every((r) => r[col('attempts')] === '0')).toBe(true);
     expect(read('settlements.csv')[0]).toContain('total');
   });
 });
