@@ -10,7 +10,7 @@ import { aoCell, chart, esc, errorPage, pageNumber, pager, table, type WebPage }
  * the accrual chart, the credits and the AO messages that carried them, and the statement as CSV.
  * Statement rows are paged (ROWS_PER_PAGE); the chart is thinned to CHART_POINTS_MAX points.
  */
-export const ROWS_PER_PAGE = 200;
+export const ROWS_PER_PAGE = 100;
 const CHART_POINTS_MAX = 600;
 
 interface AccountJson {

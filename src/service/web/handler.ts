@@ -100,7 +100,7 @@ async function serve(ctx: StatusContext, url: URL, req: IncomingMessage, res: Se
     return;
   }
   if (path === '/settlements') return send(res, req, await settlementsPage(ctx, q.get('page')));
-  if (parts[0] === 'settlements' && arg !== null && parts.length === 2) return send(res, req, await settlementPage(ctx, arg, q.get('page'), q.get('recipient')));
+  if (parts[0] === 'settlements' && arg !== null && parts.length === 2) return send(res, req, await settlementPage(ctx, arg, q.get('page'), q.get('recipient'), q.get('credits')));
   if (path === '/journal') return send(res, req, await journalPage(ctx, q.get('page')));
   if (parts[0] === 'journal' && arg !== null && parts.length === 2) return send(res, req, await tickPage(ctx, arg));
   if (path === '/projections') return send(res, req, projectionsPage(ctx, q));

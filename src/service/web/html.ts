@@ -16,7 +16,7 @@ export interface WebPage {
   readonly section?: Section;
   /** data-* attributes of <body> read by dashboard.js (e.g. live refresh). */
   readonly dataset?: Readonly<Record<string, string>>;
-  /** Loads the hashing library (the Settlement page's in-browser proof check). */
+  /** Loads the hashing library (the Settlement page's in-browser proof check); ECharts loads only on pages with a chart. */
   readonly withEthers?: boolean;
 }
 
@@ -84,8 +84,7 @@ export function renderPage(p: WebPage): string {
 <h1>${esc(p.title)}</h1>
 ${p.body}
 </main>
-<script src="${assetUrl('echarts.min.js')}"></script>
-${p.withEthers ? `<script src="${assetUrl('ethers.umd.min.js')}"></script>\n` : ''}<script src="${assetUrl('dashboard.js')}"></script>
+${p.body.includes(' data-chart="') ? `<script src="${assetUrl('echarts.min.js')}"></script>\n` : ''}${p.withEthers ? `<script src="${assetUrl('ethers.umd.min.js')}"></script>\n` : ''}<script src="${assetUrl('dashboard.js')}"></script>
 </body>
 </html>
 `;
@@ -107,11 +106,11 @@ export function pageNumber(raw: string | null, pages: number): number | string {
   return n;
 }
 
-/** Previous/next links for a paginated table. */
-export function pager(base: string, page: number, pages: number): string {
+/** Previous/next links for a paginated table; `param` names the query parameter of its page. */
+export function pager(base: string, page: number, pages: number, param = 'page'): string {
   if (pages <= 1) return '';
   const sep = base.includes('?') ? '&' : '?';
-  const prev = page > 1 ? `<a href="${esc(`${base}${sep}page=${page - 1}`)}" rel="prev">← Previous</a>` : '';
-  const next = page < pages ? `<a href="${esc(`${base}${sep}page=${page + 1}`)}" rel="next">Next →</a>` : '';
+  const prev = page > 1 ? `<a href="${esc(`${base}${sep}${param}=${page - 1}`)}" rel="prev">← Previous</a>` : '';
+  const next = page < pages ? `<a href="${esc(`${base}${sep}${param}=${page + 1}`)}" rel="next">Next →</a>` : '';
   return `<nav class="pager" aria-label="Pages">${prev}<span>page ${page} of ${pages}</span>${next}</nav>`;
 }

@@ -6,7 +6,7 @@ import { aoCell, esc, errorPage, jsonScript, pageNumber, pager, table, type WebP
 
 /**
  * Settlements: the list (newest first), and one settlement's totals, Merkle root, leaves (recipient
- * sums, the tree of merkle.ts) and a proof checker that runs in the browser: dashboard.js rebuilds the
+ * sums, the tree of merkle.ts), credits (per account; `?credits=` pages them) and a proof checker that runs in the browser: dashboard.js rebuilds the
  * leaf hash keccak256(keccak256(abi.encode(string, uint256))) with ethers' browser build and folds
  * the proof with sorted-pair hashing (OpenZeppelin standard-v1), so the verdict is not the server's.
  */
@@ -65,7 +65,7 @@ ${table<SettlementRow>(
   };
 }
 
-export async function settlementPage(ctx: StatusContext, id: string, rawPage: string | null, recipient: string | null): Promise<WebPage> {
+export async function settlementPage(ctx: StatusContext, id: string, rawPage: string | null, recipient: string | null, creditsPageRaw: string | null = null): Promise<WebPage> {
   if (!SETTLEMENT_ID.test(id)) return errorPage(400, `settlement: ${JSON.stringify(id.slice(0, 80))} is not a settlement id; expected <pool>:<from>-<to>, e.g. ar:1-288`);
   const db = ctx.ledger.db;
   const [raw] = await db.all('SELECT * FROM settlements WHERE id = ?', [id]);
@@ -84,6 +84,12 @@ export async function settlementPage(ctx: StatusContext, id: string, rawPage: st
       throw error;
     }
   }
+  const creditPages = Math.ceil(s.creditCount / ROWS_PER_PAGE);
+  const creditPage = pageNumber(creditsPageRaw, creditPages);
+  if (typeof creditPage === 'string') return errorPage(400, creditPage.replace(/^page:/, 'credits:'));
+  const credits = (
+    await db.all('SELECT a.account, c.recipient, c.amount FROM credits c JOIN accounts a ON a.id = c.account_id WHERE c.settlement_id = ? ORDER BY c.account_id LIMIT ? OFFSET ?', [id, ROWS_PER_PAGE, (creditPage - 1) * ROWS_PER_PAGE])
+  ).map((r) => ({ account: r['account'] as string, recipient: r['recipient'] as string, amount: BigInt(r['amount'] as string) }));
   const shown = tree.leaves.slice((page - 1) * ROWS_PER_PAGE, page * ROWS_PER_PAGE);
   const pageQuery = page > 1 ? `page=${page}&` : '';
   return {
@@ -118,6 +124,16 @@ ${jsonScript('leaf-encoding', LEAF_ENCODING)}
         { head: 'Proof', cell: ([r]) => `<a href="${esc(link(id, `?${pageQuery}recipient=${encodeURIComponent(r)}#verify`))}">proof<span class="visually-hidden"> for ${esc(r)}</span></a>` },
       ],
       shown,
-    )}${pager(link(id), page, pages)}</section>`,
+    )}${pager(link(id), page, pages)}</section>
+<section aria-labelledby="h-credits"><h2 id="h-credits">Credits (one per account)</h2>${table<{ account: string; recipient: string; amount: bigint }>(
+      `The settlement's credits, by account (${s.creditCount}); accounts paying the same recipient are summed in its leaf`,
+      [
+        { head: 'Account', cell: (c) => `<code>${esc(c.account)}</code>` },
+        { head: 'Recipient', cell: (c) => `<code>${esc(c.recipient)}</code>` },
+        { head: 'Amount', cell: (c) => aoCell(c.amount), numeric: true },
+      ],
+      credits,
+      ' id="settlement-credits"',
+    )}${pager(link(id), creditPage, creditPages, 'credits')}</section>`,
   };
 }

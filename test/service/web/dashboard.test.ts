@@ -208,6 +208,12 @@ describe('dashboard pages in Chromium', () => {
 
     const { page, errors } = await open(`/settlements/${encodeURIComponent(settlementId)}?recipient=${encodeURIComponent(recipient)}`);
     expect(await page.$eval('[data-field="root"]', (e) => e.textContent)).toBe(proof.root);
+    // The credits table: one row per credited account, summing to the settlement's total.
+    const [{ total, n }] = await service.ledger.db.all<{ total: string; n: number }>('SELECT total, credit_count AS n FROM settlements WHERE id = ?', [settlementId]);
+    const shownCredits = await page.$$eval('#settlement-credits tbody .amount', (els) => els.map((e) => e.getAttribute('data-units') ?? '0'));
+    expect(shownCredits.length).toBe(Number(n));
+    expect(shownCredits.reduce((a, u) => a + BigInt(u), 0n).toString()).toBe(total);
+    expect(await page.$eval('[data-field="total"]', (e) => e.getAttribute('data-units'))).toBe(total);
     const verify = async (): Promise<string | undefined> => {
       await page.click('#proof-form button[type="submit"]');
       await page.waitForFunction(() => document.getElementById('proof-result')?.dataset['verdict'] !== undefined);
@@ -291,6 +297,7 @@ describe('bad input in the URL', () => {
     ['/settlements/ar:999999-1000000', 404, /settlement: ar:999999-1000000 does not exist/],
     ['/settlements?page=99999999', 400, /page: 99999999 is beyond the last page/],
     ['/journal?page=-3', 400, /page: "-3" is not a page number/],
+    ['/settlements/ar:1-1?credits=1e9', 400, /credits: "1e9" is not a page number/],
     ['/journal/0', 400, /tick: "0" is not a tick number/],
     ['/journal/99999', 404, /tick: 99999 has not been applied/],
     ['/projections?fdv=-1', 400, /fdv: "-1" is not a number/],
