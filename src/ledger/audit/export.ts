@@ -1,5 +1,6 @@
-import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { prepareOutputDir } from '../../output-dir.ts';
 import { decodeChanges } from '../change-log.ts';
 import type { Db, Row } from '../db.ts';
 
@@ -90,8 +91,12 @@ function writeSchema(dir: string): void {
   writeFileSync(join(dir, 'duckdb.sql'), `-- Run from this folder: duckdb ledger.duckdb < duckdb.sql\n${sql.join('\n')}\n`);
 }
 
-export async function exportHistory(db: Db, dir: string): Promise<ExportResult> {
-  mkdirSync(dir, { recursive: true });
+/** Every file an export writes. */
+export const EXPORT_FILES: readonly string[] = [...Object.keys(EXPORT_COLUMNS), 'schema.json', 'duckdb.sql'];
+
+/** `force`: overwrite the files of an earlier export in `dir` (refused otherwise, naming the first). */
+export async function exportHistory(db: Db, dir: string, options: { force?: boolean } = {}): Promise<ExportResult> {
+  prepareOutputDir(dir, EXPORT_FILES, { field: 'export', overwrite: options.force === true });
   const files: { file: string; rows: number }[] = [];
   const run = async (file: string, header: readonly string[], fill: (out: CsvFile) => Promise<void>): Promise<void> => {
     const out = new CsvFile(join(dir, file), header);

@@ -249,10 +249,11 @@ export function registerAuditCommands(program: Command): void {
     .command('export <dir>')
     .description('Write the full history as CSV files (ticks, tick_pools, weight_changes, settlements, credits, outbox)')
     .option(...DATABASE_OPTION)
+    .option('--force', "overwrite an earlier export's files in <dir>")
     .option('--json', 'print JSON')
-    .action(async (dir: string, opts: { database: string; json?: boolean }) => {
+    .action(async (dir: string, opts: { database: string; force?: boolean; json?: boolean }) => {
       await withLedger(opts.database, async (ledger) => {
-        const r = await exportHistory(ledger.db, dir);
+        const r = await exportHistory(ledger.db, dir, { force: opts.force === true });
         if (opts.json) writeJson(r);
         else for (const f of r.files) process.stdout.write(`${dir}/${f.file}\t${f.rows} rows\n`);
       });

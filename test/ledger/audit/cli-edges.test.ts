@@ -214,3 +214,19 @@ describe('audit verify wording (issue 24)', () => {
     expect(one.out).toMatch(/^ok: tick 2 of 2 verified/);
   });
 });
+
+describe('audit export onto existing files (issue 24: was internal error: EEXIST)', () => {
+  it('a file at <dir> is exit 2 naming it; a second export into the same folder needs --force', async () => {
+    const file = join(dir, 'export.txt');
+    writeFileSync(file, 'keep me');
+    const onFile = await cli('audit', 'export', file, '--database', url);
+    expect(onFile.code).toBe(2);
+    expect(onFile.err).toBe(`ao-emission: export: ${file} is an existing file, not a folder; give a folder (created if missing)\n`);
+    const out = join(dir, 'export-twice');
+    expect((await cli('audit', 'export', out, '--database', url)).code).toBe(0);
+    const again = await cli('audit', 'export', out, '--database', url);
+    expect(again.code).toBe(2);
+    expect(again.err).toBe(`ao-emission: export: ${join(out, 'ticks.csv')} already exists (and 7 more); pass --force to overwrite\n`);
+    expect((await cli('audit', 'export', out, '--database', url, '--force')).code).toBe(0);
+  });
+});
