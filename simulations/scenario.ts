@@ -32,18 +32,28 @@ export type ValueList = readonly number[];
 
 /** Messages quote the bad value: `ar.priceUsd: expected a number > 0, got -3`. */
 const got = (reason: string) => (issue: { input?: unknown }): string => `${reason}, got ${JSON.stringify(issue.input) ?? String(issue.input)}`;
-const positive = z.number({ error: got('expected a number') }).finite({ error: got('expected a finite number') }).positive({ error: got('expected a number > 0') });
-const fraction = z
-  .number({ error: got('expected a number') })
-  .finite({ error: got('expected a finite number') })
-  .min(0, { error: got('expected a fraction >= 0 (0.03 = 3 %)') })
-  .max(10, { error: got('expected a fraction (0.03 = 3 %), at most 10') });
+/**
+ * Every numeric field takes a JSON number or a decimal string ("0.03", "3.2e8" is not one), as the
+ * service config does: a string is read as the double nearest its decimal (Number), which is what
+ * the same JSON number would be. Anything else is left for the number schema to refuse, quoted.
+ */
+const DECIMAL_STRING = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?$/;
+const num = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (typeof v === 'string' && DECIMAL_STRING.test(v) ? Number(v) : v), schema);
+const positiveNumber = z.number({ error: got('expected a number') }).finite({ error: got('expected a finite number') }).positive({ error: got('expected a number > 0') });
+const positive = num(positiveNumber);
+const fraction = num(
+  z
+    .number({ error: got('expected a number') })
+    .finite({ error: got('expected a finite number') })
+    .min(0, { error: got('expected a fraction >= 0 (0.03 = 3 %)') })
+    .max(10, { error: got('expected a fraction (0.03 = 3 %), at most 10') }),
+);
 
 const rangeSchema = z
   .object({
     from: positive,
     to: positive,
-    steps: z.number({ error: got('expected a whole number') }).int({ error: got('expected a whole number') }).min(2, { error: got('expected at least 2 steps') }).max(SWEEP_AXIS_MAX, { error: `expected at most ${SWEEP_AXIS_MAX} steps` }),
+    steps: num(z.number({ error: got('expected a whole number') }).int({ error: got('expected a whole number') }).min(2, { error: got('expected at least 2 steps') }).max(SWEEP_AXIS_MAX, { error: `expected at most ${SWEEP_AXIS_MAX} steps` })),
     scale: z.enum(['linear', 'log'], { error: 'expected "linear" or "log"' }).default('linear'),
   })
   .strict();
@@ -73,8 +83,8 @@ const isoInstant = z.string({ error: got('expected an ISO-8601 instant like 2024
 const tvlSchema = z.union(
   [
     positive,
-    z.object({ path: z.array(z.object({ at: isoInstant, tvlUsd: z.number().finite().min(0) }).strict()).min(1, { error: 'expected at least one point' }) }).strict(),
-    z.object({ start: positive, growthPerMonth: z.number({ error: got('expected a number') }).finite().gt(-1, { error: got('expected a monthly rate > -1 (0.05 = +5 %/month)') }) }).strict(),
+    z.object({ path: z.array(z.object({ at: isoInstant, tvlUsd: num(z.number().finite().min(0)) }).strict()).min(1, { error: 'expected at least one point' }) }).strict(),
+    z.object({ start: positive, growthPerMonth: num(z.number({ error: got('expected a number') }).finite().gt(-1, { error: got('expected a monthly rate > -1 (0.05 = +5 %/month)') })) }).strict(),
   ],
   { error: 'expected a number (constant USD), {path: [{at, tvlUsd}, …]} or {start, growthPerMonth}' },
 );
@@ -90,18 +100,18 @@ const bridgeSchema = z
 
 const gbmSchema = z
   .object({
-    driftPerYear: z.number().finite().default(0),
-    volatilityPerYear: z.number().finite().min(0, { error: 'expected a volatility >= 0' }).max(10).default(0.8),
+    driftPerYear: num(z.number().finite()).default(0),
+    volatilityPerYear: num(z.number().finite().min(0, { error: 'expected a volatility >= 0' }).max(10)).default(0.8),
   })
   .strict();
 
 const monteCarloSchema = z
   .object({
-    runs: z.number().int({ error: 'expected a whole number' }).min(1).max(MONTE_CARLO_RUNS_MAX, { error: `expected at most ${MONTE_CARLO_RUNS_MAX} runs` }),
-    seed: z.number().int({ error: 'expected a whole number' }).min(0).max(0xffffffff, { error: 'expected a 32-bit seed' }),
+    runs: num(z.number().int({ error: 'expected a whole number' }).min(1).max(MONTE_CARLO_RUNS_MAX, { error: `expected at most ${MONTE_CARLO_RUNS_MAX} runs` })),
+    seed: num(z.number().int({ error: 'expected a whole number' }).min(0).max(0xffffffff, { error: 'expected a 32-bit seed' })),
     startFdvUsd: positive.optional(),
     ao: gbmSchema.default({ driftPerYear: 0, volatilityPerYear: 0.8 }),
-    percentiles: z.array(z.number().gt(0).lt(100)).min(1).max(9).default([5, 25, 50, 75, 95]),
+    percentiles: z.array(num(z.number().gt(0).lt(100))).min(1).max(9).default([5, 25, 50, 75, 95]),
   })
   .strict();
 
@@ -110,7 +120,7 @@ export const scenarioSchema = z
     name: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, { error: 'expected a name of letters, digits, . _ - (used as the output folder)' }).optional(),
     description: z.string().max(2000).optional(),
     start: isoInstant,
-    months: positive.max(HORIZON_MONTHS_MAX, { error: got(`expected at most ${HORIZON_MONTHS_MAX} months`) }).optional(),
+    months: num(positiveNumber.max(HORIZON_MONTHS_MAX, { error: got(`expected at most ${HORIZON_MONTHS_MAX} months`) })).optional(),
     end: isoInstant.optional(),
     policy: z.union([z.string(), z.record(z.string(), z.unknown())], { error: 'expected a policy name (ao-mainnet, ao-announced, flat:A/B) or a policy object' }).default('ao-mainnet'),
     genesis: isoInstant.optional(),

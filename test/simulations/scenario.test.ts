@@ -110,6 +110,22 @@ describe('scenario files', () => {
     expect(error.message).not.toContain('\n');
   });
 
+  it('takes every numeric field as a JSON number or a decimal string, to the same scenario (issue 24)', () => {
+    const asStrings = {
+      ...MINIMAL,
+      months: '12',
+      ar: { supply: '65000000', priceUsd: '30' },
+      bridges: [{ asset: 'stETH', tvlUsd: '320000000', apr: '0.03' }],
+      ao: { fdvUsd: ['1000000000', '10000000000'] },
+      monteCarlo: { runs: '10', seed: '7', ao: { driftPerYear: '0', volatilityPerYear: '0.8' }, percentiles: ['5', '50', '95'] },
+    };
+    const asNumbers = { ...MINIMAL, monteCarlo: { runs: 10, seed: 7, ao: { driftPerYear: 0, volatilityPerYear: 0.8 }, percentiles: [5, 50, 95] } };
+    expect(parseScenario(asStrings, 'x')).toEqual(parseScenario(asNumbers, 'x'));
+    // Not a decimal string: refused, quoted, as before.
+    expect(errorOf(withField('ar.priceUsd', '3e1')).message).toBe('ar.priceUsd: expected a number, got "3e1"');
+    expect(errorOf(withField('bridges', [{ asset: 'stETH', tvlUsd: 1, apr: '3 %' }])).message).toBe('bridges.0.apr: expected a number, got "3 %"');
+  });
+
   it('names every bad field of one file, each with its path, on one line', () => {
     const error = errorOf({ ...MINIMAL, months: 0, ar: { supply: '65000000', priceUsd: -3 }, extra: 1 });
     expect(error.message).toBe('months: expected a number > 0, got 0; ar.priceUsd: expected a number > 0, got -3; extra: unknown field (check the spelling)');
