@@ -2,6 +2,8 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { TOKENS, TOKENS_BY_NETWORK } from '@lido-sdk/constants';
+import { getAddress } from 'ethers';
 import { EngineError } from '../errors.ts';
 import type { PoolId } from '../bridges/types.ts';
 import {
@@ -35,9 +37,29 @@ const url = (protocols: readonly string[]) =>
   }, `expected a ${protocols.map((p) => p.replace(':', '')).join(' or ')} URL`);
 
 const httpUrl = url(['http:', 'https:']);
-const evmAddress = z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'expected a 0x-prefixed 20-byte hex address');
+/** Lido's stETH on a chain, the Ethereum source's default for sources.ethereum.steth. */
+const lidoStETH = (chainId: number): string | undefined => (TOKENS_BY_NETWORK as Partial<Record<number, Partial<Record<TOKENS, string>>>>)[chainId]?.[TOKENS.STETH];
+
+/** Shape first, then the EIP-55 checksum of a mixed-case address (all lower or upper case carries none). */
+const evmAddress = z
+  .string()
+  .regex(/^0x[0-9a-fA-F]{40}$/, 'expected a 0x-prefixed 20-byte hex address')
+  .superRefine((text, ctx) => {
+    const hex = text.slice(2);
+    if (!/^0x[0-9a-fA-F]{40}$/.test(text) || hex === hex.toLowerCase() || hex === hex.toUpperCase()) return;
+    const checksummed = getAddress(text.toLowerCase());
+    if (checksummed !== text) ctx.addIssue({ code: 'custom', message: `${text} has a bad EIP-55 checksum; expected ${checksummed} (or all lower case)` });
+  });
 const base58 = z.string().regex(/^[1-9A-HJ-NP-Za-km-z]{32,44}$/, 'expected a base58 Solana address');
-const decimalText = z.string().regex(/^[0-9]{1,20}(\.[0-9]{1,18})?$/, 'expected a decimal string like "3500.25"');
+/**
+ * Numbers in the file: a decimal string ("3500.25") or a JSON number, the same value either way.
+ * A JSON number is taken as its shortest decimal form (String(n): 0.03 → "0.03"), so it is exact
+ * exactly when that form is what was written; exponent forms (1e21) are refused. Whole-number
+ * fields take "15" as well as 15.
+ */
+const asDecimalText = (v: unknown): unknown => (typeof v === 'number' && Number.isFinite(v) ? String(v) : v);
+const decimalText = z.preprocess(asDecimalText, z.string({ error: 'expected a decimal like "3500.25" or 3500.25' }).regex(/^[0-9]{1,20}(\.[0-9]{1,18})?$/, 'expected a decimal like "3500.25" or 3500.25'));
+const wholeNumber = (schema: z.ZodNumber) => z.preprocess((v) => (typeof v === 'string' && /^(0|[1-9][0-9]{0,15})$/.test(v) ? Number(v) : v), schema);
 const cadence = z.string().regex(/^(every-tick|[1-9][0-9]{0,6}(m|h|d|w))$/, 'expected every-tick or a period like 1h, 1d');
 
 const yieldOverride = z.strictObject({ priceUsd: decimalText.optional(), apr: decimalText.optional() });
@@ -52,37 +74,37 @@ const rawSchema = z.strictObject({
     /** A file holding the URL (for a Postgres URL with a password). */
     urlFile: z.string().min(1).optional(),
     /** SQLite: accounts whose account_state rewrite may wait in the change log (src/ledger/README.md, "Deferred account state"). */
-    deferAccounts: z.number().int().min(1).max(10_000_000).optional(),
+    deferAccounts: wholeNumber(z.number().int().min(1).max(10_000_000)).optional(),
   }),
   sources: z
     .strictObject({
       arweave: z
         .strictObject({
           urls: z.array(httpUrl).min(1),
-          confirmations: z.number().int().min(0).max(1000).default(15),
+          confirmations: wholeNumber(z.number().int().min(0).max(1000)).default(15),
           /** CSV address,winston: the initial holders when the node serves no wallet list. */
           seedFile: z.string().min(1).optional(),
           /**
            * Reconcile from the full wallet list every N snapshots (0 = never). Default 288 = once a day of
            * 5-minute ticks: released mining rewards move mainnet balances without a tx (README, AR source).
            */
-          fullEvery: z.number().int().min(0).default(288),
+          fullEvery: wholeNumber(z.number().int().min(0)).default(288),
         })
         .optional(),
       ethereum: z
         .strictObject({
           rpcUrls: z.array(httpUrl).min(1),
-          chainId: z.number().int().min(1).max(2 ** 48).default(1),
+          chainId: wholeNumber(z.number().int().min(1).max(2 ** 48)).default(1),
           preBridge: evmAddress,
           /** Default: Lido's stETH for chainId. */
           steth: evmAddress.optional(),
           /** Chainlink ETH/USD aggregator; default: mainnet's feed on chain 1. */
           chainlinkEthUsd: evmAddress.optional(),
           /** Pin to latest − confirmations instead of the `finalized` block. */
-          confirmations: z.number().int().min(0).max(10_000).optional(),
-          finalityLagBlocks: z.number().int().min(0).max(10_000).default(0),
+          confirmations: wholeNumber(z.number().int().min(0).max(10_000)).optional(),
+          finalityLagBlocks: wholeNumber(z.number().int().min(0).max(10_000)).default(0),
           /** The pre-bridge's deployment block: where a first scan starts. */
-          startBlock: z.number().int().min(0).default(0),
+          startBlock: wholeNumber(z.number().int().min(0)).default(0),
         })
         .optional(),
       solana: z
@@ -103,20 +125,20 @@ const rawSchema = z.strictObject({
       muUrl: httpUrl,
       cuUrl: httpUrl,
       signerKeyFile: z.string().min(1),
-      batchSize: z.number().int().min(1).max(1000).default(100),
+      batchSize: wholeNumber(z.number().int().min(1).max(1000)).default(100),
     })
     .optional(),
   settlement: z
     .strictObject({ ar: cadence.default('every-tick'), steth: cadence.default('1d'), sol: cadence.default('1d') })
     .default({ ar: 'every-tick', steth: '1d', sol: '1d' }),
   http: z
-    .strictObject({ host: z.string().min(1).default('127.0.0.1'), port: z.number().int().min(0).max(65_535).default(8080) })
+    .strictObject({ host: z.string().min(1).default('127.0.0.1'), port: wholeNumber(z.number().int().min(0).max(65_535)).default(8080) })
     .default({ host: '127.0.0.1', port: 8080 }),
   /** Readiness (/readyz, /healthz): not ready past these bounds. */
   health: z
     .strictObject({
       /** Ticks ended but not applied beyond which the service is not ready (a catch-up counts). */
-      maxLagTicks: z.number().int().min(0).max(1_000_000).default(3),
+      maxLagTicks: wholeNumber(z.number().int().min(0).max(1_000_000)).default(3),
       /** How long a source may keep failing before the service is not ready (a period like 15m, 1h). */
       maxSourceFailure: z.string().regex(/^[1-9][0-9]{0,6}(s|m|h|d)$/, 'expected a period like 30s, 15m, 1h').default('15m'),
     })
@@ -342,6 +364,14 @@ export function parseConfig(input: unknown, options: { baseDir?: string; env?: N
   if (configured.length === 0) fail('sources', 'configure at least one of arweave, ethereum, solana');
   if (c.sources.yield?.steth && !c.sources.ethereum) fail('sources.yield.steth', 'set without sources.ethereum');
   if (c.sources.yield?.sol && !c.sources.solana) fail('sources.yield.sol', 'set without sources.solana');
+  // The Ethereum source's defaults, checked here so the message names the config's own fields.
+  const eth = c.sources.ethereum;
+  if (eth && eth.steth === undefined && c.sources.yield?.steth?.apr === undefined && lidoStETH(eth.chainId) === undefined) {
+    fail('sources.ethereum.steth', `@lido-sdk/constants has no stETH for chain ${eth.chainId}; set sources.ethereum.steth or sources.yield.steth.apr`);
+  }
+  if (eth && eth.chainlinkEthUsd === undefined && c.sources.yield?.steth?.priceUsd === undefined && eth.chainId !== 1) {
+    fail('sources.ethereum.chainlinkEthUsd', `no ETH/USD feed known for chain ${eth.chainId}; set sources.ethereum.chainlinkEthUsd or sources.yield.steth.priceUsd`);
+  }
   // Solana has no on-chain SOL/USD price the source reads: the operator states one.
   if (c.sources.solana && c.sources.yield?.sol?.priceUsd === undefined) fail('sources.yield.sol.priceUsd', 'required with sources.solana (SOL/USD for the cross-asset split)');
   if (c.sources.arweave?.seedFile !== undefined) {

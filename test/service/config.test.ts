@@ -84,6 +84,11 @@ describe('config', () => {
     ['genesis without a zone', (c) => (c['genesis'] = '2024-02-27T18:00:00'), 'genesis', /ISO-8601/],
     ['AO key file missing', (c) => (c['ao'] = { processId: 'AOTokenProcess00000000000000000000000000000', muUrl: 'http://mu.test', cuUrl: 'http://cu.test', signerKeyFile: join(dir, 'none.json') }), 'ao.signerKeyFile', /does not exist/],
     ['AO key written inline', (c) => (c['ao'] = { processId: 'AOTokenProcess00000000000000000000000000000', muUrl: 'http://mu.test', cuUrl: 'http://cu.test', signerKeyFile: keyFile, signerKey: { kty: 'RSA' } }), 'ao.signerKey', /unknown field/],
+    // issue 24: the fields named are the config's own, and a bad checksum is called one.
+    ['pre-bridge with a wrong EIP-55 checksum (one letter lower case)', (c) => ((c['sources'] as Record<string, Record<string, unknown>>)['ethereum']!['preBridge'] = '0xfe08D40Eee53d64936D3128838867c867602665c'), 'sources.ethereum.preBridge', /^sources\.ethereum\.preBridge: 0xfe08D40Eee53d64936D3128838867c867602665c has a bad EIP-55 checksum; expected 0xfE08D40Eee53d64936D3128838867c867602665c \(or all lower case\)$/],
+    ['a chain with no Lido stETH and no APR', (c) => ((c['sources'] as Record<string, Record<string, unknown>>)['ethereum']!['chainId'] = 31337), 'sources.ethereum.steth', /^sources\.ethereum\.steth: @lido-sdk\/constants has no stETH for chain 31337; set sources\.ethereum\.steth or sources\.yield\.steth\.apr$/],
+    ['a chain with no ETH/USD feed and no price', (c) => Object.assign((c['sources'] as Record<string, Record<string, unknown>>)['ethereum']!, { chainId: 31337, steth: '0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed' }), 'sources.ethereum.chainlinkEthUsd', /set sources\.ethereum\.chainlinkEthUsd or sources\.yield\.steth\.priceUsd$/],
+    ['an APR in exponent form', (c) => ((c['sources'] as Record<string, unknown>)['yield'] = { steth: { apr: 1e-7 } }), 'sources.yield.steth.apr', /expected a decimal like "3500.25" or 3500.25/],
   ];
   for (const [name, change, field, expected] of cases) {
     it(`rejects ${name}, naming ${field}`, () => {
@@ -95,6 +100,19 @@ describe('config', () => {
       expect(error.message).toMatch(expected);
     });
   }
+
+  it('numbers: a JSON number or a decimal string, the same value either way (issue 24)', () => {
+    const yieldOf = (v: unknown) => parseConfig({ ...base(), sources: { ...base().sources, yield: { steth: { priceUsd: v, apr: v } } } }).sources.yield?.steth;
+    expect(yieldOf(3500.25)).toEqual({ priceUsd: '3500.25', apr: '3500.25' });
+    expect(yieldOf('3500.25')).toEqual(yieldOf(3500.25));
+    // 0.03 as a JSON number is the double whose shortest decimal form is "0.03": taken as exactly that.
+    expect(yieldOf(0.03)).toEqual({ priceUsd: '0.03', apr: '0.03' });
+    const c = parseConfig({ ...base(), http: { port: '9191' }, settlement: { ar: '1h' }, sources: { ethereum: { ...base().sources.ethereum, chainId: '1', confirmations: '12' } } });
+    expect(c.http.port).toBe(9191);
+    expect(c.sources.ethereum?.chainId).toBe(1);
+    expect(c.sources.ethereum?.confirmations).toBe(12);
+    expect(errorOf(() => parseConfig({ ...base(), http: { port: '80.5' } })).message).toMatch(/^http\.port: /);
+  });
 
   it('binds a public interface only when AO_EMISSION_HTTP_PUBLIC=1 says so', () => {
     expect(parseConfig({ ...base(), http: { host: '0.0.0.0' } }, { env: { AO_EMISSION_HTTP_PUBLIC: '1' } }).http.host).toBe('0.0.0.0');
