@@ -82,7 +82,7 @@ export const AO_MAINNET_V1: Policy = legacyLaw('ao-mainnet', AO_MAINNET.phases);
 /** flat:A/B on the deployed law — AR holders get floor(mint·A/(A+B)) of every tick, bridges the rest. */
 export function flatPolicy(arParts: bigint, bridgeParts: bigint): Policy {
   if (arParts < 0n || bridgeParts < 0n || arParts + bridgeParts === 0n) {
-    throw new EngineError('INVALID_POLICY', `policy: flat:${arParts}/${bridgeParts} needs non-negative parts that are not both zero`);
+    throw new EngineError('INVALID_POLICY', `policy: flat:${arParts}/${bridgeParts} needs non-negative parts that are not both zero (flat:A/B is the ratio AR:bridges, AR gets A/(A+B))`);
   }
   return {
     id: `flat:${arParts}/${bridgeParts}`,
@@ -101,7 +101,7 @@ const PRESETS: ReadonlyMap<string, Policy> = new Map([
   ['ao-announced@1', AO_ANNOUNCED],
 ]);
 const FLAT = /^flat:([0-9]{1,18})\/([0-9]{1,18})$/;
-const POLICY_NAMES = 'ao-mainnet, ao-announced, ao-mainnet@1 or flat:A/B (e.g. flat:36/64)';
+const POLICY_NAMES = 'ao-mainnet, ao-announced, ao-mainnet@1 or flat:A/B (a ratio AR:bridges, e.g. flat:1/2 gives AR a third; policy data\'s ar: "1/3" is a fraction)';
 
 /** Parses a policy name as the CLI, config and scenarios accept it. */
 export function parsePolicyName(text: unknown, field = 'policy'): Policy {

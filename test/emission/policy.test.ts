@@ -92,6 +92,9 @@ describe('the emission policies (DESIGN.md §2–§3)', () => {
   it('rejects malformed policies with one line naming the field', () => {
     const base = policyToData(AO_MAINNET);
     expect(() => parsePolicyName('flat:0/0')).toThrow(/flat:0\/0/);
+    // issue 24: flat:A/B is a ratio, unlike policy data's fraction; the messages say which.
+    expect(() => parsePolicyName('flat:0/0')).toThrow(/\(flat:A\/B is the ratio AR:bridges, AR gets A\/\(A\+B\)\)$/);
+    expect(() => parsePolicyName('half')).toThrow(/flat:A\/B \(a ratio AR:bridges, e\.g\. flat:1\/2 gives AR a third; policy data's ar: "1\/3" is a fraction\)$/);
     expect(() => parsePolicyName('mainnet')).toThrow(/policy: "mainnet" is not a policy; expected ao-mainnet, ao-announced/);
     expect(() => parsePolicyName('ao-mainnet@3', '--policy')).toThrow(/--policy: "ao-mainnet@3" is not a policy/);
     expect(() => policyFromData({ ...base, rate: '1/1' })).toThrow(/policy\.rate: 1\/1 is not a per-tick rate; expected a fraction strictly between 0 and 1/);

@@ -33,7 +33,7 @@ interface CommonOptions {
 }
 
 const TICK_ARG = /^[0-9]{1,16}$/;
-const POLICY_HELP = 'emission law: ao-mainnet (as deployed), ao-announced, ao-mainnet@1 or flat:A/B';
+const POLICY_HELP = 'emission law: ao-mainnet (as deployed), ao-announced, ao-mainnet@1 or flat:A/B (the ratio AR:bridges: flat:1/2 gives AR a third)';
 
 export function parseTickArgument(text: string, field = 'tick'): number {
   const tick = TICK_ARG.test(text) ? Number(text) : NaN;

@@ -17,7 +17,7 @@ export function registerSimulateCommand(program: Command): void {
     .argument('<scenario>', 'scenario file (.json, .yaml or .yml)')
     .option('--json', 'print one JSON object instead of the table')
     .option('--out <dir>', 'output directory (default ./out/<scenario name>/)')
-    .option('--policy <policy>', 'emission law, overriding the scenario\'s: ao-mainnet (as deployed), ao-announced, ao-mainnet@1 or flat:A/B')
+    .option('--policy <policy>', 'emission law, overriding the scenario\'s: ao-mainnet (as deployed), ao-announced, ao-mainnet@1 or flat:A/B (the ratio AR:bridges: flat:1/2 gives AR a third)')
     .action((file: string, opts: { json?: boolean; out?: string; policy?: string }) => {
       const loaded = loadScenario(file);
       const scenario = opts.policy === undefined ? loaded : { ...loaded, policy: parsePolicyName(opts.policy, '--policy') };
