@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadScenario, simulate, summarise } from '../../simulations/index.ts';
 import { walkDeployed } from '../emission/support/reference-law.ts';
+import { formatAo } from '../../src/units.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/ao-emission.js', import.meta.url));
 const JUNE = fileURLToPath(new URL('../../simulations/scenarios/june-2024.json', import.meta.url));
@@ -57,7 +58,14 @@ describe('ao-emission simulate', () => {
     expect(results.days).toHaveLength(366);
 
     expect(human.code).toBe(0);
-    expect(human.stdout).toMatch(/^AR pool\s+496,541\.762163182234 AO$/m);
+    // The multi-asset horizon: ticks ending after 2025-01-01T00:00Z and at or before 6 × 365.25/12 days later,
+    // AR = nearest(mint/3) each tick, by the reference walk.
+    const genesis = Date.parse('2024-02-27T18:00:00Z');
+    const start = Date.parse('2025-01-01T00:00:00Z');
+    const [first, last] = [Math.floor((start - genesis) / 300_000) + 1, Math.floor((start + 6 * (365.25 / 12) * 86_400_000 - genesis) / 300_000)];
+    let multiAr = 0n;
+    walkDeployed(last, (k, mint) => void (k >= first && (multiAr += BigInt(Math.round(Number(mint) / 3)))));
+    expect(human.stdout).toMatch(new RegExp(`^AR pool\\s+${formatAo(multiAr).replace(' AO', '').replace(/\./g, '\\.')} AO$`, 'm'));
     expect(human.stdout).toMatch(/^FDV\s+AO price\s+AR APY\s+stETH APY\s+stETH APR\s+stETH net\s+SOL APY/m);
     expect(human.stdout).toContain(`report: ${join('multi', 'report.html')}`);
     expect(existsSync(join(cwd, 'multi', 'report.html'))).toBe(true);
