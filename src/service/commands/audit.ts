@@ -98,7 +98,7 @@ class AddressCommand extends Command {
 }
 
 /** "1 settlement", "2 settlements". */
-const count = (n: number | bigint, one: string, many = `${one}s`): string => `${n} ${n === 1 || n === 1n ? one : many}`;
+const count = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
 
 function mismatch(divergences: readonly Divergence[], json: boolean): never {
   if (!json) {
