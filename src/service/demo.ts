@@ -39,6 +39,8 @@ export interface DemoOptions {
   readonly port: number;
   readonly seed: number;
   readonly out?: (line: string) => void;
+  /** Called once the service is up and its own signal handling has taken over. */
+  readonly onStarted?: () => void;
 }
 
 export interface DemoSummary {
@@ -268,6 +270,7 @@ async function runDemoLocked(options: DemoOptions, dataDir: string, say: (line: 
     say(`status: ${handle.http!.url}/status  metrics: ${handle.http!.url}/metrics  ledger: ${join(dataDir, 'demo.sqlite')}  logs: ${join(dataDir, 'demo.log')}  pid ${process.pid}`);
     say(`AO node ${network.ao.url}, token process ${network.ao.processId}; while the demo runs, reconcile with:`);
     say(`  npx ao-emission ao reconcile --database sqlite:${join(dataDir, 'demo.sqlite')} --process ${network.ao.processId} --cu ${network.ao.url} --delivered-only`);
+    options.onStarted?.();
     const exitCode = await runUntilSignal(handle, log, finished);
     // Final delivery of what the last settlements wrote, then the check against the AO process.
     const { openLedger } = await import('../ledger/index.ts');

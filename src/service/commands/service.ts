@@ -102,9 +102,12 @@ export function registerServiceCommands(program: Command): void {
       const port = positive(opts.port, '--port', true);
       if (port > 65_535) throw new EngineError('INVALID_ARGUMENT', `--port: ${opts.port} is not a port (0..65535)`);
       // Until the service is up (its own listener then stops it gracefully), a signal ends the demo
-      // at once with exit 0: nothing is worth keeping from a half-started local network.
+      // at once with exit 0: nothing is worth keeping from a half-started local network. Once it is
+      // up, a further signal (npm forwards the terminal's Ctrl-C a second time) must not cut off the
+      // final delivery and reconciliation, which are bounded: it is ignored.
+      let started = false;
       const whileStarting = (signal: NodeJS.Signals) => {
-        if (process.listenerCount(signal) > 1) return;
+        if (started || process.listenerCount(signal) > 1) return;
         process.stderr.write(`ao-emission: ${signal} while starting the local network; stopped\n`);
         process.exit(0);
       };
@@ -112,7 +115,7 @@ export function registerServiceCommands(program: Command): void {
       process.on('SIGINT', whileStarting);
       try {
         const { runDemo } = await import('../demo.ts');
-        const summary = await runDemo({ speed, ticks: positive(opts.ticks, '--ticks', true), dataDir: opts.data, port, seed: positive(opts.seed, '--seed', true) });
+        const summary = await runDemo({ speed, ticks: positive(opts.ticks, '--ticks', true), dataDir: opts.data, port, seed: positive(opts.seed, '--seed', true), onStarted: () => (started = true) });
         process.exitCode = summary.exitCode;
       } finally {
         process.off('SIGTERM', whileStarting);
