@@ -19,18 +19,13 @@ import { DEFAULT_GENESIS_MS } from '../src/emission/ticks.ts';
 import { openLedger } from '../src/ledger/index.ts';
 import type { Ledger, TickInput } from '../src/ledger/index.ts';
 import { mulberry32 } from '../src/prng.ts';
+import { intKnob } from './knob.ts';
 import { startPostgres } from '../test/support/postgres-server.ts';
 
-const int = (name: string, fallback: number): number => {
-  const v = process.env[name];
-  const n = v === undefined ? fallback : Number(v);
-  if (!Number.isSafeInteger(n) || n < 1) throw new Error(`${name}: ${v} is not a positive integer`);
-  return n;
-};
-const ACCOUNTS = int('BENCH_ACCOUNTS', 1_000_000);
-const TICKS = int('BENCH_TICKS', 288);
-const CHANGES = Math.max(1, Math.floor((ACCOUNTS * int('BENCH_CHANGE_PERMILLE', 5)) / 1000));
-const JOINS_PER_TICK = int('BENCH_JOINS_PER_TICK', 1_000_000);
+const ACCOUNTS = intKnob('BENCH_ACCOUNTS', 1_000_000);
+const TICKS = intKnob('BENCH_TICKS', 288);
+const CHANGES = Math.max(1, Math.floor((ACCOUNTS * intKnob('BENCH_CHANGE_PERMILLE', 5)) / 1000));
+const JOINS_PER_TICK = intKnob('BENCH_JOINS_PER_TICK', 1_000_000);
 const ONLY = process.env['BENCH_ONLY'];
 
 /**

@@ -18,6 +18,7 @@ import { SCALE, openLedger } from '../src/ledger/index.ts';
 import { DEFAULT_DEFER_ACCOUNTS, DEFAULT_REWRITE_ACCOUNTS } from '../src/ledger/sqlite-db.ts';
 import type { TickInput } from '../src/ledger/index.ts';
 import { mulberry32 } from '../src/prng.ts';
+import { intKnob } from './knob.ts';
 
 // BENCH_DATABASE=postgres: the same scenario on SQLite and on Postgres, side by side (bench/ledger-postgres.ts).
 if (process.env['BENCH_DATABASE'] === 'postgres') {
@@ -26,18 +27,12 @@ if (process.env['BENCH_DATABASE'] === 'postgres') {
   process.exit();
 }
 
-const int = (name: string, fallback: number): number => {
-  const v = process.env[name];
-  const n = v === undefined ? fallback : Number(v);
-  if (!Number.isSafeInteger(n) || n < 1) throw new Error(`${name}: ${v} is not a positive integer`);
-  return n;
-};
-const ACCOUNTS = int('BENCH_ACCOUNTS', 1_000_000);
-const TICKS = int('BENCH_TICKS', 288);
-const CHANGES = Math.max(1, Math.floor((ACCOUNTS * int('BENCH_CHANGE_PERMILLE', 5)) / 1000));
-const NAIVE_TICKS = int('BENCH_NAIVE_TICKS', 3);
-const DEFER_ACCOUNTS = int('BENCH_DEFER_ACCOUNTS', DEFAULT_DEFER_ACCOUNTS);
-const REWRITE_ACCOUNTS = int('BENCH_REWRITE_ACCOUNTS', DEFAULT_REWRITE_ACCOUNTS);
+const ACCOUNTS = intKnob('BENCH_ACCOUNTS', 1_000_000);
+const TICKS = intKnob('BENCH_TICKS', 288);
+const CHANGES = Math.max(1, Math.floor((ACCOUNTS * intKnob('BENCH_CHANGE_PERMILLE', 5)) / 1000));
+const NAIVE_TICKS = intKnob('BENCH_NAIVE_TICKS', 3);
+const DEFER_ACCOUNTS = intKnob('BENCH_DEFER_ACCOUNTS', DEFAULT_DEFER_ACCOUNTS);
+const REWRITE_ACCOUNTS = intKnob('BENCH_REWRITE_ACCOUNTS', DEFAULT_REWRITE_ACCOUNTS);
 
 const rand = mulberry32(42);
 // 43-character account keys and recipients, like Arweave addresses.
