@@ -1,11 +1,11 @@
-import { execSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Decimal } from 'decimal.js';
-import puppeteer, { type Browser } from 'puppeteer-core';
+import type { Browser } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../support/chromium.ts';
 import { chartIds, loadScenario, MONTH_MS, simulate, writeReport } from '../../simulations/index.ts';
 
 /**
@@ -14,15 +14,6 @@ import { chartIds, loadScenario, MONTH_MS, simulate, writeReport } from '../../s
  * console errors, make no request beyond its own file, and draw every chart (each chart's
  * screenshot has a non-trivial share of non-white pixels).
  */
-function chromiumPath(): string {
-  const which = () => execSync('which chromium', { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-  try {
-    return which();
-  } catch {
-    execSync('apt-get update && apt-get install -y chromium', { stdio: 'ignore', timeout: 600_000 });
-    return which();
-  }
-}
 
 /** One asset and Monte Carlo: every kind of chart the report draws. */
 const CHART_IDS = chartIds(1, true);
@@ -32,7 +23,6 @@ let browser: Browser;
 let dir: string;
 
 beforeAll(async () => {
-  const executablePath = chromiumPath();
   dir = mkdtempSync(join(tmpdir(), 'report-'));
   // The Monte Carlo scenario draws every chart the report has (the band chart only exists with Monte Carlo).
   const scenario = loadScenario(fileURLToPath(new URL('../../simulations/scenarios/monte-carlo.yaml', import.meta.url)));
@@ -40,10 +30,7 @@ beforeAll(async () => {
   // makes stETH's net APY negative (AO worth less than the 3 % APR given up): it must still be drawn.
   const fdvUsd = [1e7, ...scenario.fdvUsd];
   writeReport(simulate({ ...scenario, fdvUsd, endMs: scenario.startMs + 3 * MONTH_MS, months: new Decimal(3), monteCarlo: { ...scenario.monteCarlo!, runs: 200 } }), dir);
-  browser = await puppeteer.launch({
-    executablePath,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', `--user-data-dir=${mkdtempSync(join(tmpdir(), 'chromium-'))}`],
-  });
+  browser = await launchChromium();
 }, 600_000);
 
 afterAll(async () => {

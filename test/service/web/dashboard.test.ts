@@ -1,10 +1,8 @@
-import { execSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { StandardMerkleTree } from '@openzeppelin/merkle-tree';
-import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import type { Browser, Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ManualClock } from '../../../src/clock.ts';
 import { TICK_MS } from '../../../src/emission/index.ts';
@@ -12,6 +10,7 @@ import { LEAF_ENCODING, proofFor, settlementTree } from '../../../src/ledger/aud
 import { runCli } from '../../../src/service/cli.ts';
 import type { ServiceHandle } from '../../../src/service/service.ts';
 import type { Source } from '../../../src/bridges/types.ts';
+import { launchChromium } from '../../support/chromium.ts';
 import { clockAtTickEnd, syntheticService, syntheticSources, tempDir } from '../support/harness.ts';
 
 /**
@@ -24,15 +23,6 @@ const SHOTS = fileURLToPath(new URL('../../../test-screenshots/web/', import.met
 const SEED = 22;
 const TICKS = 6;
 
-function chromiumPath(): string {
-  const which = () => execSync('which chromium', { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-  try {
-    return which();
-  } catch {
-    execSync('apt-get update && apt-get install -y chromium', { stdio: 'ignore', timeout: 600_000 });
-    return which();
-  }
-}
 
 let browser: Browser;
 let service: ServiceHandle;
@@ -67,7 +57,6 @@ async function runTicks(n: number): Promise<void> {
 }
 
 beforeAll(async () => {
-  const executablePath = chromiumPath();
   mkdirSync(SHOTS, { recursive: true });
   clock = clockAtTickEnd(1);
   dbUrl = `sqlite:${join(tempDir('web'), 'ledger.db')}`;
@@ -82,10 +71,7 @@ beforeAll(async () => {
   const [row] = await db.all<{ recipient: string; settlement_id: string }>("SELECT c.recipient, c.settlement_id FROM credits c JOIN settlements s ON s.id = c.settlement_id WHERE s.pool = 'ar' ORDER BY s.to_tick DESC, c.recipient LIMIT 1");
   recipient = row!.recipient;
   settlementId = row!.settlement_id;
-  browser = await puppeteer.launch({
-    executablePath,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', `--user-data-dir=${mkdtempSync(join(tmpdir(), 'chromium-'))}`],
-  });
+  browser = await launchChromium();
 }, 600_000);
 
 afterAll(async () => {
