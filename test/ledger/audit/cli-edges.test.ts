@@ -8,26 +8,9 @@ import { AO_MAINNET, flatPolicy } from '../../../src/emission/policy.ts';
 import { DEFAULT_GENESIS_MS } from '../../../src/emission/ticks.ts';
 import { openLedger } from '../../../src/ledger/index.ts';
 import type { TickInput } from '../../../src/ledger/index.ts';
-import { runCli } from '../../../src/service/cli.ts';
+import { cliCaptured as cli } from '../../support/cli.ts';
 import { formatAo } from '../../../src/units.ts';
 
-/** Rough edges of `ao-emission audit` a new user and an auditor hit (issue 23), in-process. */
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const stdout = process.stdout.write.bind(process.stdout);
-  const stderr = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((chunk: string | Uint8Array) => ((out += String(chunk)), true)) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string | Uint8Array) => ((err += String(chunk)), true)) as typeof process.stderr.write;
-  try {
-    process.exitCode = undefined;
-    return { code: await runCli(argv), out, err };
-  } finally {
-    process.stdout.write = stdout;
-    process.stderr.write = stderr;
-    process.exitCode = undefined;
-  }
-}
 
 // An Arweave address beginning with '-' (1 in 64 of them; the demo had one).
 const DASH = '-CcZZ_k3vQJ9bWq2Xr8YtP0uLmNoA1sD4fG6hJ7kLzx' as ArweaveAddress;

@@ -5,27 +5,9 @@ import { StandardMerkleTree } from '@openzeppelin/merkle-tree';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SCALE } from '../../../src/ledger/index.ts';
 import type { Ledger } from '../../../src/ledger/index.ts';
-import { runCli } from '../../../src/service/cli.ts';
+import { cliCaptured as cli } from '../../support/cli.ts';
 import { addressOf, fixtureLedger } from './fixture.ts';
 
-/** The `ao-emission audit …` commands in-process against a SQLite file: output, exit codes 0/1/2. */
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const stdout = process.stdout.write.bind(process.stdout);
-  const stderr = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((chunk: string | Uint8Array) => ((out += String(chunk)), true)) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string | Uint8Array) => ((err += String(chunk)), true)) as typeof process.stderr.write;
-  try {
-    process.exitCode = undefined;
-    const code = await runCli(argv);
-    return { code, out, err };
-  } finally {
-    process.stdout.write = stdout;
-    process.stderr.write = stderr;
-    process.exitCode = undefined;
-  }
-}
 
 describe('ao-emission audit', () => {
   let dir: string;

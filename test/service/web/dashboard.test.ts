@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ManualClock } from '../../../src/clock.ts';
 import { TICK_MS } from '../../../src/emission/index.ts';
 import { LEAF_ENCODING, proofFor, settlementTree } from '../../../src/ledger/audit/index.ts';
-import { runCli } from '../../../src/service/cli.ts';
+import { cliCaptured as cli } from '../../support/cli.ts';
 import type { ServiceHandle } from '../../../src/service/service.ts';
 import type { Source } from '../../../src/bridges/types.ts';
 import { launchChromium } from '../../support/chromium.ts';
@@ -34,19 +34,6 @@ let settlementId: string;
 /** Set by the stale-source test: the SOL source then fails every snapshot, as an unreachable RPC would. */
 let solDown = false;
 
-/** `ao-emission …` in-process, stdout captured (as test/ledger/audit/cli.test.ts does). */
-async function cli(...argv: string[]): Promise<{ code: number; out: string }> {
-  let out = '';
-  const stdout = process.stdout.write.bind(process.stdout);
-  process.stdout.write = ((chunk: string | Uint8Array) => ((out += String(chunk)), true)) as typeof process.stdout.write;
-  try {
-    process.exitCode = undefined;
-    return { code: await runCli(argv), out };
-  } finally {
-    process.stdout.write = stdout;
-    process.exitCode = undefined;
-  }
-}
 
 async function runTicks(n: number): Promise<void> {
   for (let i = 0; i < n; i++) {
