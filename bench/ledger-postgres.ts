@@ -14,12 +14,11 @@ import { join } from 'node:path';
 import pg from 'pg';
 import type { ArweaveAddress } from '../src/address.ts';
 import type { WeightUpdate } from '../src/bridges/types.ts';
-import { AO_MAINNET } from '../src/emission/policy.ts';
-import { DEFAULT_GENESIS_MS } from '../src/emission/ticks.ts';
 import { openLedger } from '../src/ledger/index.ts';
-import type { Ledger, TickInput } from '../src/ledger/index.ts';
+import type { Ledger } from '../src/ledger/index.ts';
 import { mulberry32 } from '../src/prng.ts';
 import { intKnob } from './knob.ts';
+import { quantile, tickInput } from './ledger-input.ts';
 import { startPostgres } from '../test/support/postgres-server.ts';
 
 const ACCOUNTS = intKnob('BENCH_ACCOUNTS', 1_000_000);
@@ -37,17 +36,6 @@ const SERVER_SETTINGS = ['shared_buffers=1GB', 'work_mem=64MB', 'maintenance_wor
 
 const key = (i: number): string => `acct${i.toString(36)}`.padEnd(43, '_');
 const recipientOf = (i: number): ArweaveAddress => `rcpt${i.toString(36)}`.padEnd(43, '-') as ArweaveAddress;
-const pin = (k: number) => ({ chain: 'arweave' as const, height: String(1_372_724 + k), hash: `h${k}`, timeMs: DEFAULT_GENESIS_MS + k * 300_000 });
-const input = (tick: number, updates: WeightUpdate[]): TickInput => ({
-  tick,
-  genesisMs: DEFAULT_GENESIS_MS,
-  policy: AO_MAINNET,
-  snapshots: [{ pool: 'ar', pin: pin(tick), complete: false, updates, cursor: JSON.stringify({ height: 1_372_724 + tick }), notes: [] }],
-});
-const quantile = (xs: number[], q: number): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
-};
 
 interface Figures {
   setupMs: number;
@@ -79,7 +67,7 @@ async function scenario(ledger: Ledger): Promise<Figures> {
       joins.push({ account: key(i), recipient: i % 100 === 0 ? null : recipientOf(i), weight: weights[i]! });
     }
     const start = performance.now();
-    await ledger.applyTick(input(++tick, joins));
+    await ledger.applyTick(tickInput(++tick, joins));
     if (tick === 1) firstJoinMs = performance.now() - start;
     if (ACCOUNTS > JOINS_PER_TICK) console.log(`  setup tick ${tick}: ${joins.length.toLocaleString('en')} joins in ${(performance.now() - start).toFixed(0)} ms`);
     (globalThis as { gc?: () => void }).gc?.();
@@ -95,7 +83,7 @@ async function scenario(ledger: Ledger): Promise<Figures> {
       updates.push({ account: key(i), recipient: i % 100 === 0 ? null : recipientOf(i), weight: weights[i]! });
     }
     const start = performance.now();
-    await ledger.applyTick(input(++tick, updates));
+    await ledger.applyTick(tickInput(++tick, updates));
     latencies.push(performance.now() - start);
     if (ACCOUNTS > JOINS_PER_TICK && n % 10 === 9) console.log(`  ticks ${n - 8}–${n + 1} after setup: p50 ${quantile(latencies.slice(-10), 0.5).toFixed(1)} ms`);
   }

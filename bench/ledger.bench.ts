@@ -13,12 +13,11 @@ import type { ArweaveAddress } from '../src/address.ts';
 import type { WeightUpdate } from '../src/bridges/types.ts';
 import { mintAt } from '../src/emission/curve.ts';
 import { AO_MAINNET } from '../src/emission/policy.ts';
-import { DEFAULT_GENESIS_MS } from '../src/emission/ticks.ts';
 import { SCALE, openLedger } from '../src/ledger/index.ts';
 import { DEFAULT_DEFER_ACCOUNTS, DEFAULT_REWRITE_ACCOUNTS } from '../src/ledger/sqlite-db.ts';
-import type { TickInput } from '../src/ledger/index.ts';
 import { mulberry32 } from '../src/prng.ts';
 import { intKnob } from './knob.ts';
+import { quantile, tickInput } from './ledger-input.ts';
 
 // BENCH_DATABASE=postgres: the same scenario on SQLite and on Postgres, side by side (bench/ledger-postgres.ts).
 if (process.env['BENCH_DATABASE'] === 'postgres') {
@@ -40,18 +39,6 @@ const key = (i: number): string => `acct${i.toString(36)}`.padEnd(43, '_');
 const recipientOf = (i: number): ArweaveAddress => `rcpt${i.toString(36)}`.padEnd(43, '-') as ArweaveAddress;
 const randomWeight = (): bigint => BigInt(1 + Math.floor(rand() * 1e9)) * 1_000_000n; // winston
 
-const pin = (k: number) => ({ chain: 'arweave' as const, height: String(1_372_724 + k), hash: `h${k}`, timeMs: DEFAULT_GENESIS_MS + k * 300_000 });
-const input = (tick: number, updates: WeightUpdate[]): TickInput => ({
-  tick,
-  genesisMs: DEFAULT_GENESIS_MS,
-  policy: AO_MAINNET,
-  snapshots: [{ pool: 'ar', pin: pin(tick), complete: false, updates, cursor: JSON.stringify({ height: 1_372_724 + tick }), notes: [] }],
-});
-
-const quantile = (xs: number[], q: number): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
-};
 const fileBytes = (path: string): number => [path, `${path}-wal`].filter(existsSync).reduce((s, p) => s + statSync(p).size, 0);
 const ms = (x: number): string => `${x.toFixed(1)} ms`;
 
@@ -73,7 +60,7 @@ try {
     weights[i] = randomWeight();
     joins.push({ account: key(i), recipient: i % 100 === 0 ? null : recipientOf(i), weight: weights[i]! });
   }
-  await ledger.applyTick(input(1, joins));
+  await ledger.applyTick(tickInput(1, joins));
   joins.length = 0;
   await ledger.db.all('PRAGMA wal_checkpoint(TRUNCATE)');
   // Tick 1's million joins leave ≈ 2 GiB of garbage; collected here (run.ts passes --expose-gc) so
@@ -97,7 +84,7 @@ try {
     const behindBefore = (await ledger.db.pendingAccountState()).size;
     const start = performance.now();
     const cpu = process.cpuUsage();
-    await ledger.applyTick(input(k, updates));
+    await ledger.applyTick(tickInput(k, updates));
     latencies.push(performance.now() - start);
     const used = process.cpuUsage(cpu);
     cpuMs.push((used.user + used.system) / 1000);
