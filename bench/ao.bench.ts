@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startLocalAoNode } from '../ao/node/server.ts';
+import { startLocalAoNode } from '../devnet/ao-node/server.ts';
 import type { ArweaveAddress } from '../src/address.ts';
 import { ManualClock } from '../src/clock.ts';
 import { AO_MAINNET } from '../src/emission/policy.ts';
@@ -71,7 +71,7 @@ try {
   const batched = await deliver(batchedLedger, node.url, node.processId);
   const naive = await deliver(naiveLedger, naiveNode.url, naiveNode.processId);
   // The node in its own OS process and 2 batches in flight: signing here overlaps evaluation there.
-  const child = spawn(process.execPath, ['--import', 'tsx', new URL('../ao/node/main.ts', import.meta.url).pathname, '--db', join(dir, 'child-node.db'), '--minter', minter], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', new URL('../devnet/ao-node/main.ts', import.meta.url).pathname, '--db', join(dir, 'child-node.db'), '--minter', minter], { stdio: ['ignore', 'pipe', 'inherit'] });
   const ready = await new Promise<{ url: string; processId: string }>((resolve) => createInterface({ input: child.stdout! }).once('line', (l) => resolve(JSON.parse(l) as { url: string; processId: string })));
   const pipelinedLedger = await settled('pipelined', BATCHED_CREDITS, BATCH_SIZE);
   const pipelined = await deliver(pipelinedLedger, ready.url, ready.processId, 2);

@@ -6,7 +6,7 @@
 // Run: npm run bench -- ethereum
 import { Interface, keccak256, toUtf8Bytes } from 'ethers';
 import { createEthereumSource } from '../src/bridges/ethereum/source.ts';
-import { startLocalEthereum } from '../src/bridges/ethereum/local.ts';
+import { startLocalEthereum } from '../devnet/ethereum/local.ts';
 import { preBridgeAbi } from '../src/bridges/ethereum/abi.ts';
 
 // ETH_BENCH_SCALE=0.1 for a quick check of the script itself.

@@ -13,7 +13,7 @@ import { createLogger } from '../src/service/logger.ts';
 import { createMetrics } from '../src/service/metrics.ts';
 import { manualTrigger } from '../src/service/scheduler.ts';
 import { startService } from '../src/service/service.ts';
-import { createSyntheticSource } from '../src/service/synthetic-source.ts';
+import { createSyntheticSource } from '../devnet/synthetic-source.ts';
 
 const TICKS = 864;
 const GENESIS_MS = Date.parse('2024-06-18T15:00:00Z');

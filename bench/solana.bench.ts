@@ -1,7 +1,7 @@
 // Bench: a SOL snapshot of 20,000 bridge stake accounts on the local litesvm cluster, over HTTP,
 // beside a naive baseline in the same process (one getAccountInfo per stake account).
 // Every stake account and registration is made by real transactions in the VM.
-import { generateKeypair, startLocalSolana } from '../src/bridges/solana/local-cluster.ts';
+import { generateKeypair, startLocalSolana } from '../devnet/solana/local-cluster.ts';
 import { decodeStakeAccount } from '../src/bridges/solana/stake-account.ts';
 import { createSolanaSource } from '../src/bridges/solana/source.ts';
 

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { keccak256, toUtf8Bytes } from 'ethers';
 import { createEthereumSource } from '../src/bridges/ethereum/source.ts';
-import { startLocalEthereum } from '../src/bridges/ethereum/local.ts';
+import { startLocalEthereum } from '../devnet/ethereum/local.ts';
 import { AO_MAINNET } from '../src/emission/policy.ts';
 import { DEFAULT_GENESIS_MS } from '../src/emission/ticks.ts';
 import { openLedger } from '../src/ledger/index.ts';

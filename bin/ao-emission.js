@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 // Runs the CLI from dist/ (JavaScript built at install by bin/build.mjs) while that build is newer
 // than every TypeScript source, so a command starts without transpiling; otherwise (a checkout
-// being edited, or no build) it runs the sources directly through tsx.
-import { readdirSync, statSync } from 'node:fs';
+// being edited, or no build) it runs the sources directly through tsx. The devnet commands (demo,
+// ao node: devnet/cli.ts) are added when the checkout has devnet/; their heavy packages are
+// devDependencies, loaded only when one of them runs.
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = join(import.meta.dirname, '..');
-const SOURCES = ['src', 'ao', 'simulations'];
+const SOURCES = ['src', 'devnet', 'ao', 'simulations'].filter((top) => existsSync(join(root, top)));
 
 /** What the build reads: TypeScript and the assets bin/build.mjs copies. */
 const BUILT = /\.(ts|sol|lua|json|yaml)$/;
@@ -33,12 +35,16 @@ function builtMs() {
   }
 }
 
+const withDevnet = existsSync(join(root, 'devnet', 'cli.ts'));
 let cli;
+let devnet;
 if (process.env['AO_EMISSION_FROM_SOURCE'] !== '1' && builtMs() >= newestSourceMs()) {
   cli = await import('../dist/src/service/cli.js');
+  if (withDevnet) devnet = await import('../dist/devnet/cli.js');
 } else {
   const { register } = await import('tsx/esm/api');
   register();
   cli = await import('../src/service/cli.ts');
+  if (withDevnet) devnet = await import('../devnet/cli.ts');
 }
-process.exitCode = await cli.runCli(process.argv.slice(2));
+process.exitCode = await cli.runCli(process.argv.slice(2), devnet?.DEVNET_GROUPS ?? []);

@@ -27,7 +27,7 @@ try {
 
 // Assets read through import.meta.url, copied beside their modules.
 const ASSET = /\.(sol|lua|json|yaml)$/;
-for (const top of ['src', 'ao', 'simulations']) {
+for (const top of ['src', 'devnet', 'ao', 'simulations']) {
   const walk = (dir) => {
     for (const e of readdirSync(dir, { withFileTypes: true })) {
       const path = join(dir, e.name);

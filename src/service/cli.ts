@@ -12,9 +12,11 @@ import { EngineError, isInputError } from '../errors.ts';
  * commands runs. The top-level help lists every command from COMMANDS below;
  * test/service/cli.test.ts checks that list against the groups' real registrations.
  */
-interface CommandGroup {
+export interface CommandGroup {
   /** Top-level command names the group registers, with the usage and description help shows. */
   readonly commands: readonly { readonly name: string; readonly usage: string; readonly description: string }[];
+  /** Top-level commands of other groups this group adds subcommands to (loaded after them). */
+  readonly extends?: readonly string[];
   readonly load: () => Promise<(program: Command) => void>;
 }
 
@@ -31,12 +33,11 @@ export const COMMAND_GROUPS: readonly CommandGroup[] = [
   {
     commands: [
       { name: 'serve', usage: '[options]', description: 'run the minting service: a tick every 5 minutes (cron, aligned to genesis), catch-up after downtime, HTTP status' },
-      { name: 'demo', usage: '[options]', description: 'the service on an embedded local network (arlocal, Hardhat, litesvm, local AO node) with an accelerated clock; what `npm start` runs' },
     ],
     load: async () => (await import('./commands/service.ts')).registerServiceCommands,
   },
   {
-    commands: [{ name: 'ao', usage: '[options] [command]', description: 'The AO token process: reconciliation and the local AO node.' }],
+    commands: [{ name: 'ao', usage: '[options] [command]', description: 'The AO token process: reconciliation (and, in a development install, the local AO node).' }],
     load: async () => (await import('./commands/ao.ts')).registerAoCommands,
   },
   {
@@ -60,9 +61,10 @@ const commandName = (argv: readonly string[]): string | undefined => argv.find((
 
 /**
  * The program with the group named by argv registered for real and every other command as a
- * help-only entry. `all` registers every group (for tests that compare the help entries).
+ * help-only entry. `all` registers every group (for tests that compare the help entries). `extra`
+ * are groups from outside src/ (devnet/cli.ts: the demo and the local AO node), after the built-in ones.
  */
-export async function buildProgram(argv: readonly string[] = [], options: { all?: boolean } = {}): Promise<Command> {
+export async function buildProgram(argv: readonly string[] = [], options: { all?: boolean; extra?: readonly CommandGroup[] } = {}): Promise<Command> {
   const program = new Command('ao-emission')
     .description('Mint AO on its smooth-halving curve, credit holders exactly pro rata, audit the history.')
     .version(VERSION, '-V, --version', 'print the version')
@@ -70,8 +72,8 @@ export async function buildProgram(argv: readonly string[] = [], options: { all?
     .showSuggestionAfterError(true)
     .configureOutput({ outputError: (text, write) => write(text.replace(/^error: /, 'ao-emission: ')) });
   const name = commandName(argv);
-  for (const group of COMMAND_GROUPS) {
-    if (options.all || group.commands.some((c) => c.name === name)) {
+  for (const group of [...COMMAND_GROUPS, ...(options.extra ?? [])]) {
+    if (options.all || group.commands.some((c) => c.name === name) || (name !== undefined && group.extends?.includes(name))) {
       (await group.load())(program);
       continue;
     }
@@ -80,9 +82,9 @@ export async function buildProgram(argv: readonly string[] = [], options: { all?
   return program;
 }
 
-export async function runCli(argv: readonly string[]): Promise<number> {
+export async function runCli(argv: readonly string[], extra: readonly CommandGroup[] = []): Promise<number> {
   try {
-    const program = await buildProgram(argv);
+    const program = await buildProgram(argv, { extra });
     await program.parseAsync(argv as string[], { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (error) {

@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { AOS_RUNTIME_PATH } from '../../ao/node/vm.ts';
-import type { AoEnvelope, AoResult, ProcessEnv } from '../../ao/node/vm.ts';
+import { AOS_RUNTIME_PATH } from '../../devnet/ao-node/vm.ts';
+import type { AoEnvelope, AoResult, ProcessEnv } from '../../devnet/ao-node/vm.ts';
 
 /**
  * The same aos slice and module in Debian's native Lua 5.3 interpreter (real aos runs 5.3;

@@ -1,7 +1,7 @@
 import { createData, ArweaveSigner } from '@dha-team/arbundles';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { processIdOf, startLocalAoNode } from '../../ao/node/server.ts';
-import type { LocalAoNode } from '../../ao/node/server.ts';
+import { processIdOf, startLocalAoNode } from '../../devnet/ao-node/server.ts';
+import type { LocalAoNode } from '../../devnet/ao-node/server.ts';
 import { createAoClient } from '../../src/ledger/ao/index.ts';
 import type { AoClient, AoResultIn, ArweaveJwk } from '../../src/ledger/ao/index.ts';
 import { tempDir, wallet } from '../ledger/ao/fixture.ts';

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { ProcessVm } from '../../ao/node/vm.ts';
-import type { AoEnvelope, AoOutMessage, AoResult, ProcessEnv } from '../../ao/node/vm.ts';
+import { ProcessVm } from '../../devnet/ao-node/vm.ts';
+import type { AoEnvelope, AoOutMessage, AoResult, ProcessEnv } from '../../devnet/ao-node/vm.ts';
 import { AO_ANNOUNCED, AO_MAINNET, gateTick, isTransferable, supplyAt } from '../../src/emission/index.ts';
 import type { Policy } from '../../src/emission/index.ts';
 import { transferGateOf } from '../../src/ledger/ao/index.ts';

@@ -1,7 +1,7 @@
 import { keccak256, toUtf8Bytes } from 'ethers';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createEthereumSource } from '../../src/bridges/ethereum/source.ts';
-import { startLocalEthereum, type LocalEthereum } from '../../src/bridges/ethereum/local.ts';
+import { startLocalEthereum, type LocalEthereum } from '../../devnet/ethereum/local.ts';
 import type { Snapshot } from '../../src/bridges/types.ts';
 import { AO_MAINNET } from '../../src/emission/policy.ts';
 import { DEFAULT_GENESIS_MS } from '../../src/emission/ticks.ts';

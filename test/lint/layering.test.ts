@@ -17,10 +17,20 @@ describe('the layering rule (docs/DESIGN.md §6)', () => {
     expect(found).toEqual([expect.stringMatching(/^boundaries\/dependencies: .*"bridges" to elements of type "ledger"/)]);
   });
 
-  it('fails lint when the ledger or the emission core imports the devnet (the local AO node)', async () => {
-    expect(await ruleIds('src/ledger/zz.ts', "import { startAoNode } from '../../ao/node/index.ts';\nexport const x = startAoNode;\n")).toEqual([
+  it('fails lint when src/ (any layer, the service included) or the simulations import devnet/', async () => {
+    expect(await ruleIds('src/ledger/zz.ts', "import { startLocalAoNode } from '../../devnet/ao-node/index.ts';\nexport const x = startLocalAoNode;\n")).toEqual([
       expect.stringMatching(/"ledger" to elements of type "devnet"/),
     ]);
+    expect(await ruleIds('src/service/commands/zz.ts', "import { runDemo } from '../../../devnet/demo.ts';\nexport const x = runDemo;\n")).toEqual([
+      expect.stringMatching(/"service" to elements of type "devnet"/),
+    ]);
+    expect(await ruleIds('simulations/zz.ts', "import { startLocalEthereum } from '../devnet/ethereum/local.ts';\nexport const x = startLocalEthereum;\n")).toEqual([
+      expect.stringMatching(/"simulations" to elements of type "devnet"/),
+    ]);
+  });
+
+  it('lets devnet/ import every layer', async () => {
+    expect(await ruleIds('devnet/zz.ts', "import { startService } from '../src/service/service.ts';\nimport { openLedger } from '../src/ledger/index.ts';\nimport { createArweaveSource } from '../src/bridges/arweave/index.ts';\nexport const x = [startService, openLedger, createArweaveSource];\n")).toEqual([]);
   });
 
   it('fails lint when src/emission imports I/O (fs, pino) or a higher layer', async () => {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
+import { DEVNET_GROUPS } from '../../devnet/cli.ts';
 import { COMMAND_GROUPS, VERSION } from '../../src/service/cli.ts';
 import { runBin } from './support/child.ts';
 
@@ -10,11 +11,20 @@ import { runBin } from './support/child.ts';
  */
 describe('cli', () => {
   it("COMMAND_GROUPS lists exactly the commands each group registers, with their real usage and description", async () => {
-    for (const group of COMMAND_GROUPS) {
+    for (const group of [...COMMAND_GROUPS, ...DEVNET_GROUPS.filter((g) => g.extends === undefined)]) {
       const program = new Command('ao-emission');
       (await group.load())(program);
       expect(program.commands.map((c) => ({ name: c.name(), usage: c.usage(), description: c.description() }))).toEqual(group.commands);
     }
+  });
+
+  it('the devnet group that extends ao adds exactly its node subcommand to the real ao group', async () => {
+    const program = new Command('ao-emission');
+    for (const group of COMMAND_GROUPS) if (group.commands.some((c) => c.name === 'ao')) (await group.load())(program);
+    const before = program.commands.find((c) => c.name() === 'ao')!.commands.map((c) => c.name());
+    for (const group of DEVNET_GROUPS) if (group.extends?.includes('ao')) (await group.load())(program);
+    expect(before).not.toContain('node');
+    expect(program.commands.find((c) => c.name() === 'ao')!.commands.map((c) => c.name())).toEqual([...before, 'node']);
   });
 
   it('--version prints the package version; --help lists every command; both exit 0', async () => {
@@ -23,7 +33,7 @@ describe('cli', () => {
     expect(await runBin(['--version'])).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
     const help = await runBin(['--help']);
     expect(help.code).toBe(0);
-    for (const c of COMMAND_GROUPS.flatMap((g) => g.commands)) expect(help.stdout).toMatch(new RegExp(`\\n  ${c.name} `));
+    for (const c of [...COMMAND_GROUPS, ...DEVNET_GROUPS].flatMap((g) => g.commands)) expect(help.stdout).toMatch(new RegExp(`\\n  ${c.name} `));
   });
 
   it('an unknown command exits 2 with a suggestion; a known one still runs from its own group', async () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { openLedger } from '../../src/ledger/index.ts';
 import { runCli } from '../../src/service/cli.ts';
-import { runDemo } from '../../src/service/demo.ts';
+import { runDemo } from '../../devnet/demo.ts';
 import { tempDir } from './support/harness.ts';
 
 /**

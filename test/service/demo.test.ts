@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runDemo } from '../../src/service/demo.ts';
+import { runDemo } from '../../devnet/demo.ts';
 import { tempDir } from './support/harness.ts';
 
 /**

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TICK_MS, gateTick, mintAt, AO_MAINNET } from '../../src/emission/index.ts';
-import { syntheticAccount } from '../../src/service/synthetic-source.ts';
+import { syntheticAccount } from '../../devnet/synthetic-source.ts';
 import type { ServiceHandle } from '../../src/service/service.ts';
 import { clockAtTickEnd, syntheticService, tempDir } from './support/harness.ts';
 import type { ManualClock } from '../../src/clock.ts';

@@ -1,7 +1,7 @@
 import cron from 'node-cron';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_GENESIS_MS, TICK_MS, lastEndedTick, tickEndMs } from '../../src/emission/index.ts';
-import { acceleratedClock } from '../../src/service/accelerated-clock.ts';
+import { acceleratedClock } from '../../devnet/accelerated-clock.ts';
 import { tickCronExpression } from '../../src/service/scheduler.ts';
 
 describe('scheduler', () => {

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalEthereum, type LocalEthereum } from '../../src/bridges/ethereum/index.ts';
+import { startLocalEthereum, type LocalEthereum } from '../../devnet/ethereum/local.ts';
 import { TICK_MS, lastEndedTick, mintAt, AO_MAINNET } from '../../src/emission/index.ts';
 import { openLedger } from '../../src/ledger/index.ts';
 import { spawnTs } from './support/child.ts';

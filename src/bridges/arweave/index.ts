@@ -1,7 +1,5 @@
 export { createArweaveSource } from './source.ts';
 export type { ArweaveSource, ArweaveSourceOptions } from './source.ts';
-export { startLocalArweave } from './local.ts';
-export type { LocalArweave } from './local.ts';
 export { WalletListScanner, readWalletListPages, readWalletListDocument } from './wallet-list.ts';
 export type { Wallet } from './wallet-list.ts';
 export { readSeedFile } from './seed.ts';

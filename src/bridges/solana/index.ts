@@ -1,6 +1,4 @@
 export { createSolanaSource, type SolanaSourceOptions } from './source.ts';
-export { generateKeypair, startLocalSolana, type LocalSolana, type LocalSolanaOptions, type LocalStake } from './local-cluster.ts';
-export { LiteSvmRpc } from './local-rpc.ts';
 export { registrationInstructions, parseRegistrationMemo, MEMO_PREFIX, MEMO_PROGRAM_ID } from './registration.ts';
 export { createFailoverFetch, redactUrl, type FetchLike } from './transport.ts';
 export { stakeActivation, decodeStakeHistory, type StakeHistory } from './stake-activation.ts';

@@ -1,12 +1,11 @@
 import type { Command } from 'commander';
-import { parseArweaveAddress } from '../../address.ts';
 import { EngineError } from '../../errors.ts';
 import { formatAo } from '../../units.ts';
 import type { ReconcileReport } from '../../ledger/ao/index.ts';
 import { printTable, writeJson } from '../output.ts';
 
-// The ledger, aoconnect and the node (wasmoon, arbundles) load only when an ao command runs: every
-// other command of the CLI starts without them.
+// The ledger and aoconnect load only when an ao command runs: every other command of the CLI starts
+// without them. The local AO node's command (`ao node`) is devnet's (devnet/cli.ts).
 
 const PROCESS_ID = /^[A-Za-z0-9_-]{43}$/;
 
@@ -40,7 +39,7 @@ function printReport(r: ReconcileReport): void {
 }
 
 export function registerAoCommands(program: Command): void {
-  const ao = program.command('ao').description('The AO token process: reconciliation and the local AO node.');
+  const ao = program.command('ao').description('The AO token process: reconciliation (and, in a development install, the local AO node).');
 
   ao.command('reconcile')
     .description(
@@ -70,32 +69,5 @@ export function registerAoCommands(program: Command): void {
       } finally {
         await ledger.close();
       }
-    });
-
-  ao.command('node')
-    .description('Run the local AO node (MU + SU + CU for the token process on 127.0.0.1; see ao/node/README.md) until interrupted.')
-    .requiredOption('--db <file>', 'SQLite file of the node (created if missing)')
-    .requiredOption('--minter <address>', 'the address allowed to Mint-Batch')
-    .option('--port <n>', 'port (0 picks a free one)', '0')
-    .option('--max-supply <units>', 'max supply in base units', '21000000000000000000')
-    .option('--gate <rule>', "the token's transfer gate: mintCount:N or supplyShare:P/Q", 'mintCount:100000')
-    .option('--logo <txid>', "the token's Logo (an Arweave transaction id); none by default")
-    .action(async (opts: { db: string; minter: string; port: string; maxSupply: string; gate: string; logo?: string }) => {
-      const port = Number(opts.port);
-      if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new EngineError('INVALID_ARGUMENT', `--port: ${JSON.stringify(opts.port)} is not a port; expected 0..65535`);
-      if (!/^(0|[1-9][0-9]{0,77})$/.test(opts.maxSupply)) throw new EngineError('INVALID_AMOUNT', `--max-supply: ${JSON.stringify(opts.maxSupply)} is not a decimal string of base units`);
-      parseArweaveAddress(opts.minter, '--minter');
-      const { startLocalAoNode } = await import('../../../ao/node/server.ts');
-      if (!/^(mintCount:(0|[1-9][0-9]{0,14})|supplyShare:(0|[1-9][0-9]{0,8})\/[1-9][0-9]{0,8})$/.test(opts.gate)) {
-        throw new EngineError('INVALID_ARGUMENT', `--gate: ${JSON.stringify(opts.gate)} is not a gate rule; expected mintCount:N or supplyShare:P/Q`);
-      }
-      if (opts.logo !== undefined && !PROCESS_ID.test(opts.logo)) throw new EngineError('INVALID_ARGUMENT', `--logo: ${JSON.stringify(opts.logo)} is not a transaction id; expected 43 base64url characters`);
-      const node = await startLocalAoNode({ dbPath: opts.db, minter: opts.minter, port, maxSupply: opts.maxSupply, gate: opts.gate, ...(opts.logo !== undefined && { logo: opts.logo }) });
-      writeJson({ url: node.url, processId: node.processId, replayed: node.replayed });
-      await new Promise<void>((resolve) => {
-        process.once('SIGINT', resolve);
-        process.once('SIGTERM', resolve);
-      });
-      await node.stop();
     });
 }

@@ -1,18 +1,9 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { EngineError } from '../../errors.ts';
 import type { ArweaveJwk } from '../../ledger/ao/index.ts';
 
-// The service, its config parser, the AO writer and the chain clients load when serve or demo
+// The service, its config parser, the AO writer and the chain clients load when serve
 // runs, not when the CLI starts (see src/service/cli.ts).
-
-const positive = (text: string, field: string, integer: boolean): number => {
-  const n = Number(text);
-  if (!/^[0-9]+(\.[0-9]+)?$/.test(text) || !Number.isFinite(n) || (integer && !Number.isSafeInteger(n)) || n < 0) {
-    throw new EngineError('INVALID_ARGUMENT', `${field}: ${JSON.stringify(text)} is not a ${integer ? 'whole ' : ''}number >= 0`);
-  }
-  return n;
-};
 
 /** Records SIGTERM/SIGINT until end() (which returns the signal received, if any, and stops listening). */
 function signalDuringStart(): { end(): NodeJS.Signals | null } {
@@ -86,40 +77,5 @@ export function registerServiceCommands(program: Command): void {
         process.kill(process.pid, received);
       }
       process.exitCode = await stopped;
-    });
-
-  program
-    .command('demo')
-    .description('the service on an embedded local network (arlocal, Hardhat, litesvm, local AO node) with an accelerated clock; what `npm start` runs')
-    .option('--speed <n>', 'ticks per second of simulated time', '5')
-    .option('--ticks <n>', 'stop after this many ticks (0 = run until Ctrl-C)', '288')
-    .option('--data <dir>', 'folder for the demo ledger, AO node state and logs (recreated each run)', './data')
-    .option('--port <n>', 'HTTP status port on 127.0.0.1 (0 = any free port)', '0')
-    .option('--seed <n>', 'seed of the demo population and its activity', '1')
-    .action(async (opts: { speed: string; ticks: string; data: string; port: string; seed: string }) => {
-      const speed = positive(opts.speed, '--speed', false);
-      if (speed === 0 || speed > 1000) throw new EngineError('INVALID_ARGUMENT', `--speed: ${opts.speed} must be in (0, 1000] ticks per second`);
-      const port = positive(opts.port, '--port', true);
-      if (port > 65_535) throw new EngineError('INVALID_ARGUMENT', `--port: ${opts.port} is not a port (0..65535)`);
-      // Until the service is up (its own listener then stops it gracefully), a signal ends the demo
-      // at once with exit 0: nothing is worth keeping from a half-started local network. Once it is
-      // up, a further signal (npm forwards the terminal's Ctrl-C a second time) must not cut off the
-      // final delivery and reconciliation, which are bounded: it is ignored.
-      let started = false;
-      const whileStarting = (signal: NodeJS.Signals) => {
-        if (started || process.listenerCount(signal) > 1) return;
-        process.stderr.write(`ao-emission: ${signal} while starting the local network; stopped\n`);
-        process.exit(0);
-      };
-      process.on('SIGTERM', whileStarting);
-      process.on('SIGINT', whileStarting);
-      try {
-        const { runDemo } = await import('../demo.ts');
-        const summary = await runDemo({ speed, ticks: positive(opts.ticks, '--ticks', true), dataDir: opts.data, port, seed: positive(opts.seed, '--seed', true), onStarted: () => (started = true) });
-        process.exitCode = summary.exitCode;
-      } finally {
-        process.off('SIGTERM', whileStarting);
-        process.off('SIGINT', whileStarting);
-      }
     });
 }

@@ -4,8 +4,8 @@ import type { EngineError } from '../../../src/errors.ts';
 import type { Snapshot } from '../../../src/bridges/types.ts';
 import { createEthereumSource } from '../../../src/bridges/ethereum/source.ts';
 import type { EthereumSourceOptions } from '../../../src/bridges/ethereum/source.ts';
-import { startLocalEthereum } from '../../../src/bridges/ethereum/local.ts';
-import type { LocalEthereum } from '../../../src/bridges/ethereum/local.ts';
+import { startLocalEthereum } from '../../../devnet/ethereum/local.ts';
+import type { LocalEthereum } from '../../../devnet/ethereum/local.ts';
 import { startFaultProxy } from './fault-proxy.ts';
 import type { FaultProxy } from './fault-proxy.ts';
 

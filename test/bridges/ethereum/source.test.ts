@@ -7,8 +7,8 @@ import { createEthereumSource } from '../../../src/bridges/ethereum/source.ts';
 import { DEPOSITOR_KIND } from '../../../src/bridges/ethereum/state.ts';
 import { MemorySourceState } from '../../../src/bridges/source-state.ts';
 import type { EthereumSourceOptions } from '../../../src/bridges/ethereum/source.ts';
-import { startLocalEthereum } from '../../../src/bridges/ethereum/local.ts';
-import type { LocalEthereum } from '../../../src/bridges/ethereum/local.ts';
+import { startLocalEthereum } from '../../../devnet/ethereum/local.ts';
+import type { LocalEthereum } from '../../../devnet/ethereum/local.ts';
 import { mulberry32 } from '../../../src/prng.ts';
 
 const E18 = 10n ** 18n;

@@ -1,6 +1,6 @@
 import { Connection, Keypair, PublicKey, StakeProgram } from '@solana/web3.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalSolana, type LocalSolana } from '../../../src/bridges/solana/local-cluster.ts';
+import { startLocalSolana, type LocalSolana } from '../../../devnet/solana/local-cluster.ts';
 import { VOTER_OFFSET } from '../../../src/bridges/solana/stake-account.ts';
 
 /**

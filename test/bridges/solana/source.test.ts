@@ -1,7 +1,7 @@
 import { Keypair, PublicKey } from '@solana/web3.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Snapshot } from '../../../src/bridges/types.ts';
-import { startLocalSolana, type LocalSolana } from '../../../src/bridges/solana/local-cluster.ts';
+import { startLocalSolana, type LocalSolana } from '../../../devnet/solana/local-cluster.ts';
 import { createSolanaSource, RECIPIENT_KIND, type SolanaSourceOptions } from '../../../src/bridges/solana/source.ts';
 import { MemorySourceState } from '../../../src/bridges/source-state.ts';
 

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalSolana, type LocalSolana } from '../../../src/bridges/solana/local-cluster.ts';
+import { startLocalSolana, type LocalSolana } from '../../../devnet/solana/local-cluster.ts';
 import { createSolanaSource } from '../../../src/bridges/solana/source.ts';
 import { createFailoverFetch, redactUrl } from '../../../src/bridges/solana/transport.ts';
 

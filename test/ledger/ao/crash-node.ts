@@ -2,7 +2,7 @@
 // when AO_EMISSION_CRASH_AT=N (../crash-at-statement.ts; counting starts after the replay).
 // usage: node --import tsx test/ledger/ao/crash-node.ts <db file> <minter address> <port>
 import { armStatementKill } from '../crash-at-statement.ts';
-import { startLocalAoNode } from '../../../ao/node/server.ts';
+import { startLocalAoNode } from '../../../devnet/ao-node/server.ts';
 
 const [dbPath, minter, port] = process.argv.slice(2);
 const node = await startLocalAoNode({ dbPath: dbPath!, minter: minter!, port: Number(port) });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalAoNode } from '../../../ao/node/server.ts';
-import type { LocalAoNode } from '../../../ao/node/server.ts';
+import { startLocalAoNode } from '../../../devnet/ao-node/server.ts';
+import type { LocalAoNode } from '../../../devnet/ao-node/server.ts';
 import { mintAt } from '../../../src/emission/curve.ts';
 import { AO_MAINNET } from '../../../src/emission/policy.ts';
 import { batchIdOf, encodePayload, settlementIdOf } from '../../../src/ledger/index.ts';

@@ -1,9 +1,9 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startLocalAoNode } from '../../../ao/node/server.ts';
+import { startLocalAoNode } from '../../../devnet/ao-node/server.ts';
 import { runCli } from '../../../src/service/cli.ts';
-import type { LocalAoNode } from '../../../ao/node/server.ts';
+import type { LocalAoNode } from '../../../devnet/ao-node/server.ts';
 import type { Ledger } from '../../../src/ledger/index.ts';
 import { createAoWriter } from '../../../src/ledger/ao/index.ts';
 import { freshLedger, settleTick, tempDir, wallet } from '../../ledger/ao/fixture.ts';

@@ -2,7 +2,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { StandardMerkleTree } from '@openzeppelin/merkle-tree';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalArweave, type LocalArweave } from '../../../src/bridges/arweave/local.ts';
+import { startLocalArweave, type LocalArweave } from '../../../devnet/arweave/local.ts';
 import { proofFor, publishSettlements, settlementTree } from '../../../src/ledger/audit/index.ts';
 import type { Ledger } from '../../../src/ledger/index.ts';
 import { fixtureLedger } from '../../ledger/audit/fixture.ts';

@@ -9,7 +9,7 @@ import { createLogger } from '../../../src/service/logger.ts';
 import { createMetrics } from '../../../src/service/metrics.ts';
 import { manualTrigger } from '../../../src/service/scheduler.ts';
 import { startService, type ServiceHandle, type ServiceOptions } from '../../../src/service/service.ts';
-import { createSyntheticSource } from '../../../src/service/synthetic-source.ts';
+import { createSyntheticSource } from '../../../devnet/synthetic-source.ts';
 
 /** A genesis 100 ticks before bridge rewards start, so short runs cross the ao-mainnet policy change. */
 export const TEST_GENESIS_MS = BRIDGE_START_MS - 100 * TICK_MS;

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { PublicKey } from '@solana/web3.js';
-import type { ArweaveAddress } from '../address.ts';
-import type { PoolId, Snapshot, Source, WeightUpdate, YieldQuote } from '../bridges/types.ts';
-import type { Clock } from '../clock.ts';
-import { EngineError } from '../errors.ts';
-import { lastEndedTick, TICK_MS } from '../emission/index.ts';
+import type { ArweaveAddress } from '../src/address.ts';
+import type { PoolId, Snapshot, Source, WeightUpdate, YieldQuote } from '../src/bridges/types.ts';
+import type { Clock } from '../src/clock.ts';
+import { EngineError } from '../src/errors.ts';
+import { lastEndedTick, TICK_MS } from '../src/emission/index.ts';
 
 /**
  * A deterministic synthetic chain for drills and tests: an input generator, not a mock of a chain.

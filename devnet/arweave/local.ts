@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import ArLocalModule from 'arlocal';
 import Arweave from 'arweave';
 import type { JWKInterface } from 'arweave/node/lib/wallet.js';
-import type { ArweaveAddress } from '../../address.ts';
-import { EngineError } from '../../errors.ts';
+import type { ArweaveAddress } from '../../src/address.ts';
+import { EngineError } from '../../src/errors.ts';
 
 /**
  * A real local Arweave gateway (arlocal 1.1.66) on 127.0.0.1 at an ephemeral port, with its sqlite

@@ -1,8 +1,8 @@
 import { getBase58Decoder, getBase58Encoder, getTransactionDecoder, type EncodedAccount, type Transaction as KitTransaction } from '@solana/kit';
 import { EpochSchedule, PublicKey, VersionedTransaction, type Transaction } from '@solana/web3.js';
 import { Clock, FailedTransactionMetadata, type LiteSVM } from 'litesvm';
-import { EngineError } from '../../errors.ts';
-import { MEMO_PROGRAM_ID } from './registration.ts';
+import { EngineError } from '../../src/errors.ts';
+import { MEMO_PROGRAM_ID } from '../../src/bridges/solana/registration.ts';
 
 /**
  * A JSON-RPC 2.0 front for a litesvm VM, so code written against a real Solana RPC node (through

@@ -3,8 +3,8 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { Interface } from 'ethers';
-import { arweaveAddressToBytes, parseArweaveAddress } from '../../address.ts';
-import { EngineError } from '../../errors.ts';
+import { arweaveAddressToBytes, parseArweaveAddress } from '../../src/address.ts';
+import { EngineError } from '../../src/errors.ts';
 
 /**
  * A real local EVM for tests, benches and the demo: Hardhat 2's in-process network served as
@@ -101,7 +101,7 @@ export interface LocalEthereumOptions {
 
 export async function startLocalEthereum(opts: LocalEthereumOptions = {}): Promise<LocalEthereum> {
   const require = createRequire(import.meta.url);
-  process.env.HARDHAT_CONFIG ??= fileURLToPath(new URL('../../../hardhat.config.cjs', import.meta.url));
+  process.env.HARDHAT_CONFIG ??= fileURLToPath(new URL('../../hardhat.config.cjs', import.meta.url));
   const hre = require('hardhat') as { config: unknown; artifacts: unknown };
   const { createProvider } = require('hardhat/internal/core/providers/construction') as {
     createProvider(config: unknown, network: string, artifacts: unknown): Promise<{ request(a: { method: string; params?: unknown[] }): Promise<unknown> }>;

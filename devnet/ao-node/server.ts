@@ -47,7 +47,7 @@ export interface LocalAoNode {
   stop(): Promise<void>;
 }
 
-const TOKEN_LUA = new URL('../token.lua', import.meta.url);
+const TOKEN_LUA = new URL('../../ao/token.lua', import.meta.url);
 /** Bounds one request body; a 10,000-credit batch is ≈ 0.7 MB. */
 const BODY_BYTES_MAX = 16 * 1024 * 1024;
 const ARWEAVE_SIGNATURE_TYPE = 1;

@@ -2,24 +2,27 @@ import { createHash } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Keypair } from '@solana/web3.js';
-import type { ArweaveAddress } from '../address.ts';
-import { createArweaveSource, startLocalArweave, type LocalArweave } from '../bridges/arweave/index.ts';
-import { createEthereumSource, startLocalEthereum, type LocalEthereum } from '../bridges/ethereum/index.ts';
-import { createSolanaSource, startLocalSolana, type LocalSolana } from '../bridges/solana/index.ts';
-import type { Source } from '../bridges/types.ts';
-import { AO_MAINNET, gateTick, policyLabel, TICK_MS, tickEndMs, toIso } from '../emission/index.ts';
-import { reconcile, createAoClient, type ArweaveJwk } from '../ledger/ao/index.ts';
-import { startLocalAoNode, type LocalAoNode } from '../../ao/node/server.ts';
-import { xorshift32 } from '../prng.ts';
-import { formatUnits } from '../units.ts';
+import type { ArweaveAddress } from '../src/address.ts';
+import { createArweaveSource } from '../src/bridges/arweave/index.ts';
+import { startLocalArweave, type LocalArweave } from './arweave/local.ts';
+import { createEthereumSource } from '../src/bridges/ethereum/index.ts';
+import { startLocalEthereum, type LocalEthereum } from './ethereum/local.ts';
+import { createSolanaSource } from '../src/bridges/solana/index.ts';
+import { startLocalSolana, type LocalSolana } from './solana/local-cluster.ts';
+import type { Source } from '../src/bridges/types.ts';
+import { AO_MAINNET, gateTick, policyLabel, TICK_MS, tickEndMs, toIso } from '../src/emission/index.ts';
+import { reconcile, createAoClient, type ArweaveJwk } from '../src/ledger/ao/index.ts';
+import { startLocalAoNode, type LocalAoNode } from './ao-node/server.ts';
+import { xorshift32 } from '../src/prng.ts';
+import { formatUnits } from '../src/units.ts';
 import { acceleratedClock } from './accelerated-clock.ts';
-import { lockDataDir, makeDataDir } from './data-lock.ts';
-import { aoDeliverer } from './delivery.ts';
-import { createLogger, type Logger } from './logger.ts';
-import type { TickReport } from './runner.ts';
-import { intervalTrigger } from './scheduler.ts';
-import { startService, type ServiceHandle } from './service.ts';
-import { runUntilSignal } from './signals.ts';
+import { lockDataDir, makeDataDir } from '../src/service/data-lock.ts';
+import { aoDeliverer } from '../src/service/delivery.ts';
+import { createLogger, type Logger } from '../src/service/logger.ts';
+import type { TickReport } from '../src/service/runner.ts';
+import { intervalTrigger } from '../src/service/scheduler.ts';
+import { startService, type ServiceHandle } from '../src/service/service.ts';
+import { runUntilSignal } from '../src/service/signals.ts';
 
 /**
  * `ao-emission demo` (what `npm start` runs): the production service on an embedded network —
@@ -273,7 +276,7 @@ async function runDemoLocked(options: DemoOptions, dataDir: string, say: (line: 
     options.onStarted?.();
     const exitCode = await runUntilSignal(handle, log, finished);
     // Final delivery of what the last settlements wrote, then the check against the AO process.
-    const { openLedger } = await import('../ledger/index.ts');
+    const { openLedger } = await import('../src/ledger/index.ts');
     const ledger = await openLedger({ url: `sqlite:${join(dataDir, 'demo.sqlite')}` });
     try {
       const deliverer = aoDeliverer(ledger, { processId: network.ao.processId, muUrl: network.ao.url, cuUrl: network.ao.url, jwk: network.jwk, log });

@@ -15,9 +15,9 @@ import {
 } from '@solana/web3.js';
 import { lamports as kitLamports } from '@solana/kit';
 import { EpochSchedule as SvmEpochSchedule, FailedTransactionMetadata, LiteSVM } from 'litesvm';
-import { EngineError } from '../../errors.ts';
+import { EngineError } from '../../src/errors.ts';
 import { LiteSvmRpc } from './local-rpc.ts';
-import { registrationInstructions } from './registration.ts';
+import { registrationInstructions } from '../../src/bridges/solana/registration.ts';
 
 /**
  * A local Solana "cluster" for tests, benches and the demo: a litesvm VM (real System, Vote,

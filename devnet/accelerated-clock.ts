@@ -1,6 +1,6 @@
 import assert from 'node:assert';
-import type { Clock } from '../clock.ts';
-import { TICK_MS } from '../emission/index.ts';
+import type { Clock } from '../src/clock.ts';
+import { TICK_MS } from '../src/emission/index.ts';
 
 /**
  * Simulated time that runs `ticksPerSecond` 5-minute ticks per real second from a fixed origin:
