@@ -1,5 +1,5 @@
 /* global module */
-// Hardhat 2's in-process network for src/bridges/ethereum/local.ts (tests, benches, the demo).
+// Hardhat 2's in-process network for devnet/ethereum/local.ts (tests, benches, the demo).
 // Nothing is compiled by Hardhat: the contracts are compiled with solc-js at run time.
 /** @type {import('hardhat/config').HardhatUserConfig} */
 module.exports = {

@@ -1,4 +1,4 @@
-// The local AO node as a process: `node --import tsx ao/node/main.ts --db FILE --minter ADDRESS
+// The local AO node as a process: `node --import tsx devnet/ao-node/main.ts --db FILE --minter ADDRESS
 // [--port N] [--max-supply UNITS] [--name NAME] [--ticker TICKER] [--logo TXID] [--gate RULE] [--events]`. Prints one JSON line
 // {"event":"ready","url","processId","replayed"} when it listens, and with --events one line per
 // scheduled message; stops on SIGTERM/SIGINT.
@@ -19,7 +19,7 @@ const { values } = parseArgs({
   },
 });
 if (values.db === undefined || values.minter === undefined) {
-  process.stderr.write('usage: ao/node/main.ts --db FILE --minter ADDRESS [--port N] [--max-supply UNITS] [--events]\n');
+  process.stderr.write('usage: devnet/ao-node/main.ts --db FILE --minter ADDRESS [--port N] [--max-supply UNITS] [--events]\n');
   process.exit(2);
 }
 const line = (value: unknown): void => void process.stdout.write(`${JSON.stringify(value)}\n`);

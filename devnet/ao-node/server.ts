@@ -105,7 +105,7 @@ interface PatchedState {
  * Applies a result's patch@1.0 messages the way HyperBEAM's dev_patch does (permaweb/HyperBEAM
  * docs/book/src/dev_patch.erl.md): each key of the message other than `device` is merged into the
  * process's state, later patches overwriting earlier ones key by key. The aos slice carries a
- * table value as JSON in its tag (ao/node/aos.lua); only balances and token-info are served here.
+ * table value as JSON in its tag (devnet/ao-node/aos.lua); only balances and token-info are served here.
  */
 function applyPatches(state: PatchedState, result: AoResult): void {
   for (const m of result.Messages) {
@@ -153,7 +153,7 @@ function send(res: ServerResponse, status: number, body: unknown): void {
 }
 
 /**
- * Starts the local AO node: MU + SU + CU for the token process on 127.0.0.1 (ao/node/README.md).
+ * Starts the local AO node: MU + SU + CU for the token process on 127.0.0.1 (devnet/ao-node/README.md).
  * On start it replays the persisted schedule through a fresh VM, so the state is what it was.
  */
 export async function startLocalAoNode(opts: LocalAoNodeOptions): Promise<LocalAoNode> {

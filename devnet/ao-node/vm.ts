@@ -39,7 +39,7 @@ export interface ProcessEnv {
   readonly Process: { readonly Id: string; readonly Owner: string; readonly Tags: Readonly<Record<string, string>> };
 }
 
-/** The aos slice's source (ao/node/aos.lua): the Lua 5.3 conformance run loads the same file. */
+/** The aos slice's source (devnet/ao-node/aos.lua): the Lua 5.3 conformance run loads the same file. */
 export const AOS_RUNTIME_PATH = new URL('./aos.lua', import.meta.url);
 const RUNTIME_LUA = readFileSync(AOS_RUNTIME_PATH, 'utf8');
 

@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { DEVNET_GROUPS } from '../../devnet/cli.ts';
 import { COMMAND_GROUPS, VERSION } from '../../src/service/cli.ts';
-import { runBin } from './support/child.ts';
+import { runBin } from '../support/child.ts';
 
 /**
  * The CLI loads only the command group its arguments name; the top-level help comes from

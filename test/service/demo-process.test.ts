@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ROOT, runBin } from './support/child.ts';
+import { ROOT, runBin } from '../support/child.ts';
 import { tempDir } from './support/harness.ts';
 
 /**

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openLedger } from '../../src/ledger/index.ts';
 import { TICK_MS } from '../../src/emission/index.ts';
-import { spawnTs } from './support/child.ts';
+import { spawnTs } from '../support/child.ts';
 import { TEST_GENESIS_MS, tempDir } from './support/harness.ts';
 
 /**

@@ -7,7 +7,7 @@ import { clockAtTickEnd, syntheticService, syntheticSources, TEST_GENESIS_MS, te
 
 /**
  * The tick loop against the real SQLite ledger, fed by the seeded synthetic chain
- * (src/service/synthetic-source.ts: an input generator with one block per 5 minutes, not a mock
+ * (devnet/synthetic-source.ts: an input generator with one block per 5 minutes, not a mock
  * of a chain — the real chain sources are exercised in demo.test.ts).
  */
 

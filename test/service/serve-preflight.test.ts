@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { freshPostgresDatabase } from '../support/postgres.ts';
-import { ROOT, runBin, spawnTs } from './support/child.ts';
+import { ROOT, runBin, spawnTs } from '../support/child.ts';
 import { spawn } from 'node:child_process';
 import { tempDir } from './support/harness.ts';
 
@@ -83,7 +83,7 @@ describe('serve preflight', () => {
     // The password comes from the environment (the file may not hold one).
     const role = new URL(server);
     role.username = 'nobody';
-    const unknownRole = await runBin(['serve', '--config', await configFile(dir, 'sqlite::memory:', http)], { AO_EMISSION_DATABASE_URL: role.toString() });
+    const unknownRole = await runBin(['serve', '--config', await configFile(dir, 'sqlite::memory:', http)], { env: { AO_EMISSION_DATABASE_URL: role.toString() } });
     expect(unknownRole.code).toBe(1);
     expect(unknownRole.stderr).toContain(`AO_EMISSION_DATABASE_URL: cannot connect to Postgres at host ${server.hostname} port ${server.port} user "nobody" database "postgres": authentication failed (`);
     // With password authentication Postgres answers an unknown role as a failed password (it does not tell which); with trust, as an unknown role.
@@ -92,12 +92,12 @@ describe('serve preflight', () => {
 
     const db = new URL(server);
     db.pathname = '/no_such_db';
-    const unknownDb = await runBin(['serve', '--config', await configFile(dir, 'sqlite::memory:', http)], { AO_EMISSION_DATABASE_URL: db.toString() });
+    const unknownDb = await runBin(['serve', '--config', await configFile(dir, 'sqlite::memory:', http)], { env: { AO_EMISSION_DATABASE_URL: db.toString() } });
     expect(unknownDb.code).toBe(1);
     expect(unknownDb.stderr).toMatch(/user "postgres" database "no_such_db": the database does not exist \(database "no_such_db" does not exist\)\n$/);
 
     const empty = await freshPostgresDatabase(server.toString(), 'preflight');
-    const noLedger = await runBin(['serve', '--config', await configFile(dir, 'sqlite::memory:', http)], { AO_EMISSION_DATABASE_URL: empty });
+    const noLedger = await runBin(['serve', '--config', await configFile(dir, 'sqlite::memory:', http)], { env: { AO_EMISSION_DATABASE_URL: empty } });
     expect(noLedger.code).toBe(2);
     expect(noLedger.stderr).toMatch(/^ao-emission: AO_EMISSION_DATABASE_URL: no ledger at host .* \(no ticks table\); create one with `ao-emission db init --database postgres:\/\/\*\*\*@/);
   });

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalEthereum, type LocalEthereum } from '../../devnet/ethereum/local.ts';
 import { TICK_MS, lastEndedTick, mintAt, AO_MAINNET } from '../../src/emission/index.ts';
 import { openLedger } from '../../src/ledger/index.ts';
-import { spawnTs } from './support/child.ts';
+import { spawnTs } from '../support/child.ts';
 import { tempDir } from './support/harness.ts';
 
 /**

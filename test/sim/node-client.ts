@@ -3,7 +3,7 @@ import type { AoClient, AoResultIn, ArweaveJwk } from '../../src/ledger/ao/index
 
 /**
  * An AoClient that signs ANS-104 data items with arbundles and speaks the local AO node's HTTP
- * interface itself (ao/node/README.md), for the simulator: aoconnect's signer admits 100 signatures
+ * interface itself (devnet/ao-node/README.md), for the simulator: aoconnect's signer admits 100 signatures
  * per key per wall-clock minute (ao-core-libs' CRYPTO_RATE_LIMIT_EXCEEDED), and 200 seeds sign
  * thousands. aoconnect against the same node is exercised by test/ledger/ao/writer.test.ts. Like
  * aoconnect, a result the CU does not know comes back as `{ error }`, and an MU refusal throws

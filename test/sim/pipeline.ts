@@ -24,7 +24,7 @@ import { nodeHttpClient } from './node-client.ts';
 /**
  * The whole pipeline in one process, deterministic from one seed: seeded synthetic sources →
  * ledger.applyTick (the real ledger: a SQLite temp file, or Postgres) → ledger.settle → outbox → the real AO
- * writer → the local AO node (ao/node, ao/token.lua in wasmoon) — in the order and with the resume
+ * writer → the local AO node (devnet/ao-node, ao/token.lua in wasmoon) — in the order and with the resume
  * rule of src/service/runner.ts (snapshots, apply, settle the pools whose cadence divides the tick,
  * deliver; after a restart, settle a settlement point the previous instance reached).
  *
@@ -109,7 +109,7 @@ class Simulation {
   readonly #nodePath: string;
   readonly #ticks: number;
   #node: LocalAoNode | null = null;
-  /** The token process's id: the same on every start of the node (ao/node/README.md). */
+  /** The token process's id: the same on every start of the node (devnet/ao-node/README.md). */
   #processId = '';
   #nodeClient: AoClient | null = null;
   #nodeDownCalls = 0;

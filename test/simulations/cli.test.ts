@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,24 +6,13 @@ import { describe, expect, it } from 'vitest';
 import { loadScenario, simulate, summarise } from '../../simulations/index.ts';
 import { walkDeployed } from '../emission/support/reference-law.ts';
 import { formatAo } from '../../src/units.ts';
+import { runBin } from '../support/child.ts';
 
-const BIN = fileURLToPath(new URL('../../bin/ao-emission.js', import.meta.url));
 const JUNE = fileURLToPath(new URL('../../simulations/scenarios/june-2024.json', import.meta.url));
 const MULTI = fileURLToPath(new URL('../../simulations/scenarios/multi-asset.yaml', import.meta.url));
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** The real CLI in a child process, as an analyst or a script runs it. */
-const cli = (cwd: string, ...args: string[]): Promise<Run> =>
-  new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { cwd, timeout: 90_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
-    });
-  });
+/** The real CLI in a child process, as an analyst or a script runs it, in `cwd`. */
+const cli = (cwd: string, ...args: string[]) => runBin(args, { cwd });
 
 describe('ao-emission simulate', () => {
   it('prints one JSON object equal to the in-process simulation, and writes the report files to ./out/<name>/ by default; a bad scenario exits 2 naming the field', async () => {

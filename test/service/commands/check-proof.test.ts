@@ -6,7 +6,7 @@ import { startLocalArweave, type LocalArweave } from '../../../devnet/arweave/lo
 import { proofFor, publishSettlements, settlementTree } from '../../../src/ledger/audit/index.ts';
 import type { Ledger } from '../../../src/ledger/index.ts';
 import { fixtureLedger } from '../../ledger/audit/fixture.ts';
-import { runBin } from '../support/child.ts';
+import { runBin } from '../../support/child.ts';
 import { tempDir } from '../support/harness.ts';
 
 /**

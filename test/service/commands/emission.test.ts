@@ -1,26 +1,12 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { walkDeployed } from '../../emission/support/reference-law.ts';
-
-const BIN = fileURLToPath(new URL('../../../bin/ao-emission.js', import.meta.url));
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+import { runBin } from '../../support/child.ts';
 
 /** Runs the real CLI in a child process, as a user or a script would. */
-const cli = (...args: string[]): Promise<Run> =>
-  new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { timeout: 60_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
-    });
-  });
+const cli = (...args: string[]) => runBin(args);
 
 // Tick 1 of the deployed law: 21·10^18 × 1.647321875·10^-6 = 34,593,759,375,000 exactly.
 const DEPLOYED_TICK_1 = 34_593_759_375_000n;

@@ -10,7 +10,7 @@ export interface Child {
   exited: Promise<number | null>;
 }
 
-export const ROOT = resolve(import.meta.dirname, '../../..');
+export const ROOT = resolve(import.meta.dirname, '../..');
 
 export function spawnTs(script: string, args: readonly string[], env: Record<string, string>): Child {
   const proc = spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd: ROOT, env: { ...process.env, ...env } });
@@ -53,10 +53,21 @@ export function spawnTs(script: string, args: readonly string[], env: Record<str
   };
 }
 
-/** Runs the CLI (bin/ao-emission.js) to its end: exit code, stdout and stderr. */
-export function runBin(args: readonly string[], env: Record<string, string> = {}, timeoutMs = 120_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export interface BinOptions {
+  /** Extra environment over the test's own. */
+  readonly env?: Record<string, string>;
+  readonly timeoutMs?: number;
+  /** The working directory; default the checkout whose bin runs. */
+  readonly cwd?: string;
+  /** The checkout whose bin/ao-emission.js runs; default this repository. */
+  readonly root?: string;
+}
+
+/** Runs the CLI (bin/ao-emission.js) in a child process to its end, as a user or a script would: exit code, stdout and stderr. */
+export function runBin(args: readonly string[], options: BinOptions = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const { env = {}, timeoutMs = 120_000, root = ROOT, cwd = root } = options;
   return new Promise((done, fail) => {
-    const proc = spawn(process.execPath, [resolve(ROOT, 'bin/ao-emission.js'), ...args], { cwd: ROOT, env: { ...process.env, ...env } });
+    const proc = spawn(process.execPath, [resolve(root, 'bin/ao-emission.js'), ...args], { cwd, env: { ...process.env, ...env } });
     let stdout = '';
     let stderr = '';
     proc.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
