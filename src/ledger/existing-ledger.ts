@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { EngineError } from '../errors.ts';
+import { redactUrl } from '../redact-url.ts';
 import { parseDatabaseUrl } from './ledger.ts';
 
 /**
@@ -29,7 +30,7 @@ export async function assertExistingLedger(url: string): Promise<void> {
     if (!hasTicks) throw new EngineError('INVALID_ARGUMENT', `database: no ledger in ${target} (no ticks table; is this the right file?)`);
     return;
   }
-  const shown = target.replace(/\/\/[^@/]*@/, '//***@');
+  const shown = redactUrl(target);
   const pg = (await import('pg')).default;
   const client = new pg.Client({ connectionString: target });
   try {

@@ -1,4 +1,5 @@
 import { EngineError } from '../errors.ts';
+import { redactUrl } from '../redact-url.ts';
 import { systemClock } from '../clock.ts';
 import type { Clock } from '../clock.ts';
 import { applyTickIn, lastTickRow } from './apply-tick.ts';
@@ -34,7 +35,7 @@ export function parseDatabaseUrl(url: string): { dialect: Dialect; target: strin
     return { dialect: 'sqlite', target: path === '' ? './data/ao-emission.db' : path };
   }
   if (typeof url === 'string' && /^postgres(ql)?:\/\//.test(url)) return { dialect: 'postgres', target: url };
-  const shown = typeof url === 'string' ? url.replace(/\/\/[^@/]*@/, '//***@') : String(url);
+  const shown = typeof url === 'string' ? redactUrl(url) : String(url);
   throw new EngineError('INVALID_CONFIG', `database: ${JSON.stringify(shown)} is not a database URL; expected sqlite:<path>, sqlite::memory: or postgres://…`);
 }
 

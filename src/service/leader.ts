@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { EngineError } from '../errors.ts';
-import { redact } from './config.ts';
+import { redactUrl } from '../redact-url.ts';
 
 /**
  * One leader per database: only the process holding this lock applies ticks; any other instance
@@ -32,7 +32,7 @@ export function createLeaderLock(databaseUrl: string): LeaderLock {
   if (databaseUrl === 'sqlite::memory:') return memoryLock();
   if (databaseUrl.startsWith('sqlite:')) return sqliteLock(`${databaseUrl.slice('sqlite:'.length)}.leader`);
   if (/^postgres(ql)?:\/\//.test(databaseUrl)) return postgresLock(databaseUrl);
-  throw new EngineError('INVALID_CONFIG', `database.url: ${JSON.stringify(redact(databaseUrl))} has no leader lock; expected sqlite:… or postgres://…`);
+  throw new EngineError('INVALID_CONFIG', `database.url: ${JSON.stringify(redactUrl(databaseUrl))} has no leader lock; expected sqlite:… or postgres://…`);
 }
 
 function memoryLock(): LeaderLock {
@@ -99,7 +99,7 @@ function postgresLock(url: string): LeaderLock {
         }
       } catch (error) {
         await candidate.end().catch(() => undefined);
-        throw new EngineError('LEADER_CONFLICT', `leader: cannot take the advisory lock on ${redact(url)}: ${(error as Error).message}`, { cause: error });
+        throw new EngineError('LEADER_CONFLICT', `leader: cannot take the advisory lock on ${redactUrl(url)}: ${(error as Error).message}`, { cause: error });
       }
       candidate.on('end', () => {
         lost = true;

@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { EngineError } from '../errors.ts';
-import { redact } from './config.ts';
+import { redactUrls } from '../redact-url.ts';
 
 /**
  * Checks made by `serve` before it opens anything: the HTTP port is free, and the ledger the
@@ -26,7 +26,7 @@ export function checkPortFree(host: string, port: number): Promise<void> {
   });
 }
 
-export const createHint = (url: string): string => `create one with \`ao-emission db init --database ${redact(url)}\` or start with \`serve --create\``;
+export const createHint = (url: string): string => `create one with \`ao-emission db init --database ${redactUrls(url)}\` or start with \`serve --create\``;
 
 /** The parts of a postgres URL an operator needs to find the server (never the password). */
 export function describePostgres(url: string): string {

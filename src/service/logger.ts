@@ -1,6 +1,6 @@
 import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 import { EngineError } from '../errors.ts';
-import { redact } from './config.ts';
+import { redactUrls } from '../redact-url.ts';
 
 export type { Logger } from 'pino';
 
@@ -11,7 +11,7 @@ export type { Logger } from 'pino';
  */
 function toLoggable(value: unknown, depth = 0): unknown {
   if (typeof value === 'bigint') return value.toString();
-  if (typeof value === 'string') return redact(value);
+  if (typeof value === 'string') return redactUrls(value);
   if (depth > 6 || typeof value !== 'object' || value === null || value instanceof Error) return value;
   if (Array.isArray(value)) return value.map((v) => toLoggable(v, depth + 1));
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toLoggable(v, depth + 1)]));

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EngineError } from '../../src/errors.ts';
 import { AO_MAINNET, policyToData } from '../../src/emission/index.ts';
-import { envName, loadConfig, parseConfig, redact } from '../../src/service/config.ts';
+import { envName, loadConfig, parseConfig } from '../../src/service/config.ts';
 import { runCli } from '../../src/service/cli.ts';
 import { tempDir } from './support/harness.ts';
 
@@ -145,8 +145,6 @@ describe('config', () => {
   });
 
   it('never echoes credentials: URLs are redacted in messages and logs', () => {
-    expect(redact('postgres://minter:hunter2@db.internal:5432/ao')).toBe('postgres://***@db.internal:5432/ao');
-    expect(redact('https://rpc.test/v1?apikey=abc123&x=1')).toBe('https://rpc.test/v1?apikey=***&x=1');
     const error = errorOf(() => parseConfig({ ...base(), database: { url: 'mysql://root:hunter2@db/x' } }));
     expect(error.message).not.toContain('hunter2');
   });

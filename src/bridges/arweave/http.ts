@@ -1,4 +1,5 @@
 import { EngineError } from '../../errors.ts';
+import { redactUrl, redactUrls } from '../../redact-url.ts';
 import { sleep } from '../sleep.ts';
 
 /**
@@ -38,15 +39,6 @@ class TransientFault extends Error {
   }
 }
 
-/** Scheme and host only: credentials and API keys in paths never reach a message or a log. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    return `${u.protocol}//${u.host}`;
-  } catch {
-    return '<invalid url>';
-  }
-}
 
 function retryAfterMs(res: Response): number {
   const h = res.headers.get('retry-after');
@@ -56,7 +48,7 @@ function retryAfterMs(res: Response): number {
 }
 
 /** An error text with every URL in it reduced to scheme and host (fetch quotes the whole URL). */
-const scrub = (e: unknown): string => (e instanceof Error ? e.message : String(e)).replace(/[a-z][a-z0-9+.-]*:\/\/[^\s"']+/gi, (u) => redactUrl(u));
+const scrub = (e: unknown): string => redactUrls(e instanceof Error ? e.message : String(e));
 
 /** fetch refuses credentials in a URL: they travel as a Basic Authorization header instead. */
 function splitCredentials(url: string): { base: string; headers: Record<string, string> } {

@@ -1,4 +1,5 @@
 import { EngineError } from '../../errors.ts';
+import { redactUrl } from '../../redact-url.ts';
 import { sleep } from '../sleep.ts';
 
 /**
@@ -61,15 +62,6 @@ const rangeRefused = (method: string, e: RpcAnswerError): boolean =>
 /** True for the error `batch`/`call` throws when the node refused an eth_getLogs range: the scanner halves its chunk. */
 export const isRangeTooLarge = (e: unknown): boolean => e instanceof EngineError && e.details.rangeTooLarge === true;
 
-/** An endpoint for messages: scheme and host only, so API keys in paths or credentials never reach a log. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    return `${u.protocol}//${u.host}${u.pathname === '/' ? '' : '/…'}`;
-  } catch {
-    return '<invalid url>';
-  }
-}
 
 export class RpcClient {
   readonly #opts: RpcOptions;

@@ -1,4 +1,5 @@
 import { EngineError } from '../../errors.ts';
+import { redactUrl } from '../../redact-url.ts';
 import { sleep as defaultSleep } from '../sleep.ts';
 
 /**
@@ -36,16 +37,6 @@ export interface TransportOptions {
 export const RETRYABLE_RPC_CODES: ReadonlySet<number> = new Set([-32004, -32005, -32014, -32016]);
 const RETRIES_MAX = 10;
 
-/** "https://user:pw@host/path?api-key=x" → "https://***@host/path?…": safe for logs and errors. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    const auth = u.username || u.password ? '***@' : '';
-    return `${u.protocol}//${auth}${u.host}${u.pathname}${u.search ? '?…' : ''}`;
-  } catch {
-    return '(unparseable url)';
-  }
-}
 
 interface Endpoint {
   readonly raw: string;

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { EngineError } from '../../errors.ts';
+import { redactUrl } from '../../redact-url.ts';
 
 /**
  * `ao-emission audit check-proof [file]`: a Merkle proof (the JSON `audit proof` prints) checked
@@ -57,7 +58,7 @@ async function trustedRoot(p: { settlementId?: unknown }, opts: CheckProofOption
   }
   const settlementId = settlementIdOf(p, given[0]!);
   if (opts.database !== undefined) {
-    const [{ openLedger }, { settlementTree }, { redactUrl }] = await Promise.all([import('../../ledger/index.ts'), import('../../ledger/audit/index.ts'), import('./db.ts')]);
+    const [{ openLedger }, { settlementTree }] = await Promise.all([import('../../ledger/index.ts'), import('../../ledger/audit/index.ts')]);
     const ledger = await openLedger({ url: opts.database });
     try {
       return { root: (await settlementTree(ledger.db, settlementId)).root, source: `the ledger ${redactUrl(opts.database)} (settlement ${settlementId})` };

@@ -1,10 +1,8 @@
 import type { Command } from 'commander';
 import { EngineError } from '../../errors.ts';
 import { DEFAULT_DATABASE_URL, openLedger } from '../../ledger/index.ts';
+import { redactUrl } from '../../redact-url.ts';
 import { writeJson } from '../output.ts';
-
-/** A database URL fit to print: the password of a postgres:// URL is masked. */
-export const redactUrl = (url: string): string => url.replace(/^(postgres(?:ql)?:\/\/[^:/@]*:)[^@/]*@/, '$1***@');
 
 /** `ao-emission db init --database URL` makes a new ledger; `db migrate [--database URL]` applies the drizzle-kit migrations (idempotent, creates too). */
 export function registerDbCommands(program: Command): void {
