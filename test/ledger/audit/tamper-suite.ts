@@ -134,8 +134,8 @@ export function tamperSuite(dialect: string, newUrl: () => Promise<string>): voi
       let ds = await verify();
       expect(ds[0]).toMatchObject({ check: 'delivery', tick: Number(b['to_tick']), pool: b['pool'], settlementId: b['settlement_id'], field: `batch[${Number(b['batch_index'])}].message_id` });
       await ledger.db.run('UPDATE outbox_batches SET message_id = ? WHERE batch_id = ?', [b['message_id'] as string, b['batch_id'] as string]);
-      const [[recipient, quantity], ...rest] = JSON.parse(b['payload'] as string) as [string, string][];
-      await ledger.db.run('UPDATE outbox_batches SET payload = ? WHERE batch_id = ?', [JSON.stringify([[recipient, String(BigInt(quantity!) + 1n)], ...rest]), b['batch_id'] as string]);
+      const [[recipient, quantity], ...rest] = JSON.parse(b['payload'] as string) as [[string, string], ...[string, string][]];
+      await ledger.db.run('UPDATE outbox_batches SET payload = ? WHERE batch_id = ?', [JSON.stringify([[recipient, String(BigInt(quantity) + 1n)], ...rest]), b['batch_id'] as string]);
       ds = await verify();
       expect(ds[0]).toMatchObject({ check: 'outbox', settlementId: b['settlement_id'], account: recipient, expected: `${recipient} ${quantity}`, found: `${recipient} ${BigInt(quantity!) + 1n}` });
       await ledger.db.run('UPDATE outbox_batches SET payload = ? WHERE batch_id = ?', [b['payload'] as string, b['batch_id'] as string]);

@@ -125,7 +125,7 @@ describe('ao-emission tick / gate / schedule / drift', () => {
       [['frobnicate'], /unknown command 'frobnicate'/],
     ];
     // Four at a time: each is a full CLI start, and the 2-core machine is shared.
-    const runs: Run[] = [];
+    const runs: Awaited<ReturnType<typeof cli>>[] = [];
     for (let i = 0; i < cases.length; i += 4) runs.push(...(await Promise.all(cases.slice(i, i + 4).map(([args]) => cli(...args)))));
     runs.forEach((run, i) => {
       expect(run.code, cases[i]![0].join(' ')).toBe(2);

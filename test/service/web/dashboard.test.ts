@@ -182,7 +182,7 @@ describe('dashboard pages in Chromium', () => {
     const { page, errors } = await open(`/settlements/${encodeURIComponent(settlementId)}?recipient=${encodeURIComponent(recipient)}`);
     expect(await page.$eval('[data-field="root"]', (e) => e.textContent)).toBe(proof.root);
     // The credits table: one row per credited account, summing to the settlement's total.
-    const [{ total, n }] = await service.ledger.db.all<{ total: string; n: number }>('SELECT total, credit_count AS n FROM settlements WHERE id = ?', [settlementId]);
+    const { total, n } = (await service.ledger.db.all<{ total: string; n: number }>('SELECT total, credit_count AS n FROM settlements WHERE id = ?', [settlementId]))[0]!;
     const shownCredits = await page.$$eval('#settlement-credits tbody .amount', (els) => els.map((e) => e.getAttribute('data-units') ?? '0'));
     expect(shownCredits.length).toBe(Number(n));
     expect(shownCredits.reduce((a, u) => a + BigInt(u), 0n).toString()).toBe(total);
