@@ -247,3 +247,95 @@ export const outboxBatches = pgTable(
   },
   (t) => [index('outbox_status').on(t.status, t.settlementId, t.batchIndex), uniqueIndex('outbox_settlement_index').on(t.settlementId, t.batchIndex)],
 );
+
+/**
+ * Yield delegation (issue 21, DESIGN.md §9). The preferences in force: one row per (wallet, target)
+ * with a non-zero factor in basis points (the wallet's own share is what the others leave, never a
+ * row). Written by the tick that brought the change (since_tick); a wallet with no rows keeps all.
+ */
+export const delegations = pgTable(
+  'delegations',
+  {
+    wallet: text('wallet').notNull(),
+    target: text('target').notNull(),
+    factor: integer('factor').notNull(),
+    sinceTick: integer('since_tick').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.wallet, t.target] }), index('delegations_target').on(t.target)],
+);
+
+/** Append-only: a wallet's whole preference set from `tick` on, canonical JSON [[target, factor], …] by target ([] = keeps all). */
+export const delegationHistory = pgTable(
+  'delegation_history',
+  {
+    wallet: text('wallet').notNull(),
+    tick: integer('tick').notNull(),
+    prefs: text('prefs').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.wallet, t.tick] }), index('delegation_history_tick').on(t.tick)],
+);
+
+/** Append-only: the delegation snapshot of one tick as hashed into its journal entry (pin, cursor, changes, notes as JSON). */
+export const delegationLog = pgTable('delegation_log', {
+  tick: integer('tick').primaryKey(),
+  pin: text('pin').notNull(),
+  cursor: text('cursor').notNull(),
+  count: integer('count').notNull(),
+  /** Canonical JSON [[wallet, [[target, factor], …]], …] sorted by wallet. */
+  payload: text('payload').notNull(),
+  notes: text('notes').notNull(),
+});
+
+/**
+ * Where a settlement period is cut for an account (the mid-period rule): the account's cumulative
+ * accrual (scaled) at the end of tick − 1, recorded by the tick that changed its recipient's preferences.
+ */
+export const delegationMarks = pgTable(
+  'delegation_marks',
+  {
+    accountId: integer('account_id').notNull(),
+    tick: integer('tick').notNull(),
+    wallet: text('wallet').notNull(),
+    accrued: amount('accrued'),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.tick] }), index('delegation_marks_tick').on(t.tick)],
+);
+
+/** The parts of a credit that went to projects (the rest of the credits row's amount stayed with its recipient). */
+export const delegatedCredits = pgTable(
+  'delegated_credits',
+  {
+    settlementId: text('settlement_id').notNull(),
+    accountId: integer('account_id').notNull(),
+    target: text('target').notNull(),
+    amount: amount('amount'),
+  },
+  (t) => [primaryKey({ columns: [t.settlementId, t.accountId, t.target] })],
+);
+
+/**
+ * The report outbox: one Report.Mint per (settlement, project), sent after the settlement's Mint-Batches
+ * are delivered. report_id = sha256 hex of `${settlement_id}:report:${project}` (reports.ts).
+ */
+export const reports = pgTable(
+  'reports',
+  {
+    reportId: text('report_id').primaryKey(),
+    settlementId: text('settlement_id').notNull(),
+    project: text('project').notNull(),
+    pool: text('pool').notNull(),
+    fromTick: integer('from_tick').notNull(),
+    toTick: integer('to_tick').notNull(),
+    rowCount: integer('row_count').notNull(),
+    total: amount('total'),
+    /** Canonical JSON array of AO's rows {Mint, Yield, User, Recipient, Amount, ReportTo, Token}, by User. */
+    payload: text('payload').notNull(),
+    status: text('status', { enum: ['pending', 'sent', 'delivered', 'failed'] }).notNull(),
+    attempts: integer('attempts').notNull(),
+    messageId: text('message_id'),
+    lastError: text('last_error'),
+    createdAtMs: ms('created_at_ms'),
+    updatedAtMs: ms('updated_at_ms'),
+  },
+  (t) => [index('reports_status').on(t.status, t.toTick), uniqueIndex('reports_settlement_project').on(t.settlementId, t.project)],
+);

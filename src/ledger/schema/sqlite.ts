@@ -188,3 +188,78 @@ export const outboxBatches = sqliteTable(
   },
   (t) => [index('outbox_status').on(t.status, t.settlementId, t.batchIndex), uniqueIndex('outbox_settlement_index').on(t.settlementId, t.batchIndex)],
 );
+
+/** Yield delegation (schema/postgres.ts documents each table). */
+export const delegations = sqliteTable(
+  'delegations',
+  {
+    wallet: text('wallet').notNull(),
+    target: text('target').notNull(),
+    factor: integer('factor').notNull(),
+    sinceTick: integer('since_tick').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.wallet, t.target] }), index('delegations_target').on(t.target)],
+);
+
+export const delegationHistory = sqliteTable(
+  'delegation_history',
+  {
+    wallet: text('wallet').notNull(),
+    tick: integer('tick').notNull(),
+    prefs: text('prefs').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.wallet, t.tick] }), index('delegation_history_tick').on(t.tick)],
+);
+
+export const delegationLog = sqliteTable('delegation_log', {
+  tick: integer('tick').primaryKey(),
+  pin: text('pin').notNull(),
+  cursor: text('cursor').notNull(),
+  count: integer('count').notNull(),
+  payload: text('payload').notNull(),
+  notes: text('notes').notNull(),
+});
+
+export const delegationMarks = sqliteTable(
+  'delegation_marks',
+  {
+    accountId: integer('account_id').notNull(),
+    tick: integer('tick').notNull(),
+    wallet: text('wallet').notNull(),
+    accrued: amount('accrued'),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.tick] }), index('delegation_marks_tick').on(t.tick)],
+);
+
+export const delegatedCredits = sqliteTable(
+  'delegated_credits',
+  {
+    settlementId: text('settlement_id').notNull(),
+    accountId: integer('account_id').notNull(),
+    target: text('target').notNull(),
+    amount: amount('amount'),
+  },
+  (t) => [primaryKey({ columns: [t.settlementId, t.accountId, t.target] })],
+);
+
+export const reports = sqliteTable(
+  'reports',
+  {
+    reportId: text('report_id').primaryKey(),
+    settlementId: text('settlement_id').notNull(),
+    project: text('project').notNull(),
+    pool: text('pool').notNull(),
+    fromTick: integer('from_tick').notNull(),
+    toTick: integer('to_tick').notNull(),
+    rowCount: integer('row_count').notNull(),
+    total: amount('total'),
+    payload: text('payload').notNull(),
+    status: text('status', { enum: ['pending', 'sent', 'delivered', 'failed'] }).notNull(),
+    attempts: integer('attempts').notNull(),
+    messageId: text('message_id'),
+    lastError: text('last_error'),
+    createdAtMs: integer('created_at_ms').notNull(),
+    updatedAtMs: integer('updated_at_ms').notNull(),
+  },
+  (t) => [index('reports_status').on(t.status, t.toTick), uniqueIndex('reports_settlement_project').on(t.settlementId, t.project)],
+);
