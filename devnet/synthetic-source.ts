@@ -34,13 +34,15 @@ export interface SyntheticSourceOptions {
 /** Bounds one snapshot: a cursor more than this many blocks behind is an error, not a long loop. */
 export const SYNTHETIC_BLOCKS_PER_SNAPSHOT_MAX = 100_000;
 
-const CHAIN: Record<PoolId, 'arweave' | 'ethereum' | 'solana'> = { ar: 'arweave', steth: 'ethereum', sol: 'solana' };
-/** Demo prices and APRs (static, like a config override): stETH $3,500 at 3 %, SOL $150 at 7 %. */
-const YIELD: Record<'steth' | 'sol', YieldQuote> = {
+const CHAIN: Record<PoolId, 'arweave' | 'ethereum' | 'solana'> = { ar: 'arweave', steth: 'ethereum', dai: 'ethereum', usds: 'ethereum', sol: 'solana' };
+/** Demo prices and APRs (static, like a config override): stETH $3,500 at 3 %, DAI $1 at 5 %, USDS $1 at 6.5 %, SOL $150 at 7 %. */
+const YIELD: Record<Exclude<PoolId, 'ar'>, YieldQuote> = {
   steth: { asset: 'stETH', decimals: 18, priceUsd: '3500', apr: '0.03', priceSource: 'synthetic', aprSource: 'synthetic' },
+  dai: { asset: 'DAI', decimals: 18, priceUsd: '1', apr: '0.05', priceSource: 'synthetic', aprSource: 'synthetic' },
+  usds: { asset: 'USDS', decimals: 18, priceUsd: '1', apr: '0.065', priceSource: 'synthetic', aprSource: 'synthetic' },
   sol: { asset: 'SOL', decimals: 9, priceUsd: '150', apr: '0.07', priceSource: 'synthetic', aprSource: 'synthetic' },
 };
-const UNIT: Record<PoolId, bigint> = { ar: 10n ** 12n, steth: 10n ** 18n, sol: 10n ** 9n };
+const UNIT: Record<PoolId, bigint> = { ar: 10n ** 12n, steth: 10n ** 18n, dai: 10n ** 18n, usds: 10n ** 18n, sol: 10n ** 9n };
 
 const digest = (...parts: (string | number)[]): Buffer => createHash('sha256').update(parts.join('/')).digest();
 const uint = (bytes: Buffer, offset: number): number => bytes.readUInt32BE(offset);
@@ -50,7 +52,7 @@ export function syntheticAccount(seed: number, pool: PoolId, i: number): { accou
   const bytes = digest('account', seed, pool, i);
   const recipient = digest('recipient', seed, pool, i).toString('base64url') as ArweaveAddress;
   if (pool === 'ar') return { account: bytes.toString('base64url'), recipient: bytes.toString('base64url') as ArweaveAddress };
-  if (pool === 'steth') return { account: `0x${bytes.subarray(0, 20).toString('hex')}`, recipient };
+  if (pool === 'steth' || pool === 'dai' || pool === 'usds') return { account: `0x${bytes.subarray(0, 20).toString('hex')}`, recipient };
   return { account: new PublicKey(bytes).toBase58(), recipient };
 }
 

@@ -5,13 +5,27 @@ import { fileURLToPath } from 'node:url';
 import { Interface } from 'ethers';
 import { arweaveAddressToBytes, parseArweaveAddress } from '../../src/address.ts';
 import { EngineError } from '../../src/errors.ts';
+import type { EthereumAsset } from '../../src/bridges/ethereum/assets.ts';
 
 /**
  * A real local EVM for tests, benches and the demo: Hardhat 2's in-process network served as
  * JSON-RPC over HTTP on 127.0.0.1:<ephemeral port> (so the source takes the same code path as
  * against a production node), with this folder's contracts compiled by solc-js at run time and
- * deployed: a share-based rebasing stETH, the pre-bridge, a Chainlink-style ETH/USD feed.
+ * deployed: AO's three bridges — stETH (a share-based rebasing token) and DAI behind pool-style
+ * pre-bridges, USDS behind the single-vault bridge — with a Maker Pot (`dsr()`), an sUSDS (`ssr()`) and
+ * Chainlink-style ETH/USD, DAI/USD and USDS/USD feeds.
  */
+/** The DAI or USDS side of the chain: the token, its bridge, its savings-rate contract and its price feed. */
+export interface LocalStable {
+  readonly token: string;
+  readonly bridge: string;
+  /** The Pot (DAI, `dsr()`) or sUSDS (USDS, `ssr()`). */
+  readonly savings: string;
+  readonly feed: string;
+}
+
+export type LocalPool = 'steth' | 'dai' | 'usds';
+
 export interface LocalEthereum {
   readonly rpcUrl: string;
   readonly chainId: number;
@@ -22,6 +36,24 @@ export interface LocalEthereum {
   readonly aggregator: string;
   /** A Multicall3-compatible aggregate3, as mainnet and the testnets have at 0xcA11…CA11. */
   readonly multicall3: string;
+  readonly dai: LocalStable;
+  readonly usds: LocalStable;
+  /** The source options of one bridge on this chain (its asset as the config would resolve it, with `depositDelaySec`). */
+  bridgeOf(pool: LocalPool, depositDelaySec?: number): { preBridge: string; asset: EthereumAsset };
+  /** Mints `amount` of the stable to `user` and stakes it in its bridge; returns the credited amount. */
+  stakeStable(pool: 'dai' | 'usds', user: string, amount: bigint, arweave: ArweaveBytes32): Promise<{ block: bigint; credited: bigint }>;
+  withdrawStable(pool: 'dai' | 'usds', user: string, amount: bigint, arweave: ArweaveBytes32): Promise<{ block: bigint }>;
+  /** Many stakes in one transaction (the local bridges' test-only seeding call; the owner pays). */
+  seedStable(pool: 'dai' | 'usds', entries: readonly { user: string; amount: bigint; arweave: ArweaveBytes32 }[]): Promise<{ block: bigint }>;
+  /** Governance sets the Pot's dsr() or sUSDS's ssr(): a per-second rate in ray (10^27 = 0 %). */
+  setSavingsRate(pool: 'dai' | 'usds', ray: bigint): Promise<{ block: bigint }>;
+  /** New DAI/USD or USDS/USD answer, scaled by 10^8. */
+  setStableUsd(pool: 'dai' | 'usds', answer: bigint): Promise<{ block: bigint }>;
+  /**
+   * Moves chain time on by `seconds` and mines a block; with `heartbeat` (default) every feed then
+   * re-posts its answer, as Chainlink's heartbeat would, so prices stay fresh.
+   */
+  advance(seconds: number, opts?: { heartbeat?: boolean }): Promise<{ block: bigint }>;
   /** Mints `amountWei` stETH to `user` and stakes it; returns the wei the pre-bridge credited. */
   stake(user: string, amountWei: bigint, arweave: ArweaveBytes32): Promise<{ block: bigint; credited: bigint }>;
   withdraw(user: string, amountWei: bigint, arweave: ArweaveBytes32): Promise<{ block: bigint }>;
@@ -29,7 +61,7 @@ export interface LocalEthereum {
   eject(user: string): Promise<{ block: bigint }>;
   /** Many stakes in one transaction for any addresses (the local pre-bridge's test-only seeding call; the owner pays). */
   seedStakes(entries: readonly { user: string; amountWei: bigint; arweave: ArweaveBytes32 }[]): Promise<{ block: bigint }>;
-  /** Lido's oracle report: pooled ether grows by aprBps (1/100 %) over timeElapsedSec; chain time moves on as much. */
+  /** Lido's oracle report: pooled ether grows by aprBps (1/100 %) over timeElapsedSec; chain time moves on as much (feeds re-post: heartbeat). */
   rebase(opts: { aprBps: number; timeElapsedSec: number }): Promise<{ block: bigint }>;
   /** New ETH/USD answer, scaled by 10^8 like Chainlink's feed. */
   setEthUsd(answer: bigint): Promise<{ block: bigint }>;
@@ -58,14 +90,16 @@ interface Artifact {
   readonly bytecode: string;
 }
 
-let compiled: Promise<Record<'StETH' | 'PreBridge' | 'Aggregator' | 'Multicall3', Artifact>> | undefined;
+const CONTRACTS = ['StETH', 'PreBridge', 'Aggregator', 'Multicall3', 'Token', 'SavingsRate', 'VaultBridge'] as const;
+type ContractName = (typeof CONTRACTS)[number];
+let compiled: Promise<Record<ContractName, Artifact>> | undefined;
 
 /** solc-js, once per process (≈ 0.5 s); nothing is written to disk. */
-function compile(): Promise<Record<'StETH' | 'PreBridge' | 'Aggregator' | 'Multicall3', Artifact>> {
+function compile(): Promise<Record<ContractName, Artifact>> {
   compiled ??= (async () => {
     const require = createRequire(import.meta.url);
     const solc = require('solc') as { compile(input: string): string };
-    const names = ['StETH', 'PreBridge', 'Aggregator', 'Multicall3'] as const;
+    const names = CONTRACTS;
     const sources = Object.fromEntries(names.map((n) => [`${n}.sol`, { content: readFileSync(fileURLToPath(new URL(`./contracts/${n}.sol`, import.meta.url)), 'utf8') }]));
     const input = { language: 'Solidity', sources, settings: { optimizer: { enabled: true, runs: 200 }, outputSelection: { '*': { '*': ['abi', 'evm.bytecode.object'] } } } };
     const output = JSON.parse(solc.compile(JSON.stringify(input))) as {
@@ -78,7 +112,7 @@ function compile(): Promise<Record<'StETH' | 'PreBridge' | 'Aggregator' | 'Multi
       const c = output.contracts[`${n}.sol`]![n]!;
       return { abi: new Interface(c.abi as string[]), bytecode: `0x${c.evm.bytecode.object}` };
     };
-    return { StETH: get('StETH'), PreBridge: get('PreBridge'), Aggregator: get('Aggregator'), Multicall3: get('Multicall3') };
+    return Object.fromEntries(names.map((n) => [n, get(n)])) as Record<ContractName, Artifact>;
   })();
   return compiled;
 }
@@ -92,9 +126,17 @@ interface Receipt {
 const YEAR_SEC = 365n * 24n * 3600n;
 const REAL_BLOCKS_MAX = 256;
 
+/** Maker's rate table: 5 % a year compounded per second, in ray (1.05^(1/31,536,000) · 10^27, rounded down). */
+export const DSR_5_PERCENT = 1000000001547125957863212448n;
+/** 6.5 % a year the same way (Sky's SSR of late 2024). */
+export const SSR_6_5_PERCENT = 1000000001996917783620820123n;
+
 export interface LocalEthereumOptions {
   /** Initial ETH/USD answer, scaled by 10^8. Default 3,000.12345678 USD. */
   readonly ethUsd?: bigint;
+  /** Initial dsr() / ssr(). Defaults DSR_5_PERCENT, SSR_6_5_PERCENT. */
+  readonly dsr?: bigint;
+  readonly ssr?: bigint;
   /** APR (1/100 %) of one Lido report made at start, so the chain has a TokenRebased; null = none. Default 320. */
   readonly initialAprBps?: number | null;
 }
@@ -162,6 +204,37 @@ export async function startLocalEthereum(opts: LocalEthereumOptions = {}): Promi
   const approved = new Set<string>();
   const S = artifacts.StETH.abi;
   const P = artifacts.PreBridge.abi;
+  const T = artifacts.Token.abi;
+  const V = artifacts.VaultBridge.abi;
+  const R = artifacts.SavingsRate.abi;
+  const A = artifacts.Aggregator.abi;
+
+  // DAI behind a pool-style bridge (the same contract as stETH's), USDS behind the single-vault one.
+  async function stable(symbol: 'DAI' | 'USDS', rate: bigint): Promise<LocalStable> {
+    const token = await deploy(artifacts.Token, [symbol === 'DAI' ? 'Dai Stablecoin' : 'USDS Stablecoin', symbol, 18], owner);
+    const bridge = await deploy(symbol === 'DAI' ? artifacts.PreBridge : artifacts.VaultBridge, [token], owner);
+    const savings = await deploy(artifacts.SavingsRate, [rate], owner);
+    const feed = await deploy(artifacts.Aggregator, [8, `${symbol} / USD`, symbol === 'DAI' ? 1_00010000n : 99_990000n], owner);
+    await tx(owner, token, T.encodeFunctionData('approve', [bridge, 2n ** 256n - 1n]));
+    return { token, bridge, savings, feed };
+  }
+  const dai = await stable('DAI', opts.dsr ?? DSR_5_PERCENT);
+  const usds = await stable('USDS', opts.ssr ?? SSR_6_5_PERCENT);
+  const stables = { dai, usds };
+  // What each feed last answered, re-posted by the heartbeat.
+  const answers = new Map<string, bigint>([
+    [aggregator, opts.ethUsd ?? 3_000_12345678n],
+    [dai.feed, 1_00010000n],
+    [usds.feed, 99_990000n],
+  ]);
+  const setAnswer = async (feed: string, answer: bigint): Promise<{ block: bigint }> => {
+    answers.set(feed, answer);
+    return { block: blockOf(await tx(owner, feed, A.encodeFunctionData('setAnswer', [answer]))) };
+  };
+  async function heartbeat(): Promise<void> {
+    for (const [feed, answer] of answers) await tx(owner, feed, A.encodeFunctionData('setAnswer', [answer]));
+  }
+  const approvedStable = new Set<string>();
 
   return {
     rpcUrl,
@@ -171,6 +244,52 @@ export async function startLocalEthereum(opts: LocalEthereumOptions = {}): Promi
     preBridge,
     aggregator,
     multicall3,
+    dai,
+    usds,
+    bridgeOf(pool, depositDelaySec = 0) {
+      const common = { decimals: 18, depositDelaySec, priceMaxAgeSec: 86_400 };
+      if (pool === 'steth') {
+        return { preBridge, asset: { pool, symbol: 'stETH', kind: 'pools', price: { kind: 'chainlink', feed: aggregator }, apr: { kind: 'lido', stETH }, ...common } };
+      }
+      const s = stables[pool];
+      const apr = pool === 'dai' ? ({ kind: 'dsr', pot: s.savings } as const) : ({ kind: 'ssr', sUSDS: s.savings } as const);
+      return { preBridge: s.bridge, asset: { pool, symbol: pool.toUpperCase(), kind: pool === 'dai' ? 'pools' : 'vault', price: { kind: 'chainlink', feed: s.feed }, apr, ...common } };
+    },
+    async stakeStable(pool, user, amount, arweave) {
+      const u = user.toLowerCase();
+      const s = stables[pool];
+      await tx(owner, s.token, T.encodeFunctionData('mint', [u, amount]));
+      if (!approvedStable.has(`${pool}:${u}`)) {
+        await tx(u, s.token, T.encodeFunctionData('approve', [s.bridge, 2n ** 256n - 1n]));
+        approvedStable.add(`${pool}:${u}`);
+      }
+      const data = pool === 'dai' ? P.encodeFunctionData('stake', [0, amount, toBytes32(arweave)]) : V.encodeFunctionData('stake', [amount, toBytes32(arweave)]);
+      return { block: blockOf(await tx(u, s.bridge, data, 300_000n)), credited: amount };
+    },
+    async withdrawStable(pool, user, amount, arweave) {
+      const s = stables[pool];
+      const data = pool === 'dai' ? P.encodeFunctionData('withdraw', [0, amount, toBytes32(arweave)]) : V.encodeFunctionData('withdraw', [amount, toBytes32(arweave)]);
+      return { block: blockOf(await tx(user.toLowerCase(), s.bridge, data, 300_000n)) };
+    },
+    async seedStable(pool, entries) {
+      const s = stables[pool];
+      const sum = entries.reduce((t, e) => t + e.amount, 0n);
+      await tx(owner, s.token, T.encodeFunctionData('mint', [owner, sum]));
+      const data = (pool === 'dai' ? P : V).encodeFunctionData('seedStakes', [entries.map((e) => e.user), entries.map((e) => e.amount), entries.map((e) => toBytes32(e.arweave))]);
+      return { block: blockOf(await tx(owner, s.bridge, data, 300_000n + 40_000n * BigInt(entries.length))) };
+    },
+    async setSavingsRate(pool, ray) {
+      return { block: blockOf(await tx(owner, stables[pool].savings, R.encodeFunctionData('file', [ray]))) };
+    },
+    async setStableUsd(pool, answer) {
+      return setAnswer(stables[pool].feed, answer);
+    },
+    async advance(seconds, o = {}) {
+      await send('evm_increaseTime', [seconds]);
+      if (o.heartbeat ?? true) await heartbeat();
+      else await send('evm_mine', []);
+      return { block: BigInt((await send('eth_blockNumber', [])) as string) };
+    },
     async stake(user, amountWei, arweave) {
       const u = user.toLowerCase();
       const before = automine ? ((await call(preBridge, artifacts.PreBridge, 'usersData', [u, 0]))[1] as bigint) : 0n;
@@ -200,10 +319,12 @@ export async function startLocalEthereum(opts: LocalEthereumOptions = {}): Promi
       // post = pre · (1 + aprBps/10^4 · elapsed/year), rounded down.
       const post = pre + (pre * BigInt(aprBps) * BigInt(timeElapsedSec)) / (10_000n * YEAR_SEC);
       await send('evm_increaseTime', [timeElapsedSec]);
+      // Chainlink's heartbeat: the feeds re-post before the report, so a day-long report leaves them fresh.
+      await heartbeat();
       return { block: blockOf(await tx(owner, stETH, S.encodeFunctionData('rebase', [post, timeElapsedSec, 0]))) };
     },
     async setEthUsd(answer) {
-      return { block: blockOf(await tx(owner, aggregator, artifacts.Aggregator.abi.encodeFunctionData('setAnswer', [answer]))) };
+      return setAnswer(aggregator, answer);
     },
     async mine(blocks) {
       // hardhat_mine makes "reserved" blocks whose state eth_call cannot read (it answers 0x): short

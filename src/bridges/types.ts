@@ -6,7 +6,7 @@ import type { ArweaveAddress } from '../address.ts';
  * applies them and stores the cursor in the tick's own transaction (so a crash never advances a
  * source without its tick, or a tick without its source).
  */
-export type PoolId = 'ar' | 'steth' | 'sol';
+export type PoolId = 'ar' | 'steth' | 'dai' | 'usds' | 'sol';
 
 export interface Pin {
   readonly chain: 'arweave' | 'ethereum' | 'solana';
@@ -94,8 +94,17 @@ export interface SourceStateReader {
   count(pool: PoolId, kind: string): Promise<number>;
 }
 
+/** What the tick loop tells a source about the tick a snapshot is for. */
+export interface SnapshotContext {
+  /** The tick whose weights the snapshot sets: a deposit counts from the first tick starting at or after its confirmation + delay. */
+  readonly tick: number;
+}
+
 export interface Source {
   readonly pool: PoolId;
-  /** A snapshot pinned to the source's finalized/confirmed block, continuing from `cursor` (null = bootstrap). */
-  snapshot(cursor: string | null, signal?: AbortSignal): Promise<Snapshot>;
+  /**
+   * A snapshot pinned to the source's finalized/confirmed block, continuing from `cursor` (null = bootstrap).
+   * `at` names the tick it is for (sources with a deposit delay need it; without it they take the tick in progress at the pin).
+   */
+  snapshot(cursor: string | null, signal?: AbortSignal, at?: SnapshotContext): Promise<Snapshot>;
 }

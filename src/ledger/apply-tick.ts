@@ -11,7 +11,7 @@ import type { AccountRow, AccountUpdate, Db } from './db.ts';
 import { GENESIS_HASH, canonicalJson, entryHash } from './journal.ts';
 import type { JournalChange, JournalEntry, JournalPool } from './journal.ts';
 import { changeStep, tickStep } from './distribution/index.ts';
-import { IndexHistory, backfillSums, emptyPool, isPoolId, loadPools, savePool } from './pool-state.ts';
+import { IndexHistory, POOL_IDS, backfillSums, emptyPool, isPoolId, loadPools, savePool } from './pool-state.ts';
 import type { PoolState } from './pool-state.ts';
 import { sourceStateEntry, writeSourceState } from './source-state.ts';
 import type { AppliedTick, LedgerSnapshot, PoolId, PoolStep, TickInput } from './types.ts';
@@ -33,7 +33,7 @@ function validateInput(input: TickInput): void {
   if (!Number.isSafeInteger(input.genesisMs)) throw new EngineError('INVALID_ARGUMENT', `genesisMs: ${String(input.genesisMs)} is not an integer millisecond instant`);
   const seen = new Set<string>();
   for (const s of input.snapshots) {
-    if (!isPoolId(s.pool)) throw new EngineError('INVALID_ARGUMENT', `snapshots: pool ${JSON.stringify(s.pool)} is not one of ar, steth, sol`);
+    if (!isPoolId(s.pool)) throw new EngineError('INVALID_ARGUMENT', `snapshots: pool ${JSON.stringify(s.pool)} is not one of ${POOL_IDS.join(', ')}`);
     if (seen.has(s.pool)) throw new EngineError('INVALID_ARGUMENT', `snapshots: pool ${s.pool} has two snapshots in tick ${input.tick}; expected at most one`);
     seen.add(s.pool);
     const accounts = new Set<string>();

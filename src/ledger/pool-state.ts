@@ -15,7 +15,7 @@ export interface PoolState extends PoolBook {
   sumsMissing: boolean;
 }
 
-export const POOL_IDS: readonly PoolId[] = ['ar', 'steth', 'sol'];
+export const POOL_IDS: readonly PoolId[] = ['ar', 'steth', 'dai', 'usds', 'sol'];
 export const isPoolId = (v: unknown): v is PoolId => typeof v === 'string' && (POOL_IDS as readonly string[]).includes(v);
 
 export const emptyPool = (pool: PoolId): PoolState => ({ ...emptyBook(pool), lastTick: 0, lastSettledTick: 0, cursor: null, yieldQuote: null, fresh: true, sumsMissing: false });

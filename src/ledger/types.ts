@@ -5,7 +5,7 @@ import type { Policy } from '../emission/policy.ts';
  * so these are structural copies of the fields it uses from src/bridges/types.ts: a bridges
  * `Snapshot` is assignable to `LedgerSnapshot` as is (the service passes it straight through).
  */
-export type PoolId = 'ar' | 'steth' | 'sol';
+export type PoolId = 'ar' | 'steth' | 'dai' | 'usds' | 'sol';
 
 export interface LedgerWeightUpdate {
   readonly account: string;
@@ -41,6 +41,24 @@ export interface LedgerSnapshot {
   readonly notes: readonly string[];
 }
 
+/** One wallet's whole preference set after a change: targets other than the wallet itself ([] = it keeps everything). */
+export interface LedgerDelegationChange {
+  readonly wallet: string;
+  readonly prefs: readonly { readonly target: string; readonly factor: number }[];
+}
+
+/**
+ * What the delegation source (src/bridges/ao/delegation-source.ts) hands a tick: the wallets whose
+ * preferences changed since its cursor, pinned to the delegation process's change sequence. Applied
+ * and hashed with the tick (delegation.ts); the preferences take effect from this tick on.
+ */
+export interface LedgerDelegationSnapshot {
+  readonly pin: unknown;
+  readonly cursor: string;
+  readonly changes: readonly LedgerDelegationChange[];
+  readonly notes: readonly string[];
+}
+
 export interface TickInput {
   /** Must be lastAppliedTick() + 1, else EngineError('TICK_CONFLICT') and nothing changes. */
   readonly tick: number;
@@ -51,6 +69,8 @@ export interface TickInput {
   readonly snapshots: readonly LedgerSnapshot[];
   /** Facts the service records (catch-up, late snapshot …), hashed with the tick. */
   readonly notes?: readonly string[];
+  /** The delegation source's snapshot, when the service has one (issue 21). */
+  readonly delegations?: LedgerDelegationSnapshot;
 }
 
 export interface PoolStep {
@@ -89,6 +109,18 @@ export interface SettlementResult {
   readonly recipientCount: number;
   readonly total: bigint;
   readonly batchIds: readonly string[];
+  /** Of total, what went to projects by delegation (DESIGN.md §9). */
+  readonly delegated: bigint;
+  /** One Report.Mint per project credited, by project id. */
+  readonly projects: readonly SettlementProject[];
+}
+
+export interface SettlementProject {
+  readonly project: string;
+  readonly reportId: string;
+  /** Report rows: one per account that delegated to the project. */
+  readonly rows: number;
+  readonly total: bigint;
 }
 
 export interface AccountView {

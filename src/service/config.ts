@@ -5,7 +5,10 @@ import { z } from 'zod';
 import { TOKENS, TOKENS_BY_NETWORK } from '@lido-sdk/constants';
 import { getAddress } from 'ethers';
 import { EngineError } from '../errors.ts';
+import { redactUrls } from '../redact-url.ts';
 import type { PoolId } from '../bridges/types.ts';
+import { AO_DEPOSIT_DELAY_SEC, DEFAULT_PRICE_MAX_AGE_SEC, ETHEREUM_POOLS, MAINNET_PRESETS } from '../bridges/ethereum/assets.ts';
+import type { AprSpec, EthereumAsset, EthereumPool, PriceSpec } from '../bridges/ethereum/assets.ts';
 import {
   DEFAULT_GENESIS_MS,
   parseEvery,
@@ -23,7 +26,7 @@ import {
  * nothing is opened or written before the whole configuration is valid.
  *
  * Secrets (the AO signer's wallet, a database password) come only from files or the environment:
- * the file form has `…File` fields for them, and `redact` strips credentials from any URL that is
+ * the file form has `…File` fields for them, and `redactUrls` (src/redact-url.ts) reduces any URL that is
  * logged or quoted in an error.
  */
 
@@ -63,6 +66,27 @@ const wholeNumber = (schema: z.ZodNumber) => z.preprocess((v) => (typeof v === '
 const cadence = z.string().regex(/^(every-tick|[1-9][0-9]{0,6}(m|h|d|w))$/, 'expected every-tick or a period like 1h, 1d');
 
 const yieldOverride = z.strictObject({ priceUsd: decimalText.optional(), apr: decimalText.optional() });
+const duration = z.string().regex(/^(0|[1-9][0-9]{0,6})(s|m|h|d)$/, 'expected a period like 0s, 30m, 24h, 1d');
+
+/** One Ethereum bridge asset (sources.ethereum.assets.<pool>); on chain 1 every field defaults to AO's preset (bridges/ethereum/assets.ts). */
+const ethereumAsset = z.strictObject({
+  bridge: evmAddress.optional(),
+  decimals: wholeNumber(z.number().int().min(0).max(18)).optional(),
+  /** Chainlink-style price feed; or priceUsd, a constant. */
+  feed: evmAddress.optional(),
+  priceUsd: decimalText.optional(),
+  /** The APR source: Lido stETH (TokenRebased), Maker Pot (dsr()), Sky sUSDS (ssr()); or apr, a constant. */
+  stETH: evmAddress.optional(),
+  pot: evmAddress.optional(),
+  sUSDS: evmAddress.optional(),
+  apr: decimalText.optional(),
+  /** A deposit counts from the first tick starting at or after its block time + this. Default 24h (AO's rule). */
+  depositDelay: duration.optional(),
+  /** A price answer older than this at the pinned block is an error (the tick waits). Default 1d. */
+  priceMaxAge: duration.optional(),
+  /** The bridge's deployment block (first scan). Default: sources.ethereum.startBlock. */
+  startBlock: wholeNumber(z.number().int().min(0)).optional(),
+});
 
 const rawSchema = z.strictObject({
   genesis: z.string().optional(),
@@ -95,7 +119,12 @@ const rawSchema = z.strictObject({
         .strictObject({
           rpcUrls: z.array(httpUrl).min(1),
           chainId: wholeNumber(z.number().int().min(1).max(2 ** 48)).default(1),
-          preBridge: evmAddress,
+          /** The stETH bridge alone (the form before issue 19); or `assets`. */
+          preBridge: evmAddress.optional(),
+          /** The bridges read, by pool (steth, dai, usds), each its own source. */
+          assets: z.record(z.string(), ethereumAsset).optional(),
+          /** The stETH bridge's deposit delay in the preBridge form (see ethereumAsset.depositDelay). */
+          depositDelay: duration.optional(),
           /** Default: Lido's stETH for chainId. */
           steth: evmAddress.optional(),
           /** Chainlink ETH/USD aggregator; default: mainnet's feed on chain 1. */
@@ -116,7 +145,7 @@ const rawSchema = z.strictObject({
           commitment: z.enum(['confirmed', 'finalized']).default('finalized'),
         })
         .optional(),
-      yield: z.strictObject({ steth: yieldOverride.optional(), sol: yieldOverride.optional() }).optional(),
+      yield: z.strictObject({ steth: yieldOverride.optional(), dai: yieldOverride.optional(), usds: yieldOverride.optional(), sol: yieldOverride.optional() }).optional(),
     })
     .default({}),
   ao: z
@@ -129,8 +158,8 @@ const rawSchema = z.strictObject({
     })
     .optional(),
   settlement: z
-    .strictObject({ ar: cadence.default('every-tick'), steth: cadence.default('1d'), sol: cadence.default('1d') })
-    .default({ ar: 'every-tick', steth: '1d', sol: '1d' }),
+    .strictObject({ ar: cadence.default('every-tick'), steth: cadence.default('1d'), dai: cadence.default('1d'), usds: cadence.default('1d'), sol: cadence.default('1d') })
+    .default({ ar: 'every-tick', steth: '1d', dai: '1d', usds: '1d', sol: '1d' }),
   http: z
     .strictObject({ host: z.string().min(1).default('127.0.0.1'), port: wholeNumber(z.number().int().min(0).max(65_535)).default(8080) })
     .default({ host: '127.0.0.1', port: 8080 }),
@@ -165,6 +194,8 @@ export interface ServiceConfig {
   /** SQLite: the ledger's deferAccounts (undefined: its default). */
   readonly deferAccounts: number | undefined;
   readonly sources: RawConfig['sources'];
+  /** The Ethereum bridges to read, one source each, resolved from sources.ethereum (presets, overrides, defaults). */
+  readonly ethereumBridges: readonly EthereumBridgeConfig[];
   readonly ao: (Omit<NonNullable<RawConfig['ao']>, 'signerKeyFile'> & { readonly signerKeyFile: string }) | null;
   /** Settle a pool after tick k when k is a multiple of this many ticks (1 = every tick). */
   readonly settlementTicks: Readonly<Record<PoolId, number>>;
@@ -174,6 +205,12 @@ export interface ServiceConfig {
   readonly health: HealthLimits;
 }
 
+export interface EthereumBridgeConfig {
+  readonly bridge: string;
+  readonly startBlock: number;
+  readonly asset: EthereumAsset;
+}
+
 /** Readiness bounds (config `health`). */
 export interface HealthLimits {
   readonly maxLagTicks: number;
@@ -181,6 +218,8 @@ export interface HealthLimits {
 }
 
 const PERIOD_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+/** "24h" → 86400. */
+const periodSec = (text: string): number => periodMs(text) / 1000;
 /** "15m" → 900000 (the schema has checked the form). */
 const periodMs = (text: string): number => Number(text.slice(0, -1)) * PERIOD_MS[text.slice(-1) as keyof typeof PERIOD_MS];
 
@@ -219,6 +258,8 @@ export const ENV_LEAVES: readonly EnvLeaf[] = [
   { path: ['ao', 'signerKeyFile'], kind: 'string' },
   { path: ['settlement', 'ar'], kind: 'string' },
   { path: ['settlement', 'steth'], kind: 'string' },
+  { path: ['settlement', 'dai'], kind: 'string' },
+  { path: ['settlement', 'usds'], kind: 'string' },
   { path: ['settlement', 'sol'], kind: 'string' },
   { path: ['http', 'host'], kind: 'string' },
   { path: ['http', 'port'], kind: 'int' },
@@ -239,10 +280,6 @@ const fail = (field: string, message: string): never => {
 };
 
 /** Strips user:password from every URL in the text (and query strings that may hold keys). */
-export function redact(text: string): string {
-  return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)([^/@\s]+)@/gi, '$1***@').replace(/([?&](?:api[-_]?key|key|token|password)=)[^&\s]+/gi, '$1***');
-}
-
 function readText(path: string, field: string): string {
   if (!existsSync(path)) fail(field, `file ${JSON.stringify(path)} does not exist`);
   if (!statSync(path).isFile()) fail(field, `${JSON.stringify(path)} is not a file`);
@@ -303,13 +340,13 @@ function databaseUrl(db: RawConfig['database'], baseDir: string, urlFromEnv: boo
     try {
       parsed = new URL(text);
     } catch {
-      return fail(field, `${JSON.stringify(redact(text))} is not a valid postgres URL`);
+      return fail(field, `${JSON.stringify(redactUrls(text))} is not a valid postgres URL`);
     }
     // A password written into the config file itself would be logged, copied and committed.
     if (parsed.password !== '' && db.url !== undefined && !urlFromEnv) fail(field, 'a postgres URL with a password must come from database.urlFile or AO_EMISSION_DATABASE_URL, not the config file');
     return text;
   }
-  return fail(field, `${JSON.stringify(redact(text))} is not a database URL; expected sqlite:<path>, sqlite::memory: or postgres://…`);
+  return fail(field, `${JSON.stringify(redactUrls(text))} is not a database URL; expected sqlite:<path>, sqlite::memory: or postgres://…`);
 }
 
 function checkSignerKey(path: string): void {
@@ -348,7 +385,7 @@ export function parseConfig(input: unknown, options: { baseDir?: string; env?: N
     const problems = parsed.error.issues.map((issue) => {
       const field = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]].join('.') : issue.path.length > 0 ? issue.path.join('.') : 'config';
       const message = issue.code === 'unrecognized_keys' ? `unknown field ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}` : issue.message;
-      return `${field}: ${redact(message)}`;
+      return `${field}: ${redactUrls(message)}`;
     });
     throw new EngineError('INVALID_CONFIG', problems.join('; '), { details: { problems } });
   }
@@ -362,16 +399,9 @@ export function parseConfig(input: unknown, options: { baseDir?: string; env?: N
   // Across fields.
   const configured = (['arweave', 'ethereum', 'solana'] as const).filter((s) => c.sources[s] !== undefined);
   if (configured.length === 0) fail('sources', 'configure at least one of arweave, ethereum, solana');
-  if (c.sources.yield?.steth && !c.sources.ethereum) fail('sources.yield.steth', 'set without sources.ethereum');
+  for (const pool of ETHEREUM_POOLS) if (c.sources.yield?.[pool] && !c.sources.ethereum) fail(`sources.yield.${pool}`, 'set without sources.ethereum');
   if (c.sources.yield?.sol && !c.sources.solana) fail('sources.yield.sol', 'set without sources.solana');
-  // The Ethereum source's defaults, checked here so the message names the config's own fields.
-  const eth = c.sources.ethereum;
-  if (eth && eth.steth === undefined && c.sources.yield?.steth?.apr === undefined && lidoStETH(eth.chainId) === undefined) {
-    fail('sources.ethereum.steth', `@lido-sdk/constants has no stETH for chain ${eth.chainId}; set sources.ethereum.steth or sources.yield.steth.apr`);
-  }
-  if (eth && eth.chainlinkEthUsd === undefined && c.sources.yield?.steth?.priceUsd === undefined && eth.chainId !== 1) {
-    fail('sources.ethereum.chainlinkEthUsd', `no ETH/USD feed known for chain ${eth.chainId}; set sources.ethereum.chainlinkEthUsd or sources.yield.steth.priceUsd`);
-  }
+  const ethereumBridges = c.sources.ethereum ? resolveEthereumBridges(c.sources.ethereum, c.sources.yield ?? {}) : [];
   // Solana has no on-chain SOL/USD price the source reads: the operator states one.
   if (c.sources.solana && c.sources.yield?.sol?.priceUsd === undefined) fail('sources.yield.sol.priceUsd', 'required with sources.solana (SOL/USD for the cross-asset split)');
   if (c.sources.arweave?.seedFile !== undefined) {
@@ -387,6 +417,8 @@ export function parseConfig(input: unknown, options: { baseDir?: string; env?: N
   const settlementTicks = {
     ar: cadenceTicks(c.settlement.ar, 'settlement.ar'),
     steth: cadenceTicks(c.settlement.steth, 'settlement.steth'),
+    dai: cadenceTicks(c.settlement.dai, 'settlement.dai'),
+    usds: cadenceTicks(c.settlement.usds, 'settlement.usds'),
     sol: cadenceTicks(c.settlement.sol, 'settlement.sol'),
   };
   if (c.http.host !== '127.0.0.1' && c.http.host !== 'localhost' && c.http.host !== '::1' && (options.env ?? {})[HTTP_PUBLIC_ENV] !== '1') {
@@ -407,6 +439,7 @@ export function parseConfig(input: unknown, options: { baseDir?: string; env?: N
             : 'database.url',
     deferAccounts: c.database.deferAccounts,
     sources: c.sources,
+    ethereumBridges,
     ao: c.ao ? { ...c.ao, signerKeyFile: c.ao.signerKeyFile } : null,
     settlementTicks,
     http: c.http,
@@ -414,6 +447,80 @@ export function parseConfig(input: unknown, options: { baseDir?: string; env?: N
     logFormat: c.log.format,
     health: { maxLagTicks: c.health.maxLagTicks, maxSourceFailureMs: periodMs(c.health.maxSourceFailure) },
   };
+}
+
+type EthereumConfig = NonNullable<RawConfig['sources']['ethereum']>;
+type YieldConfig = NonNullable<RawConfig['sources']['yield']>;
+const lower = (a: string | undefined): string | undefined => a?.toLowerCase();
+
+/**
+ * sources.ethereum → one bridge per asset. `assets` names them (steth, dai, usds; on chain 1 every
+ * field defaults to AO's mainnet preset); the older form, `preBridge` with `steth` / `chainlinkEthUsd`,
+ * is the stETH bridge alone. sources.yield.<pool> replaces the asset's price or APR with a constant.
+ */
+function resolveEthereumBridges(eth: EthereumConfig, overrides: YieldConfig): EthereumBridgeConfig[] {
+  const base = 'sources.ethereum';
+  if (eth.assets !== undefined && (eth.preBridge !== undefined || eth.steth !== undefined || eth.chainlinkEthUsd !== undefined || eth.depositDelay !== undefined)) {
+    fail(base, 'give assets, or the stETH-only preBridge (with steth, chainlinkEthUsd, depositDelay), not both');
+  }
+  if (eth.assets === undefined && eth.preBridge === undefined) fail(`${base}.assets`, 'name the bridges to read (steth, dai, usds), or give preBridge for stETH alone');
+  const entries: [string, z.infer<typeof ethereumAsset>, string][] =
+    eth.assets !== undefined
+      ? Object.entries(eth.assets).map(([name, a]) => [name, a, `${base}.assets.${name}`])
+      : [['steth', { bridge: eth.preBridge, stETH: eth.steth, feed: eth.chainlinkEthUsd, depositDelay: eth.depositDelay }, base]];
+  if (entries.length === 0) fail(`${base}.assets`, 'is empty; name at least one of steth, dai, usds');
+  const legacy = eth.assets === undefined;
+  entries.sort((x, y) => ETHEREUM_POOLS.indexOf(x[0] as EthereumPool) - ETHEREUM_POOLS.indexOf(y[0] as EthereumPool));
+  return entries.map(([name, a, field]) => {
+    if (!(ETHEREUM_POOLS as readonly string[]).includes(name)) fail(field, `unknown asset ${JSON.stringify(name)}; expected one of ${ETHEREUM_POOLS.join(', ')}`);
+    const pool = name as EthereumPool;
+    const preset = eth.chainId === 1 ? MAINNET_PRESETS[pool] : undefined;
+    // The field names the legacy form used, so its messages stay as they were.
+    const f = (k: string): string => (legacy ? `${base}.${k === 'bridge' ? 'preBridge' : k === 'stETH' ? 'steth' : k === 'feed' ? 'chainlinkEthUsd' : k}` : `${field}.${k}`);
+    const o = overrides[pool];
+    const bridge = lower(a.bridge) ?? preset?.bridge ?? fail(f('bridge'), `no ${pool} bridge preset for chain ${eth.chainId}; set it`);
+    const aprConst = o?.apr ?? a.apr;
+    const aprField = pool === 'steth' ? 'stETH' : pool === 'dai' ? 'pot' : 'sUSDS';
+    const aprAddress = pool === 'steth' ? (a.stETH ?? lidoStETH(eth.chainId)) : pool === 'dai' ? a.pot : a.sUSDS;
+    for (const other of ['stETH', 'pot', 'sUSDS'] as const) if (other !== aprField && a[other] !== undefined) fail(`${field}.${other}`, `is not a yield source of ${pool}; expected ${aprField} or apr`);
+    const apr: AprSpec =
+      aprConst !== undefined
+        ? { kind: 'config', apr: aprConst }
+        : aprAddress !== undefined
+          ? pool === 'steth'
+            ? { kind: 'lido', stETH: aprAddress.toLowerCase() }
+            : pool === 'dai'
+              ? { kind: 'dsr', pot: aprAddress.toLowerCase() }
+              : { kind: 'ssr', sUSDS: aprAddress.toLowerCase() }
+          : (preset?.asset.apr ??
+            fail(
+              f(aprField),
+              pool === 'steth'
+                ? `@lido-sdk/constants has no stETH for chain ${eth.chainId}; set ${f('stETH')} or sources.yield.steth.apr`
+                : `no ${pool === 'dai' ? 'Maker Pot' : 'Sky sUSDS'} preset for chain ${eth.chainId}; set ${f(aprField)} or ${field}.apr`,
+            ));
+    const presetPrice = preset?.asset.price;
+    const priceConst = o?.priceUsd ?? a.priceUsd;
+    const price: PriceSpec =
+      priceConst !== undefined
+        ? { kind: 'config', priceUsd: priceConst }
+        : a.feed !== undefined
+          ? { kind: 'chainlink', feed: a.feed.toLowerCase() }
+          : (presetPrice ??
+            fail(f('feed'), `no ${pool === 'steth' ? 'ETH' : pool.toUpperCase()}/USD feed known for chain ${eth.chainId}; set ${f('feed')} or ${legacy ? 'sources.yield.steth.priceUsd' : `${field}.priceUsd`}`));
+    const asset: EthereumAsset = {
+      pool,
+      symbol: pool === 'steth' ? 'stETH' : pool.toUpperCase(),
+      kind: pool === 'usds' ? 'vault' : 'pools',
+      decimals: a.decimals ?? preset?.asset.decimals ?? 18,
+      price,
+      apr,
+      depositDelaySec: a.depositDelay === undefined ? AO_DEPOSIT_DELAY_SEC : periodSec(a.depositDelay),
+      priceMaxAgeSec: a.priceMaxAge === undefined ? DEFAULT_PRICE_MAX_AGE_SEC : periodSec(a.priceMaxAge),
+    };
+    if (asset.priceMaxAgeSec === 0) fail(f('priceMaxAge'), 'must be above 0s');
+    return { bridge, startBlock: a.startBlock ?? eth.startBlock, asset };
+  });
 }
 
 function rethrowAs<T>(field: string, fn: () => T): T {
@@ -443,5 +550,5 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): 
 
 /** The configuration as safe to log or print: URLs redacted, secrets shown as file paths only. */
 export function describeConfig(config: ServiceConfig): Record<string, unknown> {
-  return JSON.parse(redact(JSON.stringify({ ...config, policy: `${config.policy.id}@${config.policy.version}` }))) as Record<string, unknown>;
+  return JSON.parse(redactUrls(JSON.stringify({ ...config, policy: `${config.policy.id}@${config.policy.version}` }))) as Record<string, unknown>;
 }

@@ -47,8 +47,8 @@ export interface RunnerOptions {
   readonly policyChange?: string | undefined;
   readonly genesisMs: number;
   readonly clock: Clock;
-  /** Settle a pool after tick k when k % ticks === 0. */
-  readonly settlementTicks: Readonly<Record<PoolId, number>>;
+  /** Settle a pool after tick k when k % ticks === 0; every source's pool must have one. */
+  readonly settlementTicks: Readonly<Partial<Record<PoolId, number>>>;
   readonly leader: LeaderLock;
   readonly log: Logger;
   readonly metrics: ServiceMetrics;
@@ -84,7 +84,16 @@ export class TickRunner {
   #resumed = false;
 
   constructor(options: RunnerOptions) {
+    for (const s of options.sources) {
+      const every = options.settlementTicks[s.pool];
+      if (every === undefined || !Number.isSafeInteger(every) || every < 1) throw new EngineError('INVALID_CONFIG', `settlement.${s.pool}: no settlement cadence for the ${s.pool} source; expected every-tick or a period like 1d`);
+    }
     this.#o = options;
+  }
+
+  /** The pool's cadence in ticks (the constructor checked every source's pool has one). */
+  #every(pool: PoolId): number {
+    return this.#o.settlementTicks[pool]!;
   }
 
   get lastOutcome(): RunOutcome | null {
@@ -179,7 +188,7 @@ export class TickRunner {
   async #settleMissed(last: number): Promise<void> {
     if (last === 0) return;
     for (const pool of this.#pools()) {
-      if (last % this.#o.settlementTicks[pool] !== 0) continue;
+      if (last % this.#every(pool) !== 0) continue;
       const result = await this.#o.ledger.settle(pool, last, { batchSize: this.#o.settleBatchSize });
       if (result) this.#o.log.info({ settlement: result.id, total: result.total, credits: result.creditCount }, 'settled (resumed)');
     }
@@ -197,7 +206,7 @@ export class TickRunner {
       const cursor = await o.ledger.cursor(source.pool);
       for (let attempt = 1; ; attempt++) {
         try {
-          const snapshot = await source.snapshot(cursor, signal);
+          const snapshot = await source.snapshot(cursor, signal, { tick });
           if (snapshot.pool !== source.pool) throw new EngineError('SNAPSHOT_MISMATCH', `source ${source.pool}: returned a snapshot for pool ${snapshot.pool}`);
           o.log.info({ tick, pool: source.pool, chain: snapshot.pin.chain, height: snapshot.pin.height, hash: snapshot.pin.hash, updates: snapshot.updates.length, complete: snapshot.complete }, 'snapshot taken');
           return snapshot;
@@ -239,7 +248,7 @@ export class TickRunner {
     const applied = await o.ledger.applyTick({ tick, genesisMs: o.genesisMs, policy: o.policy, snapshots, notes });
     const settlements: SettlementResult[] = [];
     for (const pool of this.#pools()) {
-      if (tick % o.settlementTicks[pool] !== 0) continue;
+      if (tick % this.#every(pool) !== 0) continue;
       const result = await o.ledger.settle(pool, tick, { batchSize: o.settleBatchSize });
       if (result) settlements.push(result);
     }

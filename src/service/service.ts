@@ -25,7 +25,8 @@ export interface ServiceOptions {
   readonly policy: Policy;
   /** Config policyChange: the recorded policy label the ledger may switch away from (src/service/policy-continuity.ts). */
   readonly policyChange?: string | undefined;
-  readonly settlementTicks: Readonly<Record<PoolId, number>>;
+  /** Settlement cadence per pool (ticks); every source's pool must have one. */
+  readonly settlementTicks: Readonly<Partial<Record<PoolId, number>>>;
   readonly sources: readonly Source[];
   /** The reader the sources were handed (sources.ts LateSourceState), bound to the ledger's once it is open. */
   readonly sourceState?: { bind(reader: ReturnType<Ledger['sourceState']>): void };

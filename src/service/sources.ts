@@ -30,7 +30,7 @@ export class LateSourceState implements SourceStateReader {
   }
 }
 
-/** The production sources named by the config, in pool order ar, steth, sol; stETH and SOL read their state through `state`. */
+/** The production sources named by the config, in pool order ar, steth, dai, usds, sol; the bridges read their state through `state`. */
 export function sourcesFromConfig(config: ServiceConfig, state: SourceStateReader): Source[] {
   const s = config.sources;
   const sources: Source[] = [];
@@ -45,20 +45,22 @@ export function sourcesFromConfig(config: ServiceConfig, state: SourceStateReade
     );
   }
   if (s.ethereum) {
-    sources.push(
-      createEthereumSource({
-        rpcUrls: s.ethereum.rpcUrls,
-        chainId: s.ethereum.chainId,
-        preBridge: s.ethereum.preBridge,
-        ...(s.ethereum.steth === undefined ? {} : { stETH: s.ethereum.steth }),
-        ...(s.ethereum.chainlinkEthUsd === undefined ? {} : { chainlinkEthUsd: s.ethereum.chainlinkEthUsd }),
-        ...(s.ethereum.confirmations === undefined ? {} : { confirmations: s.ethereum.confirmations }),
-        finalityLagBlocks: s.ethereum.finalityLagBlocks,
-        startBlock: s.ethereum.startBlock,
-        state,
-        ...(s.yield?.steth ? { overrides: s.yield.steth } : {}),
-      }),
-    );
+    // One source per bridge, in pool order (steth, dai, usds), all on the one chain's RPCs.
+    for (const b of config.ethereumBridges) {
+      sources.push(
+        createEthereumSource({
+          rpcUrls: s.ethereum.rpcUrls,
+          chainId: s.ethereum.chainId,
+          preBridge: b.bridge,
+          asset: b.asset,
+          genesisMs: config.genesisMs,
+          ...(s.ethereum.confirmations === undefined ? {} : { confirmations: s.ethereum.confirmations }),
+          finalityLagBlocks: s.ethereum.finalityLagBlocks,
+          startBlock: b.startBlock,
+          state,
+        }),
+      );
+    }
   }
   if (s.solana) {
     sources.push(

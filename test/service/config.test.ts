@@ -32,7 +32,7 @@ describe('config', () => {
     const c = parseConfig(base());
     expect(c.policy.id).toBe('ao-mainnet');
     expect(new Date(c.genesisMs).toISOString()).toBe('2024-02-27T18:00:00.000Z');
-    expect(c.settlementTicks).toEqual({ ar: 1, steth: 288, sol: 288 });
+    expect(c.settlementTicks).toEqual({ ar: 1, steth: 288, dai: 288, usds: 288, sol: 288 });
     expect(c.http).toEqual({ host: '127.0.0.1', port: 8080 });
     expect(c.ao).toBeNull();
   });
@@ -49,7 +49,7 @@ describe('config', () => {
     const c = loadConfig('config/example.yaml', { AO_EMISSION_AO_SIGNER_KEY_FILE: keyFile });
     expect(c.sources.ethereum?.preBridge).toBe('0xfE08D40Eee53d64936D3128838867c867602665c');
     // 1h = 12 ticks of 5 minutes; 1d = 288.
-    expect(c.settlementTicks).toEqual({ ar: 12, steth: 288, sol: 288 });
+    expect(c.settlementTicks).toEqual({ ar: 12, steth: 288, dai: 288, usds: 288, sol: 288 });
     expect(c.ao?.signerKeyFile).toBe(keyFile);
   });
 

@@ -2,30 +2,56 @@ import assert from 'node:assert';
 import { getAddress } from 'ethers';
 import { TOKENS, TOKENS_BY_NETWORK } from '@lido-sdk/constants';
 import { OwnSourceState } from '../source-state.ts';
-import type { Pin, Snapshot, Source, SourceStateReader, WeightUpdate, YieldQuote } from '../types.ts';
+import type { Pin, Snapshot, SnapshotContext, Source, SourceStateChange, SourceStateReader, WeightUpdate, YieldQuote } from '../types.ts';
 import { EngineError } from '../../errors.ts';
 import { parseFixed18 } from '../../emission/asset-weight.ts';
-import { aggregatorAbi, CANONICAL_MULTICALL3, multicall3Abi, preBridgeAbi, STETH_POOL_ID, TOPIC_TOKEN_REBASED, TOPIC_USER_STAKED, TOPIC_USER_WITHDRAWN } from './abi.ts';
+import { DEFAULT_GENESIS_MS, TICK_MS, tickAt } from '../../emission/ticks.ts';
+import {
+  aggregatorAbi,
+  CANONICAL_MULTICALL3,
+  multicall3Abi,
+  potAbi,
+  preBridgeAbi,
+  STETH_POOL_ID,
+  sUsdsAbi,
+  TOPIC_TOKEN_REBASED,
+  TOPIC_USER_STAKED,
+  TOPIC_USER_WITHDRAWN,
+  TOPIC_VAULT_USER_STAKED,
+  TOPIC_VAULT_USER_WITHDRAWN,
+  vaultBridgeAbi,
+} from './abi.ts';
+import { DEFAULT_PRICE_MAX_AGE_SEC } from './assets.ts';
+import type { EthereumAsset, EthereumPool } from './assets.ts';
 import type { BlockHeader, RawLog } from './decode.ts';
 import { blockHeader, data as hexData, logs as parseLogs, quantity } from './decode.ts';
 import { isRangeTooLarge, MalformedAnswer, RpcClient } from './rpc.ts';
 import type { ProviderLike, RpcCall } from './rpc.ts';
-import { applyLog, decodeCursor, depositorChanges, DEPOSITOR_KIND, depositorsIn, encodeCursor, parseDepositorValue } from './state.ts';
+import { applyLog, countedOf, decodeCursor, depositorChanges, DEPOSITOR_KIND, depositorsIn, DUE_KIND, dueChanges, encodeCursor, mature, parseDepositorValue, parseDueValue } from './state.ts';
 import type { ScanState } from './state.ts';
-import { lidoApr, scaledToDecimal, usableRebase } from './yield.ts';
+import { lidoApr, RAY_RATE_MAX, rayApr, scaledToDecimal, usableRebase } from './yield.ts';
 
 /**
- * The stETH pre-bridge source (issue 5): per-depositor stETH deposits at a pinned block, indexed
+ * One Ethereum bridge's source (issues 5, 19): per-depositor deposits at a pinned block, indexed
  * incrementally from UserStaked/UserWithdrawn, cross-checked against the contract's own views at that
- * block, with the stETH APR (Lido TokenRebased) and ETH/USD (Chainlink) for the cross-asset split.
+ * block, with the asset's price (a Chainlink-style feed) and APR (Lido TokenRebased, Maker dsr(), Sky
+ * ssr()) for the cross-asset split, and the deposit delay applied at tick boundaries (DESIGN.md §3).
+ * One source per bridge: stETH, DAI and USDS are three sources on one chain.
  */
 export interface EthereumSourceOptions {
   /** HTTP(S) JSON-RPC endpoints (tried in turn on failure), or an EIP-1193 / ethers provider. */
   readonly rpcUrls?: readonly string[];
   readonly provider?: ProviderLike;
   readonly chainId: number;
-  /** The pre-bridge proxy (mainnet 0xfE08D40Eee53d64936D3128838867c867602665c). */
+  /** The bridge contract (mainnet stETH 0xfE08D40Eee53d64936D3128838867c867602665c; assets.ts has DAI's and USDS's). */
   readonly preBridge: string;
+  /**
+   * What the bridge holds and where its price, APR and delay come from (assets.ts). Default: stETH,
+   * from stETH / chainlinkEthUsd / overrides / priceMaxAgeSec below, with no deposit delay.
+   */
+  readonly asset?: EthereumAsset;
+  /** The tick grid the deposit delay counts on (DESIGN.md §2). Default: the default genesis. */
+  readonly genesisMs?: number;
   /** Default: @lido-sdk/constants' stETH for chainId. */
   readonly stETH?: string;
   /** Chainlink ETH/USD aggregator; default on mainnet 0x5f4eC3Df9cbd43714FE2740f5E3616155c5b8419. */
@@ -42,7 +68,7 @@ export interface EthereumSourceOptions {
   readonly scanConcurrency?: number;
   /** How far back a first snapshot looks for a TokenRebased before startBlock. Default 57,600 (≈ 8 days). */
   readonly aprLookbackBlocks?: number;
-  /** A Chainlink answer older than this (vs the pinned block's time) is noted as stale. Default 86,400 s. */
+  /** A Chainlink answer older than this (vs the pinned block's time) is an error: the tick waits. Default 86,400 s. */
   readonly priceMaxAgeSec?: number;
   readonly overrides?: { readonly priceUsd?: string; readonly apr?: string };
   /** Retries per RPC request after the first attempt. Default 4. */
@@ -70,7 +96,7 @@ export interface EthereumSourceOptions {
 }
 
 export interface EthereumSource extends Source {
-  readonly pool: 'steth';
+  readonly pool: EthereumPool;
   /** RPC request/retry counters since creation. */
   readonly stats: { readonly requests: number; readonly retries: number; readonly failures: number };
   /** Where the last successful snapshot spent its time, for logs and the bench. */
@@ -98,6 +124,47 @@ function checkAddress(value: unknown, field: string): string {
   }
 }
 
+/** The asset a source without `asset` reads: stETH as before issue 19 (legacy options, no delay). */
+function legacyStETH(opts: EthereumSourceOptions, chainId: number, lidoStETH: string | undefined): EthereumAsset {
+  const overrides = { priceUsd: checkDecimal(opts.overrides?.priceUsd, 'overrides.priceUsd'), apr: checkDecimal(opts.overrides?.apr, 'overrides.apr') };
+  const stETHRaw = opts.stETH ?? lidoStETH;
+  if (stETHRaw === undefined && overrides.apr === undefined) {
+    throw new EngineError('INVALID_CONFIG', `ethereum.stETH: @lido-sdk/constants has no stETH for chain ${chainId}; set stETH or overrides.apr`);
+  }
+  const feedRaw = opts.chainlinkEthUsd ?? (chainId === 1 ? MAINNET_CHAINLINK_ETH_USD : undefined);
+  if (feedRaw === undefined && overrides.priceUsd === undefined) {
+    throw new EngineError('INVALID_CONFIG', `ethereum.chainlinkEthUsd: no ETH/USD feed known for chain ${chainId}; set chainlinkEthUsd or overrides.priceUsd`);
+  }
+  return {
+    pool: 'steth',
+    symbol: 'stETH',
+    kind: 'pools',
+    decimals: 18,
+    price: overrides.priceUsd !== undefined ? { kind: 'config', priceUsd: overrides.priceUsd } : { kind: 'chainlink', feed: checkAddress(feedRaw, 'chainlinkEthUsd') },
+    apr: overrides.apr !== undefined ? { kind: 'config', apr: overrides.apr } : { kind: 'lido', stETH: checkAddress(stETHRaw, 'stETH') },
+    depositDelaySec: 0,
+    priceMaxAgeSec: checkInt(opts.priceMaxAgeSec, 'priceMaxAgeSec', DEFAULT_PRICE_MAX_AGE_SEC, 1, 2 ** 32),
+  };
+}
+
+/** An asset handed in whole (the config's, assets.ts): its fields checked and its addresses made lowercase. */
+function checkAsset(a: EthereumAsset): EthereumAsset {
+  const p = a.pool;
+  if (!Number.isInteger(a.decimals) || a.decimals < 0 || a.decimals > 18) throw new EngineError('INVALID_CONFIG', `${p}.decimals: ${a.decimals} must be an integer in 0..18`);
+  checkInt(a.depositDelaySec, `${p}.depositDelaySec`, 0, 0, 365 * 86_400);
+  checkInt(a.priceMaxAgeSec, `${p}.priceMaxAgeSec`, 0, 1, 2 ** 32);
+  const price = a.price.kind === 'chainlink' ? { kind: 'chainlink' as const, feed: checkAddress(a.price.feed, `${p}.feed`) } : { kind: 'config' as const, priceUsd: checkDecimal(a.price.priceUsd, `${p}.priceUsd`)! };
+  const apr =
+    a.apr.kind === 'lido'
+      ? { kind: 'lido' as const, stETH: checkAddress(a.apr.stETH, `${p}.stETH`) }
+      : a.apr.kind === 'dsr'
+        ? { kind: 'dsr' as const, pot: checkAddress(a.apr.pot, `${p}.pot`) }
+        : a.apr.kind === 'ssr'
+          ? { kind: 'ssr' as const, sUSDS: checkAddress(a.apr.sUSDS, `${p}.sUSDS`) }
+          : { kind: 'config' as const, apr: checkDecimal(a.apr.apr, `${p}.apr`)! };
+  return { ...a, price, apr };
+}
+
 function checkInt(value: number | undefined, field: string, fallback: number, min: number, max: number): number {
   const v = value ?? fallback;
   if (!Number.isSafeInteger(v) || v < min || v > max) throw new EngineError('INVALID_CONFIG', `ethereum.${field}: ${value} must be an integer in ${min}..${max}`);
@@ -119,26 +186,23 @@ class PinMoved extends Error {}
 
 export function createEthereumSource(opts: EthereumSourceOptions): EthereumSource {
   const chainId = checkInt(opts.chainId, 'chainId', 0, 1, 2 ** 48);
-  const preBridge = checkAddress(opts.preBridge, 'preBridge');
   const lidoStETH = (TOKENS_BY_NETWORK as Partial<Record<number, Partial<Record<TOKENS, string>>>>)[chainId]?.[TOKENS.STETH];
-  const overrides = { priceUsd: checkDecimal(opts.overrides?.priceUsd, 'overrides.priceUsd'), apr: checkDecimal(opts.overrides?.apr, 'overrides.apr') };
-  const stETHRaw = opts.stETH ?? lidoStETH;
-  if (stETHRaw === undefined && overrides.apr === undefined) {
-    throw new EngineError('INVALID_CONFIG', `ethereum.stETH: @lido-sdk/constants has no stETH for chain ${chainId}; set stETH or overrides.apr`);
-  }
-  const stETH = stETHRaw === undefined ? null : checkAddress(stETHRaw, 'stETH');
-  const feedRaw = opts.chainlinkEthUsd ?? (chainId === 1 ? MAINNET_CHAINLINK_ETH_USD : undefined);
-  if (feedRaw === undefined && overrides.priceUsd === undefined) {
-    throw new EngineError('INVALID_CONFIG', `ethereum.chainlinkEthUsd: no ETH/USD feed known for chain ${chainId}; set chainlinkEthUsd or overrides.priceUsd`);
-  }
-  const feed = feedRaw === undefined ? null : checkAddress(feedRaw, 'chainlinkEthUsd');
+  const asset = opts.asset === undefined ? legacyStETH(opts, chainId, lidoStETH) : checkAsset(opts.asset);
+  const pool = asset.pool;
+  const preBridge = checkAddress(opts.preBridge, opts.asset === undefined ? 'preBridge' : `${pool}.bridge`);
+  const kind = asset.kind;
+  const stETH = asset.apr.kind === 'lido' ? asset.apr.stETH : null;
+  const feed = asset.price.kind === 'chainlink' ? asset.price.feed : null;
+  const delaySec = BigInt(asset.depositDelaySec);
+  const genesisMs = opts.genesisMs ?? DEFAULT_GENESIS_MS;
+  if (!Number.isSafeInteger(genesisMs)) throw new EngineError('INVALID_CONFIG', `ethereum.genesisMs: ${genesisMs} is not an integer millisecond instant`);
   const confirmations = opts.confirmations === undefined ? undefined : checkInt(opts.confirmations, 'confirmations', 0, 0, 1_000_000);
   const finalityLag = checkInt(opts.finalityLagBlocks, 'finalityLagBlocks', 0, 0, 1_000_000);
   const startBlock = BigInt(checkInt(opts.startBlock, 'startBlock', 0, 0, 2 ** 48));
   const chunkBlocks = BigInt(checkInt(opts.chunkBlocks, 'chunkBlocks', 2_000, 1, 1_000_000));
   const concurrency = checkInt(opts.scanConcurrency, 'scanConcurrency', 4, 1, 64);
   const aprLookback = BigInt(checkInt(opts.aprLookbackBlocks, 'aprLookbackBlocks', 57_600, 0, 10_000_000));
-  const priceMaxAgeSec = BigInt(checkInt(opts.priceMaxAgeSec, 'priceMaxAgeSec', 86_400, 1, 2 ** 32));
+  const priceMaxAgeSec = BigInt(asset.priceMaxAgeSec);
   const pinAttempts = checkInt(opts.pinAttempts, 'pinAttempts', 3, 1, 20);
   const multicall = opts.multicall3 === null ? null : opts.multicall3 !== undefined ? checkAddress(opts.multicall3, 'multicall3') : lidoStETH !== undefined ? CANONICAL_MULTICALL3 : null;
   const multicallSize = checkInt(opts.multicallSize, 'multicallSize', 500, 1, 5_000);
@@ -151,10 +215,26 @@ export function createEthereumSource(opts: EthereumSourceOptions): EthereumSourc
     backoffMaxMs: 5_000,
     batchSize: checkInt(opts.batchSize, 'batchSize', 500, 1, 10_000),
   });
-  const own = opts.state === undefined ? new OwnSourceState('steth') : null;
+  const own = opts.state === undefined ? new OwnSourceState(pool) : null;
   const sourceState: SourceStateReader = opts.state ?? own!.state;
   const logAddresses = stETH === null ? [preBridge] : [preBridge, stETH];
-  const logTopics = [[TOPIC_USER_STAKED, TOPIC_USER_WITHDRAWN, ...(stETH === null ? [] : [TOPIC_TOKEN_REBASED])]];
+  const depositTopics = kind === 'pools' ? [TOPIC_USER_STAKED, TOPIC_USER_WITHDRAWN] : [TOPIC_VAULT_USER_STAKED, TOPIC_VAULT_USER_WITHDRAWN];
+  const logTopics = [[...depositTopics, ...(stETH === null ? [] : [TOPIC_TOKEN_REBASED])]];
+  /** Every contract the source reads, named as the config names it, for the "is it there" check of a first snapshot. */
+  const contracts: [string, string][] = [
+    [`${pool}.bridge`, preBridge],
+    ...(feed === null ? [] : [[`${pool}.feed`, feed] as [string, string]]),
+    ...(asset.apr.kind === 'lido' ? [[`${pool}.stETH`, asset.apr.stETH] as [string, string]] : []),
+    ...(asset.apr.kind === 'dsr' ? [[`${pool}.pot`, asset.apr.pot] as [string, string]] : []),
+    ...(asset.apr.kind === 'ssr' ? [[`${pool}.sUSDS`, asset.apr.sUSDS] as [string, string]] : []),
+  ];
+  let contractsSeen = false;
+
+  /** The first tick starting at or after a deposit's block time + the delay: when it starts to count (DESIGN.md §3). */
+  const dueTick = (blockTimeSec: bigint): number => {
+    const ms = Number((blockTimeSec + delaySec) * 1000n);
+    return ms <= genesisMs ? 1 : Math.ceil((ms - genesisMs) / TICK_MS) + 1;
+  };
 
   const getBlock = (tag: string, signal?: AbortSignal): Promise<BlockHeader> =>
     rpc.call({ method: 'eth_getBlockByNumber', params: [tag, false] }, (raw) => blockHeader(raw, `block ${tag}`), signal);
@@ -171,6 +251,21 @@ export function createEthereumSource(opts: EthereumSourceOptions): EthereumSourc
       target = finalized.number - BigInt(finalityLag);
     }
     return getBlock(hex(target < 0n ? 0n : target), signal);
+  }
+
+  /** The timestamps of the blocks holding deposits (only with a delay: they decide when each counts). */
+  async function stakeTimes(batch: readonly RawLog[], signal?: AbortSignal): Promise<Map<bigint, bigint>> {
+    const times = new Map<bigint, bigint>();
+    if (delaySec === 0n) return times;
+    const blocks = new Map<bigint, string>();
+    for (const log of batch) if (log.address === preBridge && log.topics[0] === depositTopics[0]) blocks.set(log.blockNumber, log.blockHash);
+    const numbers = [...blocks.keys()];
+    const headers = await rpc.batch(numbers.map((n) => ({ method: 'eth_getBlockByNumber', params: [hex(n), false] })), (raw, i) => blockHeader(raw, `block ${numbers[i]}`), signal);
+    for (const h of headers) {
+      if (h.hash !== blocks.get(h.number)) throw new PinMoved(`block ${h.number} is ${h.hash} but its logs say ${blocks.get(h.number)}`);
+      times.set(h.number, h.timestampSec);
+    }
+    return times;
   }
 
   /** Logs of [from, to] in chunks, `concurrency` requests at a time, applied in chain order. */
@@ -198,14 +293,16 @@ export function createEthereumSource(opts: EthereumSourceOptions): EthereumSourc
         next = ranges[0]![0];
         continue;
       }
-      await loadDepositors(state, depositorsIn(results.flat(), preBridge));
+      await loadDepositors(state, depositorsIn(results.flat(), preBridge, kind));
+      const times = await stakeTimes(results.flat(), signal);
+      const dueOf = (log: RawLog): number | null => (delaySec === 0n ? null : dueTick(times.get(log.blockNumber)!));
       for (const [i, batch] of results.entries()) {
         const [a, b] = ranges[i]!;
         batch.sort((x, y) => (x.blockNumber === y.blockNumber ? Number(x.logIndex - y.logIndex) : x.blockNumber < y.blockNumber ? -1 : 1));
         for (const log of batch) {
           if (log.blockNumber < a || log.blockNumber > b) throw new MalformedAnswer(`logs ${a}..${b}: a log from block ${log.blockNumber}`);
           if (log.blockNumber === pin.number && log.blockHash !== pin.hash) throw new PinMoved(`a log of block ${pin.number} has hash ${log.blockHash}, the pin ${pin.hash}`);
-          if (applyLog(state, log, stETH, touched) !== 'ignored') count++;
+          if (applyLog(state, log, stETH, touched, dueOf) !== 'ignored') count++;
         }
       }
     }
@@ -215,12 +312,41 @@ export function createEthereumSource(opts: EthereumSourceOptions): EthereumSourc
   /** Reads the stored rows of these depositors (those not yet in the state) before their events apply. */
   async function loadDepositors(state: ScanState, users: readonly string[]): Promise<void> {
     const missing = users.filter((u) => !state.depositors.has(u));
-    const rows = missing.length === 0 || state.reset ? new Map<string, string>() : await sourceState.read('steth', DEPOSITOR_KIND, missing);
+    const rows = missing.length === 0 || state.reset ? new Map<string, string>() : await sourceState.read(pool, DEPOSITOR_KIND, missing);
     for (const user of missing) {
       const row = rows.get(user);
       if (row !== undefined) state.stored.add(user);
-      state.depositors.set(user, row === undefined ? { deposited: 0n, recipient: null } : parseDepositorValue(user, row));
+      state.depositors.set(user, row === undefined ? { deposited: 0n, recipient: null } : parseDepositorValue(user, row, pool));
     }
+  }
+
+  /** Due-row reads per statement when counting many ticks at once (a catch-up). */
+  const DUE_READ_TICKS = 10_000;
+
+  /**
+   * Counts the queued deposits due in ticks (state.countedTick, upTo]: reads those ticks' due rows, the
+   * depositors they list, and moves what matured into the counted amount. Returns the ticks consumed.
+   */
+  async function countMatured(state: ScanState, upTo: number, touched: Set<string>): Promise<number[]> {
+    const consumed: number[] = [];
+    if (state.reset) {
+      for (const [user, d] of state.depositors) if (mature(d, upTo)) touched.add(user);
+    } else if (state.countedTick > 0) {
+      // countedTick 0: a cursor from a source without delay, which never queued anything.
+      for (let from = state.countedTick + 1; from <= upTo; from += DUE_READ_TICKS) {
+        const ticks = Array.from({ length: Math.min(DUE_READ_TICKS, upTo - from + 1) }, (_, i) => String(from + i));
+        const rows = await sourceState.read(pool, DUE_KIND, ticks);
+        const users = new Set<string>();
+        for (const [tick, value] of rows) {
+          consumed.push(Number(tick));
+          for (const u of parseDueValue(tick, value, pool)) users.add(u);
+        }
+        await loadDepositors(state, [...users]);
+        for (const u of users) if (mature(state.depositors.get(u)!, upTo)) touched.add(u);
+      }
+    }
+    state.countedTick = Math.max(state.countedTick, upTo);
+    return consumed.sort((a, b) => a - b);
   }
 
   /** The latest TokenRebased in (from − lookback, from), scanning backwards chunk by chunk. */
@@ -240,9 +366,25 @@ export function createEthereumSource(opts: EthereumSourceOptions): EthereumSourc
     }
   }
 
+  /** An eth_call answer shorter than one word: no contract at the address answers this ABI. */
+  const noAnswer = (label: string, data: string, pin: BlockHeader): EngineError =>
+    new EngineError('SNAPSHOT_MISMATCH', `${label}: answered ${(data.length - 2) / 2} bytes at block ${pin.number}; no contract there answers the ${asset.symbol} ABI (wrong address?)`, {
+      details: { pool, label, block: pin.number.toString() },
+    });
+
+  /** Before a first snapshot: every configured contract has code at the pinned block (a wrong address is named, not retried). */
+  async function checkContracts(pin: BlockHeader, signal?: AbortSignal): Promise<void> {
+    const codes = await rpc.batch(contracts.map(([, address]) => ({ method: 'eth_getCode', params: [address, { blockHash: pin.hash }] })), (raw, i) => hexData(raw, `eth_getCode ${contracts[i]![0]}`), signal);
+    for (const [i, code] of codes.entries()) {
+      const [field, address] = contracts[i]!;
+      if (code === '0x') throw new EngineError('SNAPSHOT_MISMATCH', `${field}: no contract at ${address} at block ${pin.number}; expected the ${asset.symbol} ${field.split('.')[1]} (wrong address or chain?)`, { details: { pool, field, address } });
+    }
+  }
+
   async function crossCheckAndQuote(state: ScanState, check: readonly string[], pin: BlockHeader, notes: string[], signal?: AbortSignal): Promise<YieldQuote> {
     const at = { blockHash: pin.hash };
-    const usersData = check.map((user) => preBridgeAbi.encodeFunctionData('usersData', [user, STETH_POOL_ID]));
+    const bridgeAbi = kind === 'pools' ? preBridgeAbi : vaultBridgeAbi;
+    const usersData = check.map((user) => (kind === 'pools' ? preBridgeAbi.encodeFunctionData('usersData', [user, STETH_POOL_ID]) : vaultBridgeAbi.encodeFunctionData('usersData', [user])));
     const groups: string[][] = [];
     for (let i = 0; i < usersData.length; i += multicall === null ? 1 : multicallSize) groups.push(usersData.slice(i, i + (multicall === null ? 1 : multicallSize)));
     const calls: RpcCall[] = groups.map((g) =>
@@ -250,20 +392,28 @@ export function createEthereumSource(opts: EthereumSourceOptions): EthereumSourc
         ? { method: 'eth_call', params: [{ to: preBridge, data: g[0]! }, at] }
         : { method: 'eth_call', params: [{ to: multicall, data: multicall3Abi.encodeFunctionData('aggregate3', [g.map((callData) => ({ target: preBridge, allowFailure: false, callData }))]) }, at] },
     );
-    calls.push({ method: 'eth_call', params: [{ to: preBridge, data: preBridgeAbi.encodeFunctionData('poolsData', [STETH_POOL_ID]) }, at] });
-    calls.push({ method: 'eth_call', params: [{ to: preBridge, data: preBridgeAbi.encodeFunctionData('totalDepositedInPublicPools') }, at] });
-    if (feed !== null && overrides.priceUsd === undefined) {
-      calls.push({ method: 'eth_call', params: [{ to: feed, data: aggregatorAbi.encodeFunctionData('decimals') }, at] });
-      calls.push({ method: 'eth_call', params: [{ to: feed, data: aggregatorAbi.encodeFunctionData('latestRoundData') }, at] });
-    }
-    const answers = await rpc.batch(calls, (raw, i) => {
-      const d = hexData(raw, `eth_call ${i}`);
-      if (d.length < 2 + 64) throw new MalformedAnswer(`eth_call ${i}: ${(d.length - 2) / 2} bytes returned; is the contract deployed at this block?`);
-      return d;
-    }, signal);
+    const labels: string[] = groups.map(() => (multicall === null ? `${pool}.bridge ${preBridge} usersData` : `multicall3 ${multicall} aggregate3(usersData)`));
+    const push = (label: string, to: string, data: string): number => {
+      labels.push(label);
+      return calls.push({ method: 'eth_call', params: [{ to, data }, at] }) - 1;
+    };
+    const iPool = kind === 'pools' ? push(`${pool}.bridge ${preBridge} poolsData(0)`, preBridge, preBridgeAbi.encodeFunctionData('poolsData', [STETH_POOL_ID])) : -1;
+    const totalFn = kind === 'pools' ? 'totalDepositedInPublicPools' : 'totalDepositedInVault';
+    const iTotal = push(`${pool}.bridge ${preBridge} ${totalFn}()`, preBridge, bridgeAbi.encodeFunctionData(totalFn));
+    const iDecimals = feed === null ? -1 : push(`${pool}.feed ${feed} decimals()`, feed, aggregatorAbi.encodeFunctionData('decimals'));
+    const iRound = feed === null ? -1 : push(`${pool}.feed ${feed} latestRoundData()`, feed, aggregatorAbi.encodeFunctionData('latestRoundData'));
+    const iRate =
+      asset.apr.kind === 'dsr'
+        ? push(`${pool}.pot ${asset.apr.pot} dsr()`, asset.apr.pot, potAbi.encodeFunctionData('dsr'))
+        : asset.apr.kind === 'ssr'
+          ? push(`${pool}.sUSDS ${asset.apr.sUSDS} ssr()`, asset.apr.sUSDS, sUsdsAbi.encodeFunctionData('ssr'))
+          : -1;
+    const answers = await rpc.batch(calls, (raw, i) => hexData(raw, `eth_call ${i}`), signal);
+    for (const [i, d] of answers.entries()) if (d.length < 2 + 64) throw noAnswer(labels[i]!, d, pin);
+    const unit = asset.decimals === 18 ? 'wei' : 'base units';
     const mismatch = (what: string, chain: bigint, indexed: bigint): EngineError =>
-      new EngineError('SNAPSHOT_MISMATCH', `ethereum: ${what} is ${chain} wei at block ${pin.number} but the indexed events give ${indexed} wei`, {
-        details: { what, block: pin.number.toString(), blockHash: pin.hash, onChain: chain.toString(), indexed: indexed.toString() },
+      new EngineError('SNAPSHOT_MISMATCH', `${pool}: ${what} is ${chain} ${unit} at block ${pin.number} but the indexed events give ${indexed} ${unit}`, {
+        details: { pool, what, block: pin.number.toString(), blockHash: pin.hash, onChain: chain.toString(), indexed: indexed.toString() },
       });
     const userAnswers: string[] = [];
     for (const [g, group] of groups.entries()) {
@@ -273,59 +423,79 @@ export function createEthereumSource(opts: EthereumSourceOptions): EthereumSourc
       }
       const results = multicall3Abi.decodeFunctionResult('aggregate3', answers[g]!)[0] as unknown as { success: boolean; returnData: string }[];
       if (results.length !== group.length || results.some((r) => !r.success)) throw new MalformedAnswer(`aggregate3 ${g}: ${results.length} results for ${group.length} calls`);
-      for (const r of results) userAnswers.push(r.returnData);
+      for (const r of results) {
+        if (r.returnData.length < 2 + 64) throw noAnswer(`${pool}.bridge ${preBridge} usersData`, r.returnData, pin);
+        userAnswers.push(r.returnData);
+      }
     }
     for (const [i, user] of check.entries()) {
-      const onChain = preBridgeAbi.decodeFunctionResult('usersData', userAnswers[i]!)[1] as bigint;
+      const onChain = kind === 'pools' ? (preBridgeAbi.decodeFunctionResult('usersData', userAnswers[i]!)[1] as bigint) : ((vaultBridgeAbi.decodeFunctionResult('usersData', userAnswers[i]!)[0] as unknown as bigint[])[1]!);
       const indexed = state.depositors.get(user)?.deposited ?? 0n;
-      if (onChain !== indexed) throw mismatch(`usersData(${user}, 0).deposited`, onChain, indexed);
+      if (onChain !== indexed) throw mismatch(`usersData(${user}${kind === 'pools' ? ', 0' : ''}).deposited`, onChain, indexed);
     }
-    const poolTotal = preBridgeAbi.decodeFunctionResult('poolsData', answers[groups.length]!)[2] as bigint;
-    if (poolTotal !== state.totalDeposited) throw mismatch('poolsData(0).totalDeposited', poolTotal, state.totalDeposited);
-    const publicTotal = preBridgeAbi.decodeFunctionResult('totalDepositedInPublicPools', answers[groups.length + 1]!)[0] as bigint;
-    if (publicTotal !== state.totalDeposited) throw mismatch('totalDepositedInPublicPools()', publicTotal, state.totalDeposited);
+    if (iPool >= 0) {
+      const poolTotal = preBridgeAbi.decodeFunctionResult('poolsData', answers[iPool]!)[2] as bigint;
+      if (poolTotal !== state.totalDeposited) throw mismatch('poolsData(0).totalDeposited', poolTotal, state.totalDeposited);
+    }
+    const total = bridgeAbi.decodeFunctionResult(totalFn, answers[iTotal]!)[0] as bigint;
+    if (total !== state.totalDeposited) throw mismatch(`${totalFn}()`, total, state.totalDeposited);
 
     let priceUsd: string;
     let priceSource: string;
-    if (overrides.priceUsd !== undefined) {
-      priceUsd = overrides.priceUsd;
+    if (asset.price.kind === 'config') {
+      priceUsd = asset.price.priceUsd;
       priceSource = 'config';
     } else {
       assert(feed !== null);
-      const decimals = Number(aggregatorAbi.decodeFunctionResult('decimals', answers[groups.length + 2]!)[0]);
-      const [, answer, , updatedAt] = aggregatorAbi.decodeFunctionResult('latestRoundData', answers[groups.length + 3]!) as unknown as [bigint, bigint, bigint, bigint];
-      if (decimals > 18) throw new EngineError('SNAPSHOT_MISMATCH', `ethereum: Chainlink feed ${feed} has ${decimals} decimals; expected at most 18`);
-      if (answer <= 0n) throw new EngineError('SNAPSHOT_MISMATCH', `ethereum: Chainlink feed ${feed} answered ${answer} at block ${pin.number}; expected a positive ETH/USD price`);
-      if (pin.timestampSec - updatedAt > priceMaxAgeSec) notes.push(`ETH/USD answer is ${pin.timestampSec - updatedAt} s old at block ${pin.number} (limit ${priceMaxAgeSec} s)`);
+      const decimals = Number(aggregatorAbi.decodeFunctionResult('decimals', answers[iDecimals]!)[0]);
+      const [, answer, , updatedAt] = aggregatorAbi.decodeFunctionResult('latestRoundData', answers[iRound]!) as unknown as [bigint, bigint, bigint, bigint];
+      if (decimals > 18) throw new EngineError('SNAPSHOT_MISMATCH', `${pool}.feed: Chainlink feed ${feed} has ${decimals} decimals; expected at most 18`);
+      if (answer <= 0n) throw new EngineError('SNAPSHOT_MISMATCH', `${pool}.feed: Chainlink feed ${feed} answered ${answer} at block ${pin.number}; expected a positive ${asset.symbol}/USD price`);
+      const age = pin.timestampSec - updatedAt;
+      if (age > priceMaxAgeSec) {
+        throw new EngineError('SOURCE_UNAVAILABLE', `${pool}.feed: price feed ${feed} last updated ${age} s before block ${pin.number}, over the ${priceMaxAgeSec} s limit (priceMaxAge); the tick waits for a fresh price`, {
+          details: { pool, feed, block: pin.number.toString(), ageSec: age.toString(), limitSec: priceMaxAgeSec.toString(), stalePrice: true },
+        });
+      }
       priceUsd = scaledToDecimal(answer, decimals);
-      priceSource = `chainlink:${feed}@${pin.number}`;
+      priceSource = `chainlink:${feed}@${pin.number} age ${age < 0n ? 0n : age}s`;
     }
 
     let apr: string;
     let aprSource: string;
-    if (overrides.apr !== undefined) {
-      apr = overrides.apr;
+    if (asset.apr.kind === 'config') {
+      apr = asset.apr.apr;
       aprSource = 'config';
-    } else {
+    } else if (asset.apr.kind === 'lido') {
       const r = state.rebase;
       if (r === null || !usableRebase(r)) {
-        throw new EngineError('SOURCE_UNAVAILABLE', `ethereum: no usable Lido TokenRebased from ${stETH} at or before block ${pin.number}; set overrides.apr or aprLookbackBlocks`);
+        throw new EngineError('SOURCE_UNAVAILABLE', `${pool}: no usable Lido TokenRebased from ${stETH} at or before block ${pin.number}; set overrides.apr or aprLookbackBlocks`);
       }
       const result = lidoApr(r);
       if (result.apr !== result.raw) notes.push(`stETH APR ${result.raw} from the rebase at block ${r.block} is negative; quoted as 0`);
       apr = result.apr;
       aprSource = `lido:TokenRebased@${r.block}`;
+    } else {
+      const field = asset.apr.kind === 'dsr' ? 'pot' : 'sUSDS';
+      const fn = asset.apr.kind === 'dsr' ? 'dsr' : 'ssr';
+      const rate = (asset.apr.kind === 'dsr' ? potAbi : sUsdsAbi).decodeFunctionResult(fn, answers[iRate]!)[0] as bigint;
+      if (rate < 10n ** 27n || rate > RAY_RATE_MAX) {
+        throw new EngineError('SNAPSHOT_MISMATCH', `${pool}.${field}: ${fn}() is ${rate} at block ${pin.number}; expected a per-second rate in ray, 10^27 .. 10^27 + 10^20`);
+      }
+      apr = rayApr(rate);
+      aprSource = `${asset.apr.kind === 'dsr' ? 'maker:Pot.dsr' : 'sky:sUSDS.ssr'}=${rate}@${pin.number}`;
     }
-    return { asset: 'stETH', decimals: 18, priceUsd, apr, priceSource, aprSource };
+    return { asset: asset.symbol, decimals: asset.decimals, priceUsd, apr, priceSource, aprSource };
   }
 
   let timings: SnapshotTimings | null = null;
 
-  async function attempt(cursor: string | null, signal?: AbortSignal): Promise<Snapshot> {
+  async function attempt(cursor: string | null, signal?: AbortSignal, at?: SnapshotContext): Promise<Snapshot> {
     const t0 = performance.now();
     const notes: string[] = [];
     let pin = await choosePin(signal);
-    let state: ScanState | null = cursor === null ? null : decodeCursor(cursor, { chainId, preBridge });
+    let state: ScanState | null = cursor === null ? null : decodeCursor(cursor, { chainId, preBridge, pool, kind });
+    const countedBefore = state?.countedTick ?? 0;
     if (state !== null) {
       const seen = await getBlock(hex(state.block), signal);
       if (seen.hash !== state.hash) {
@@ -338,25 +508,38 @@ export function createEthereumSource(opts: EthereumSourceOptions): EthereumSourc
       }
     }
     if (state !== null && !state.reset) {
-      const held = await sourceState.count('steth', DEPOSITOR_KIND);
-      if (held !== state.count) throw new EngineError('INVALID_ARGUMENT', `steth cursor: counts ${state.count} depositors but the source state holds ${held}; the state is not the cursor's`);
+      const held = await sourceState.count(pool, DEPOSITOR_KIND);
+      if (held !== state.count) throw new EngineError('INVALID_ARGUMENT', `${pool} cursor: counts ${state.count} depositors but the source state holds ${held}; the state is not the cursor's`);
     }
     const complete = state === null;
     if (state === null) {
-      if (pin.number < startBlock) throw new EngineError('SOURCE_UNAVAILABLE', `ethereum: pinned block ${pin.number} is before startBlock ${startBlock}`);
-      state = { chainId, preBridge, block: startBlock - 1n, hash: '', totalDeposited: 0n, depositors: new Map(), stored: new Set(), count: 0, reset: true, rebase: null };
+      if (pin.number < startBlock) throw new EngineError('SOURCE_UNAVAILABLE', `${pool}: pinned block ${pin.number} is before startBlock ${startBlock}`);
+      if (!contractsSeen) await checkContracts(pin, signal);
+      state = { chainId, pool, kind, preBridge, block: startBlock - 1n, hash: '', totalDeposited: 0n, depositors: new Map(), stored: new Set(), count: 0, reset: true, rebase: null, countedTick: countedBefore, dueAdded: new Map() };
     }
+    contractsSeen = true;
     const touched = new Set<string>();
+    // The tick this snapshot sets: deposits due by its start count (the tick in progress at the pin when the caller names none).
+    const pinMs = Number(pin.timestampSec) * 1000;
+    const tick = at?.tick ?? (pinMs >= genesisMs ? tickAt(pinMs, genesisMs) : 0);
+    let consumed: number[] = [];
+    if (delaySec > 0n && !state.reset) consumed = await countMatured(state, tick, touched);
+    else if (delaySec > 0n) state.countedTick = Math.max(state.countedTick, tick);
     const from = state.block + 1n;
     const tScan = performance.now();
     const events = from <= pin.number ? await scan(state, from, pin.number, pin, touched, signal) : 0;
-    if (state.rebase === null && overrides.apr === undefined) await findRebaseBefore(state, from, signal);
+    if (state.reset && delaySec > 0n) await countMatured(state, state.countedTick, touched);
+    if (state.rebase === null && stETH !== null) await findRebaseBefore(state, from, signal);
     if (complete) notes.push(`first scan: blocks ${startBlock}..${pin.number}, ${events} events`);
     const check = complete ? [...state.depositors.keys()] : [...touched];
     check.sort();
     const tCheck = performance.now();
     const quote = await crossCheckAndQuote(state, check, pin, notes, signal);
     const tDone = performance.now();
+    // The due rows this snapshot adds to (read before the pin is re-checked, so a fork redoes them too).
+    const dueTicks = state.reset ? [] : [...state.dueAdded.keys()];
+    const storedDue = new Map<number, string[]>();
+    for (const [k, v] of dueTicks.length === 0 ? [] : await sourceState.read(pool, DUE_KIND, dueTicks.map(String))) storedDue.set(Number(k), parseDueValue(k, v, pool));
     // Every read above named the pin by number or hash; if the block at that height changed meanwhile, redo.
     const after = await getBlock(hex(pin.number), signal);
     if (after.hash !== pin.hash) throw new PinMoved(`block ${pin.number} changed from ${pin.hash} to ${after.hash} during the snapshot`);
@@ -366,28 +549,36 @@ export function createEthereumSource(opts: EthereumSourceOptions): EthereumSourc
     const updates: WeightUpdate[] = [];
     for (const user of check) {
       const d = state.depositors.get(user)!;
-      if (complete && d.deposited === 0n) continue;
-      updates.push({ account: user, recipient: d.recipient, weight: d.deposited });
+      const weight = countedOf(d);
+      if (complete && weight === 0n) continue;
+      updates.push({ account: user, recipient: d.recipient, weight });
     }
     const unclaimed = updates.filter((u) => u.recipient === null && u.weight > 0n).length;
     if (unclaimed > 0) notes.push(`${unclaimed} depositor(s) with no valid Arweave address: accruing unclaimed under their Ethereum address`);
+    const queuedNow = check.map((u) => state.depositors.get(u)!).filter((d) => (d.queued?.length ?? 0) > 0);
+    if (queuedNow.length > 0) {
+      const amount = queuedNow.reduce((sum, d) => sum + (d.deposited - countedOf(d)), 0n);
+      const last = Math.max(...queuedNow.map((d) => d.queued![d.queued!.length - 1]!.tick));
+      notes.push(`${queuedNow.length} depositor(s) with ${amount} base units in the deposit delay (counting by tick ${last}); tick ${state.countedTick} counts what is due by its start`);
+    }
     timings = { blocks: pin.number >= from ? Number(pin.number - from + 1n) : 0, events, checked: check.length, scanMs: tCheck - tScan, checkMs: tDone - tCheck, totalMs: performance.now() - t0 };
-    const pinOut: Pin = { chain: 'ethereum', height: pin.number.toString(), hash: pin.hash, timeMs: Number(pin.timestampSec) * 1000 };
-    const changes = depositorChanges(state, touched);
-    return { pool: 'steth', pin: pinOut, complete, updates, yield: quote, cursor: encodeCursor(state), sourceState: changes, notes };
+    const pinOut: Pin = { chain: 'ethereum', height: pin.number.toString(), hash: pin.hash, timeMs: pinMs };
+    const deposits = depositorChanges(state, touched);
+    const due: SourceStateChange[] = delaySec > 0n ? dueChanges(state, consumed, storedDue) : [];
+    return { pool, pin: pinOut, complete, updates, yield: quote, cursor: encodeCursor(state), sourceState: { reset: deposits.reset, changes: [...deposits.changes, ...due] }, notes };
   }
 
   return {
-    pool: 'steth',
+    pool,
     stats: rpc.stats,
     lastTimings: () => timings,
-    async snapshot(cursor: string | null, signal?: AbortSignal): Promise<Snapshot> {
-      if (cursor !== null) decodeCursor(cursor, { chainId, preBridge }); // a malformed cursor is named before anything else
+    async snapshot(cursor: string | null, signal?: AbortSignal, at?: SnapshotContext): Promise<Snapshot> {
+      if (cursor !== null) decodeCursor(cursor, { chainId, preBridge, pool, kind }); // a malformed cursor is named before anything else
       own?.continueFrom(cursor);
       let last: unknown;
       for (let i = 0; i < pinAttempts; i++) {
         try {
-          const snap = await attempt(cursor, signal);
+          const snap = await attempt(cursor, signal, at);
           own?.returned(snap);
           return snap;
         } catch (e) {
@@ -396,7 +587,7 @@ export function createEthereumSource(opts: EthereumSourceOptions): EthereumSourc
         }
       }
       const reason = last instanceof Error ? last.message : String(last);
-      throw new EngineError('SOURCE_UNAVAILABLE', `ethereum: snapshot failed ${pinAttempts} times: ${reason}`, { cause: last });
+      throw new EngineError('SOURCE_UNAVAILABLE', `${pool}: snapshot failed ${pinAttempts} times: ${reason}`, { cause: last });
     },
   };
 }

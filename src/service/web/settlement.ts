@@ -11,7 +11,7 @@ import { aoCell, esc, errorPage, jsonScript, pageNumber, pager, table, type WebP
  * the proof with sorted-pair hashing (OpenZeppelin standard-v1), so the verdict is not the server's.
  */
 export const ROWS_PER_PAGE = 200;
-const SETTLEMENT_ID = /^(ar|steth|sol):[1-9][0-9]{0,9}-[1-9][0-9]{0,9}$/;
+const SETTLEMENT_ID = /^(ar|steth|dai|usds|sol):[1-9][0-9]{0,9}-[1-9][0-9]{0,9}$/;
 
 interface SettlementRow {
   readonly id: string;

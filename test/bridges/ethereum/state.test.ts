@@ -11,7 +11,7 @@ const PRE = '0x' + '11'.repeat(20);
 const USER = '0x' + 'ab'.repeat(20);
 const AR = parseArweaveAddress('Q9b1H4lqd0-n5MG2nR8g2m6P0e3vXk1bI7Cq6fQ5J8Y');
 const arHex = Buffer.from(AR, 'base64url').toString('hex');
-const empty = (): ScanState => ({ chainId: 1, preBridge: PRE, block: 10n, hash: '0x' + '22'.repeat(32), totalDeposited: 0n, depositors: new Map(), stored: new Set(), count: 0, reset: false, rebase: null });
+const empty = (): ScanState => ({ chainId: 1, pool: 'steth', kind: 'pools', preBridge: PRE, block: 10n, hash: '0x' + '22'.repeat(32), totalDeposited: 0n, depositors: new Map(), stored: new Set(), count: 0, reset: false, rebase: null, countedTick: 0, dueAdded: new Map() });
 const log = (topic: string, amount: bigint, arWord: string, block = 11n): RawLog => ({
   address: PRE,
   topics: [topic, STETH_POOL_TOPIC, '0x' + '0'.repeat(24) + USER.slice(2)],

@@ -57,7 +57,7 @@ export async function buildLedger(ledger: Ledger, o: FixtureOptions): Promise<vo
         const recipient = r > 0.95 ? null : addressOf(r > 0.9 ? id % 7 : id);
         updates.push({ account, recipient, weight });
       }
-      snapshots.push({ pool, pin: pin(k), complete: false, updates, cursor: `${pool}@${k}`, notes: [], ...(pool === 'ar' ? {} : { yield: QUOTES[pool] }) });
+      snapshots.push({ pool, pin: pin(k), complete: false, updates, cursor: `${pool}@${k}`, notes: [], ...(pool === 'ar' ? {} : { yield: QUOTES[pool as keyof typeof QUOTES] }) });
     }
     await ledger.applyTick({ tick: k, genesisMs: GENESIS_MS, policy: AO_MAINNET, snapshots });
     if (k % o.arEvery === 0) await ledger.settle('ar', k, { batchSize: o.batchSize ?? 4 });

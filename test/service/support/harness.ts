@@ -47,7 +47,7 @@ export async function syntheticService(opts: {
   population: SyntheticPopulation;
   clock: ManualClock;
   http?: boolean;
-  settlementTicks?: Record<PoolId, number>;
+  settlementTicks?: Partial<Record<PoolId, number>>;
   extra?: Partial<ServiceOptions>;
 }): Promise<ServiceHandle & { logs: Record<string, unknown>[] }> {
   const sink = logSink();
