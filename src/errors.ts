@@ -15,6 +15,8 @@ export type ErrorCode =
   | 'INVALID_ADDRESS'
   | 'INVALID_CONFIG'
   | 'INVALID_SCENARIO'
+  /** A delegation preference breaks a rule (factor, total, target; DESIGN.md §9). */
+  | 'INVALID_DELEGATION'
   | 'MALFORMED_RESPONSE'
   | 'LIMIT_EXCEEDED'
   | 'SUPPLY_EXCEEDED'
@@ -28,6 +30,8 @@ export type ErrorCode =
   | 'NOT_FOUND'
   | 'LEADER_CONFLICT'
   | 'OUTBOX_CONFLICT'
+  /** A delegation target delegates too (a cycle): refused, the tick is not applied. */
+  | 'DELEGATION_CONFLICT'
   /** The HTTP port is taken (a runtime condition, exit 1; a bad host is INVALID_CONFIG). */
   | 'PORT_UNAVAILABLE'
   /** The database server cannot be reached or refuses the login. */

@@ -14,6 +14,7 @@ import { changeStep, tickStep } from './distribution/index.ts';
 import { IndexHistory, POOL_IDS, backfillSums, emptyPool, isPoolId, loadPools, savePool } from './pool-state.ts';
 import type { PoolState } from './pool-state.ts';
 import { sourceStateEntry, writeSourceState } from './source-state.ts';
+import { delegationEntry, writeDelegations } from './delegation.ts';
 import type { AppliedTick, LedgerSnapshot, PoolId, PoolStep, TickInput } from './types.ts';
 import type { AoUnits } from '../units.ts';
 
@@ -92,6 +93,7 @@ async function applySnapshot(db: Db, tick: number, snapshot: LedgerSnapshot, poo
 /** One tick in the caller's transaction (ledger.ts). Throws before writing anything if the tick is not next. */
 export async function applyTickIn(db: Db, input: TickInput, appliedAtMs: number, history = new IndexHistory()): Promise<AppliedTick> {
   validateInput(input);
+  const delegation = input.delegations === undefined ? undefined : delegationEntry(input.delegations);
   const last = await lastTickRow(db);
   if (input.tick !== last.tick + 1) {
     throw new EngineError('TICK_CONFLICT', `tick ${input.tick}: ${input.tick <= last.tick ? 'already applied' : 'out of order'}; the ledger is at tick ${last.tick}, expected ${last.tick + 1}`, {
@@ -157,6 +159,8 @@ export async function applyTickIn(db: Db, input: TickInput, appliedAtMs: number,
   // 3. the tick step: each pool's index advances with W_k = its total after the changes, and every
   // invariant of the distribution is asserted (a failure aborts this transaction).
   const ordered = [...pools.values()].sort((a, b) => (a.pool < b.pool ? -1 : 1));
+  // I_{k−1} of every pool: a delegation change of this tick marks accruals up to the end of tick k − 1.
+  const indexBefore = new Map<string, bigint>(ordered.map((p) => [p.pool, p.index]));
   const amounts = new Map<string, bigint>(ordered.map((p) => [p.pool, p.pool === 'ar' ? split.ar : (bridgeSplit.parts.get(p.pool) ?? 0n)]));
   const bookSteps = tickStep(ordered, amounts, k, bridgeCarryOut, supplyBefore + mint);
   const steps: PoolStep[] = [];
@@ -195,6 +199,7 @@ export async function applyTickIn(db: Db, input: TickInput, appliedAtMs: number,
     notes: tickNotes,
     pools: journalPools,
     changes: journalChanges,
+    delegation,
   };
   const hash = entryHash(last.hash, entry);
 
@@ -205,6 +210,7 @@ export async function applyTickIn(db: Db, input: TickInput, appliedAtMs: number,
   }
   for (const p of pools.values()) await savePool(db, p);
   for (const jp of journalPools) await writeSourceState(db, k, jp.pool, jp.sourceState);
+  if (delegation !== undefined) await writeDelegations(db, k, delegation, indexBefore);
   for (const jp of journalPools) {
     await db.run(
       'INSERT INTO tick_pools (tick, pool, amount, total_weight, index_delta, index_value, residue, yield_weight, pin, yield_quote, complete, cursor, notes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',

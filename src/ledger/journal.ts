@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import type { JournalSourceState } from './source-state.ts';
+import type { JournalDelegation } from './delegation.ts';
 
 /**
  * The journal: every tick row carries hash_k = sha256(prevHash_k ‖ canonical(tick_k)) with
@@ -54,6 +55,8 @@ export interface JournalEntry {
   readonly pools: readonly JournalPool[];
   /** [pool, account, oldWeight, newWeight, oldRecipient, newRecipient], sorted by pool then account. */
   readonly changes: readonly JournalChange[];
+  /** The tick's delegation snapshot (delegation.ts); absent when it had none, so older entries hash as before. */
+  readonly delegation?: JournalDelegation | undefined;
 }
 
 export function canonicalJson(value: unknown): string {

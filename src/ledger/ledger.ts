@@ -5,6 +5,8 @@ import type { Clock } from '../clock.ts';
 import { applyTickIn, lastTickRow } from './apply-tick.ts';
 import type { Db, Dialect } from './db.ts';
 import { OutboxStore } from './outbox.ts';
+import { ReportStore } from './reports.ts';
+import { delegationCursor } from './delegation.ts';
 import { IndexHistory } from './pool-state.ts';
 import { accountView, accountsByRecipient, conservation, poolTotals, tickRecord } from './queries.ts';
 import { DEFAULT_BATCH_SIZE, settleIn } from './settle.ts';
@@ -46,6 +48,8 @@ export function parseDatabaseUrl(url: string): { dialect: Dialect; target: strin
 export class Ledger {
   readonly dialect: Dialect;
   readonly outbox: OutboxStore;
+  /** The Report.Mint outbox of delegated credits (reports.ts). */
+  readonly reports: ReportStore;
   readonly #db: Db;
   readonly #clock: Clock;
   /** Pool indices by tick, for the tick step's check of each changed account (pool-state.ts). */
@@ -57,6 +61,7 @@ export class Ledger {
     this.#clock = clock;
     this.dialect = db.dialect;
     this.outbox = new OutboxStore(db, clock, (fn) => this.#serial(fn));
+    this.reports = new ReportStore(db, clock, (fn) => this.#serial(fn));
   }
 
   #serial<T>(fn: () => Promise<T>): Promise<T> {
@@ -98,6 +103,11 @@ export class Ledger {
       const rows = await this.#db.all<{ cursor: string | null }>('SELECT cursor FROM pools WHERE pool = ?', [pool]);
       return rows[0]?.cursor ?? null;
     });
+  }
+
+  /** The delegation source's cursor as of the last applied tick (null before its first snapshot). */
+  delegationCursor(): Promise<string | null> {
+    return this.#serial(() => delegationCursor(this.#db));
   }
 
   /** What the sources remember (source_state), as of the last applied tick: the reader each source is handed. */

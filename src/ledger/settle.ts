@@ -1,5 +1,9 @@
 import { EngineError } from '../errors.ts';
 import { accrual, owedStep, settlementStep } from './distribution/index.ts';
+import { delegateSegments, segmentUnits } from './distribution/delegation-step.ts';
+import { settlementDelegations } from './delegation.ts';
+import { writeReports } from './reports.ts';
+import type { ReportRow } from './reports.ts';
 import type { CreditTuple, Db } from './db.ts';
 import { lastTickRow } from './apply-tick.ts';
 import { batchIdOf, encodePayload, settlementIdOf } from './outbox.ts';
@@ -54,11 +58,16 @@ export async function settleIn(db: Db, pool: PoolId, upToTick: number, batchSize
   // The settlement read below is plain SQL over account_state: bring every row up to date first.
   await db.flushAccountState();
 
-  // Each credit's recipient and amount, in id order; summed per recipient after the scan.
+  // Each credit's recipient and amount, in id order; summed per recipient after the scan. A credit
+  // whose recipient delegates is split (DESIGN.md §9): each project's part is an entry of its own.
   const recipients: string[] = [];
   const amounts: bigint[] = [];
   let creditCount = 0;
   let total = 0n;
+  const delegations = await settlementDelegations(db, fromTick, upToTick);
+  /** [account id, target, amount] of every part that went to a project. */
+  const delegated: [number, string, bigint, bigint, string][] = [];
+  let delegatedTotal = 0n;
   const index = state.index;
   // Accounts unchanged since the same tick share index_at_change (a ledger has few distinct
   // values): I − index_at_change is computed once per value, not parsed per row.
@@ -87,9 +96,27 @@ export async function settleIn(db: Db, pool: PoolId, upToTick: number, batchSize
       if (owed === 0n) continue;
       const owedText = owed.toString();
       credits.push([accountId, recipient, owedText, paid === 0n ? owedText : (paid + owed).toString()]);
-      recipients.push(recipient);
-      amounts.push(owed);
       total += owed;
+      if (delegations.empty || !delegations.involves(recipient)) {
+        recipients.push(recipient);
+        amounts.push(owed);
+        continue;
+      }
+      // The mid-period rule: the units due in each segment, split by the preferences in force in it.
+      const marks = delegations.marksOf(accountId);
+      const units = segmentUnits(paid, marks.map((m) => m.accrued), cumulative);
+      const prefs = [delegations.prefsAt(recipient, fromTick), ...marks.map((m) => delegations.prefsAt(recipient, m.tick))];
+      const split = delegateSegments(units, prefs);
+      if (split.own > 0n) {
+        recipients.push(recipient);
+        amounts.push(split.own);
+      }
+      for (const [target, part] of split.parts) {
+        recipients.push(target);
+        amounts.push(part);
+        delegated.push([accountId, target, part, BigInt(weightText), recipient]);
+        delegatedTotal += part;
+      }
     }
     creditCount += credits.length;
     await db.writeCredits(id, credits);
@@ -97,6 +124,7 @@ export async function settleIn(db: Db, pool: PoolId, upToTick: number, batchSize
     after = page[page.length - 1]![0];
   }
   if (creditCount === 0) return null;
+  const projects = await writeDelegated(db, id, pool, fromTick, upToTick, delegated, createdAtMs);
 
   const entries = byRecipient(recipients, amounts);
   const batchIds: string[] = [];
@@ -117,5 +145,27 @@ export async function settleIn(db: Db, pool: PoolId, upToTick: number, batchSize
   settlementStep(state, total, upToTick);
   state.lastSettledTick = upToTick;
   await savePool(db, state);
-  return { id, pool, fromTick, toTick: upToTick, creditCount, recipientCount: entries.length, total, batchIds };
+  return { id, pool, fromTick, toTick: upToTick, creditCount, recipientCount: entries.length, total, batchIds, delegated: delegatedTotal, projects };
+}
+
+/** Rows read per IN list of account keys. */
+const KEYS_PER_READ = 500;
+
+/** The delegated parts' rows and one report per project (reports.ts), in the settlement's transaction. */
+async function writeDelegated(db: Db, id: string, pool: PoolId, fromTick: number, toTick: number, parts: readonly [number, string, bigint, bigint, string][], createdAtMs: number) {
+  if (parts.length === 0) return [];
+  const ids = [...new Set(parts.map((p) => p[0]))];
+  const keyOf = new Map<number, string>();
+  for (let i = 0; i < ids.length; i += KEYS_PER_READ) {
+    const part = ids.slice(i, i + KEYS_PER_READ);
+    for (const r of await db.all<{ id: number | string; account: string }>(`SELECT id, account FROM accounts WHERE id IN (${part.map(() => '?').join(', ')})`, part)) keyOf.set(Number(r.id), r.account);
+  }
+  const byProject = new Map<string, ReportRow[]>();
+  for (const [accountId, target, amount, weight, recipient] of parts) {
+    await db.run('INSERT INTO delegated_credits (settlement_id, account_id, target, amount) VALUES (?, ?, ?, ?)', [id, accountId, target, amount.toString()]);
+    let rows = byProject.get(target);
+    if (rows === undefined) byProject.set(target, (rows = []));
+    rows.push({ mint: amount, user: keyOf.get(accountId)!, recipient, amount: weight });
+  }
+  return writeReports(db, id, pool, fromTick, toTick, byProject, createdAtMs);
 }

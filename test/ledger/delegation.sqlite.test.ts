@@ -1,0 +1,3 @@
+import { delegationSuite } from './delegation-suite.ts';
+
+delegationSuite({ dialect: 'sqlite', newUrl: async () => 'sqlite::memory:' });
