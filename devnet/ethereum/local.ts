@@ -342,10 +342,16 @@ export async function startLocalEthereum(opts: LocalEthereumOptions = {}): Promi
     async checkpoint() {
       const id = await send('evm_snapshot', []);
       const approvedThen = new Set(approved);
+      const approvedStableThen = new Set(approvedStable);
+      const answersThen = new Map(answers);
       return async () => {
         assert((await send('evm_revert', [id])) === true, 'evm_revert refused');
         approved.clear();
         for (const a of approvedThen) approved.add(a);
+        approvedStable.clear();
+        for (const a of approvedStableThen) approvedStable.add(a);
+        answers.clear();
+        for (const [f, v] of answersThen) answers.set(f, v);
       };
     },
     send,

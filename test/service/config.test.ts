@@ -174,4 +174,35 @@ describe('config', () => {
     expect(missingKey).toEqual({ code: 2, stderr: `ao-emission: ao.signerKeyFile: file ${JSON.stringify(join(work, 'nope.json'))} does not exist\n` });
     expect(existsSync(join(work, 'db'))).toBe(false);
   });
+
+  describe('Ethereum bridge assets (issue 19)', () => {
+    const eth = (ethereum: Record<string, unknown>) => ({ database: { url: 'sqlite::memory:' }, sources: { ethereum: { rpcUrls: ['http://127.0.0.1:8545'], ...ethereum } } });
+
+    it("on chain 1, assets: {steth, dai, usds} are AO's presets: bridges, feeds, Lido / Pot / sUSDS, USDS at a constant 1 USD, 24 h delay, in pool order", () => {
+      const c = parseConfig(eth({ assets: { usds: {}, steth: {}, dai: {} } }));
+      expect(c.ethereumBridges.map((b) => [b.asset.pool, b.bridge, b.asset.kind, b.asset.price, b.asset.apr, b.asset.depositDelaySec])).toEqual([
+        ['steth', '0xfe08d40eee53d64936d3128838867c867602665c', 'pools', { kind: 'chainlink', feed: '0x5f4ec3df9cbd43714fe2740f5e3616155c5b8419' }, { kind: 'lido', stETH: '0xae7ab96520de3a18e5e111b5eaab095312d7fe84' }, 86_400],
+        ['dai', '0x6a1b588b0684dace1f53c5820111f400b3dbfebf', 'pools', { kind: 'chainlink', feed: '0xaed0c38402a5d19df6e4c03f4e2dced6e29c1ee9' }, { kind: 'dsr', pot: '0x197e90f9fad81970ba7976f33cbd77088e5d7cf7' }, 86_400],
+        ['usds', '0x7cd01d5cad4ba0caeba02583a5c61d35b23e08eb', 'vault', { kind: 'config', priceUsd: '1' }, { kind: 'ssr', sUSDS: '0xa3931d71877c0e7a3148cb7eb4463524fec27fbd' }, 86_400],
+      ]);
+      expect(c.settlementTicks).toMatchObject({ dai: 288, usds: 288 });
+    });
+
+    it('the stETH-only preBridge form is the steth bridge with the 24 h delay unless depositDelay says otherwise', () => {
+      expect(parseConfig(base()).ethereumBridges.map((b) => [b.asset.pool, b.asset.depositDelaySec])).toEqual([['steth', 86_400]]);
+      expect(parseConfig(eth({ preBridge: '0xfE08D40Eee53d64936D3128838867c867602665c', depositDelay: '0s' })).ethereumBridges[0]!.asset.depositDelaySec).toBe(0);
+    });
+
+    it.each([
+      ['an unknown asset name', { assets: { wbtc: {} } }, /^sources\.ethereum\.assets\.wbtc: unknown asset "wbtc"; expected one of steth, dai, usds$/],
+      ['a DAI bridge on a chain without presets', { chainId: 31337, assets: { dai: { feed: '0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed', pot: '0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed' } } }, /^sources\.ethereum\.assets\.dai\.bridge: no dai bridge preset for chain 31337; set it$/],
+      ['a USDS yield source of the wrong kind', { assets: { usds: { pot: '0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed' } } }, /^sources\.ethereum\.assets\.usds\.pot: is not a yield source of usds; expected sUSDS or apr$/],
+      ['a bad deposit delay', { assets: { dai: { depositDelay: '1 day' } } }, /^sources\.ethereum\.assets\.dai\.depositDelay: expected a period like 0s, 30m, 24h, 1d$/],
+      ['assets and preBridge together', { preBridge: '0xfE08D40Eee53d64936D3128838867c867602665c', assets: { dai: {} } }, /^sources\.ethereum: give assets, or the stETH-only preBridge/],
+    ])('refuses %s in one line naming the pool and the field', (_name, ethereum, expected) => {
+      const error = errorOf(() => parseConfig(eth(ethereum)));
+      expect(error.code).toBe('INVALID_CONFIG');
+      expect(error.message).toMatch(expected);
+    });
+  });
 });

@@ -42,7 +42,7 @@ describe('serve', () => {
       JSON.stringify({
         genesis: new Date(genesisMs).toISOString(),
         database: { url: 'sqlite:./db/ledger.db' },
-        sources: { ethereum: { rpcUrls: [eth.rpcUrl], chainId: eth.chainId, preBridge: eth.preBridge, steth: eth.stETH, chainlinkEthUsd: eth.aggregator, finalityLagBlocks: 0 } },
+        sources: { ethereum: { rpcUrls: [eth.rpcUrl], chainId: eth.chainId, preBridge: eth.preBridge, steth: eth.stETH, chainlinkEthUsd: eth.aggregator, finalityLagBlocks: 0, depositDelay: '0s' } }, // deposits count at once: the run is 5 ticks, not a day
         settlement: { steth: 'every-tick' },
         http: { port },
       }),

@@ -408,7 +408,19 @@ export function createEthereumSource(opts: EthereumSourceOptions): EthereumSourc
         : asset.apr.kind === 'ssr'
           ? push(`${pool}.sUSDS ${asset.apr.sUSDS} ssr()`, asset.apr.sUSDS, sUsdsAbi.encodeFunctionData('ssr'))
           : -1;
-    const answers = await rpc.batch(calls, (raw, i) => hexData(raw, `eth_call ${i}`), signal);
+    const parse = (raw: unknown, i: number): string => hexData(raw, `eth_call ${i}`);
+    let answers: string[];
+    try {
+      answers = await rpc.batch(calls, parse, signal);
+    } catch (e) {
+      if (!(e instanceof EngineError) || !/revert/i.test(e.message)) throw e;
+      // One call reverted: name it (a contract of another ABI at a configured address), asking each alone.
+      for (const [i, call] of calls.entries()) {
+        const failed = await rpc.call(call, (raw) => parse(raw, i), signal).then(() => false, (err: unknown) => err instanceof EngineError && /revert/i.test(err.message));
+        if (failed) throw new EngineError('SNAPSHOT_MISMATCH', `${labels[i]}: reverted at block ${pin.number}; no contract there answers the ${asset.symbol} ABI (wrong address?)`, { cause: e, details: { pool, label: labels[i] } });
+      }
+      throw e;
+    }
     for (const [i, d] of answers.entries()) if (d.length < 2 + 64) throw noAnswer(labels[i]!, d, pin);
     const unit = asset.decimals === 18 ? 'wei' : 'base units';
     const mismatch = (what: string, chain: bigint, indexed: bigint): EngineError =>
