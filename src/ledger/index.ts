@@ -1,5 +1,5 @@
-export { openLedger, parseDatabaseUrl, Ledger, DEFAULT_DATABASE_URL } from './ledger.ts';
-export type { OpenLedgerOptions } from './ledger.ts';
+export { openLedger, openLedgerReader, parseDatabaseUrl, Ledger, DEFAULT_DATABASE_URL } from './ledger.ts';
+export type { LedgerReader, OpenLedgerOptions } from './ledger.ts';
 export { OutboxStore, batchIdOf, encodePayload, decodePayload } from './outbox.ts';
 export type { DeliverableBatches, OutboxBatch, OutboxStatus, RefusedBatch } from './outbox.ts';
 export { SCALE, advanceIndex, accrual } from './accrual.ts';

@@ -28,7 +28,18 @@ export interface OpenLedgerOptions {
   readonly deferAccounts?: number | undefined;
   /** SQLite: deferred accounts a tick rewrites once deferAccounts are behind (sqlite-db.ts DEFAULT_REWRITE_ACCOUNTS). */
   readonly rewriteAccounts?: number | undefined;
+  /**
+   * A read-only connection of its own (SQLite opened readonly, Postgres with
+   * default_transaction_read_only): its reads see the last committed state and never wait behind
+   * the writer's queue or its open transaction (openLedgerReader).
+   */
+  readonly readOnly?: boolean;
 }
+
+/** What a reader of the ledger may call: the HTTP status API and the dashboard hold only this. */
+export type LedgerReader = Pick<Ledger, 'dialect' | 'lastAppliedTick' | 'tick' | 'poolTotals' | 'cursor' | 'account' | 'accountsByRecipient' | 'conservation' | 'db' | 'close'> & {
+  readonly outbox: Pick<OutboxStore, 'counts'>;
+};
 
 /** Parses a database URL; the message never echoes credentials. */
 export function parseDatabaseUrl(url: string): { dialect: Dialect; target: string } {
@@ -144,6 +155,20 @@ export class Ledger {
 export async function openLedger(opts: OpenLedgerOptions): Promise<Ledger> {
   const { dialect, target } = parseDatabaseUrl(opts.url);
   // Drivers load on demand: a SQLite process never loads pg (and starts faster), and vice versa.
-  const db = dialect === 'sqlite' ? new (await import('./sqlite-db.ts')).SqliteDb(target, opts.deferAccounts, opts.rewriteAccounts) : new (await import('./postgres-db.ts')).PostgresDb(target);
+  const readOnly = opts.readOnly ?? false;
+  const db =
+    dialect === 'sqlite'
+      ? new (await import('./sqlite-db.ts')).SqliteDb(target, opts.deferAccounts, opts.rewriteAccounts, readOnly)
+      : new (await import('./postgres-db.ts')).PostgresDb(target, readOnly);
   return new Ledger(db, opts.clock ?? systemClock);
+}
+
+/**
+ * A second, read-only connection to the writer's ledger for concurrent readers (HTTP): WAL lets
+ * SQLite readers run beside the writer's transaction, Postgres readers see the last commit. An
+ * in-memory SQLite ledger exists only in the writer's connection, so it is its own reader.
+ */
+export async function openLedgerReader(writer: Ledger, opts: OpenLedgerOptions): Promise<{ reader: LedgerReader; shared: boolean }> {
+  if (parseDatabaseUrl(opts.url).target === ':memory:') return { reader: writer, shared: true };
+  return { reader: await openLedger({ ...opts, readOnly: true }), shared: false };
 }

@@ -175,8 +175,9 @@ class PgTransaction extends PgQueries implements Db {
 export class PostgresDb extends PgQueries implements Db {
   readonly #pool: pg.Pool;
 
-  constructor(url: string) {
-    const pool = new pg.Pool({ connectionString: url, max: 4 });
+  constructor(url: string, readOnly = false) {
+    // A reader's sessions refuse writes in the server, whatever the SQL asks.
+    const pool = new pg.Pool({ connectionString: url, max: readOnly ? 2 : 4, ...(readOnly && { options: '-c default_transaction_read_only=on' }) });
     super(pool);
     this.#pool = pool;
   }

@@ -101,7 +101,7 @@ export class SqliteDb implements Db {
   #dataVersion = -1;
   #inTransaction = false;
 
-  constructor(path: string, deferAccounts = DEFAULT_DEFER_ACCOUNTS, rewriteAccounts = DEFAULT_REWRITE_ACCOUNTS) {
+  constructor(path: string, deferAccounts = DEFAULT_DEFER_ACCOUNTS, rewriteAccounts = DEFAULT_REWRITE_ACCOUNTS, readOnly = false) {
     if (!Number.isSafeInteger(deferAccounts) || deferAccounts < 1) {
       throw new EngineError('INVALID_CONFIG', `deferAccounts: ${String(deferAccounts)} is not a positive integer (accounts whose account_state rewrite may wait)`);
     }
@@ -109,10 +109,15 @@ export class SqliteDb implements Db {
       throw new EngineError('INVALID_CONFIG', `rewriteAccounts: ${String(rewriteAccounts)} is not a positive integer (deferred accounts a tick rewrites)`);
     }
     this.#rewriteAccounts = rewriteAccounts;
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     this.#deferAccounts = deferAccounts;
-    this.#db = new Database(path);
-    this.#db.pragma('journal_mode = WAL');
+    if (readOnly) {
+      // The writer made the file and put it in WAL mode; a reader changes neither (nor the header).
+      this.#db = new Database(path, { readonly: true, fileMustExist: true });
+    } else {
+      if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+      this.#db = new Database(path);
+      this.#db.pragma('journal_mode = WAL');
+    }
     this.#db.pragma('synchronous = NORMAL');
     this.#db.pragma('busy_timeout = 5000');
     // A tick reads ~5,000 random account pages at 1 M accounts and a rewrite of the deferred
@@ -432,6 +437,9 @@ export class SqliteDb implements Db {
   }
 
   async settlementPage(pool: string, afterId: number, limit: number, sinceTick: number): Promise<SettleTuple[]> {
+    // better-sqlite3 is synchronous: without a turn of the event loop between pages, a 1 M-account
+    // settlement would hold off every HTTP request (the readers have their own connection) for its whole run.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     const s = this.#prepare(
       `SELECT s.id, s.recipient, s.weight, s.index_at_change, s.accrued, COALESCE(p.settled, '0')
        FROM account_state s JOIN accounts a ON a.id = s.id LEFT JOIN account_settled p ON p.id = s.id

@@ -5,7 +5,7 @@ import type { PoolId } from '../bridges/types.ts';
 import type { Clock } from '../clock.ts';
 import { EngineError } from '../errors.ts';
 import { gateTick, isTransferable, lastEndedTick, supplyAt, tickEndMs, toIso, type Policy, policyLabel } from '../emission/index.ts';
-import type { AccountView, Ledger } from '../ledger/index.ts';
+import type { AccountView, LedgerReader } from '../ledger/index.ts';
 import type { HealthLimits } from './config.ts';
 import type { LeaderLock } from './leader.ts';
 import type { Logger } from './logger.ts';
@@ -27,7 +27,7 @@ import { handleWebRequest } from './web/handler.ts';
  *                           as recipient (every pool) or as AR holder, a 0x stETH depositor, a SOL staker
  */
 export interface StatusContext {
-  readonly ledger: Ledger;
+  readonly ledger: LedgerReader;
   readonly clock: Clock;
   readonly genesisMs: number;
   readonly policy: Policy;

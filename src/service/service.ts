@@ -1,7 +1,9 @@
 import type { PoolId, Source } from '../bridges/types.ts';
+import type { DelegationSource } from '../bridges/ao/delegation-source.ts';
 import type { Clock } from '../clock.ts';
 import type { Policy } from '../emission/index.ts';
-import { openLedger, type Ledger } from '../ledger/index.ts';
+import { openLedger, openLedgerReader, type Ledger, type LedgerReader } from '../ledger/index.ts';
+import { redactUrl } from '../redact-url.ts';
 import { startHttp, type HttpHandle } from './http.ts';
 import { DEFAULT_HEALTH, type HealthLimits } from './config.ts';
 import { createLeaderLock, type LeaderLock } from './leader.ts';
@@ -28,6 +30,8 @@ export interface ServiceOptions {
   /** Settlement cadence per pool (ticks); every source's pool must have one. */
   readonly settlementTicks: Readonly<Partial<Record<PoolId, number>>>;
   readonly sources: readonly Source[];
+  /** The delegation process's source (issue 21), when the service reads yield-delegation preferences. */
+  readonly delegationSource?: DelegationSource | null;
   /** The reader the sources were handed (sources.ts LateSourceState), bound to the ledger's once it is open. */
   readonly sourceState?: { bind(reader: ReturnType<Ledger['sourceState']>): void };
   readonly clock: Clock;
@@ -66,8 +70,11 @@ export async function startService(options: ServiceOptions): Promise<ServiceHand
   const leader = createLeaderLock(options.databaseUrl);
   const metrics = options.metrics ?? createMetrics();
   let http: HttpHandle | null = null;
+  let reader: { reader: LedgerReader; shared: boolean } | null = null;
   try {
     await ledger.migrate();
+    // After the migration (a reader cannot create tables): HTTP reads never wait behind a tick or a settlement.
+    reader = await openLedgerReader(ledger, { url: options.databaseUrl, clock: options.clock });
     options.sourceState?.bind(ledger.sourceState());
     // Refuse at start, not at the first due tick, to continue a ledger under another law.
     await policyContinuity(ledger, options.policy, options.policyChange);
@@ -77,7 +84,7 @@ export async function startService(options: ServiceOptions): Promise<ServiceHand
     if (options.http) {
       http = await startHttp(
         {
-          ledger,
+          ledger: reader.reader,
           clock: options.clock,
           genesisMs: options.genesisMs,
           policy: options.policy,
@@ -129,6 +136,7 @@ export async function startService(options: ServiceOptions): Promise<ServiceHand
         await runner.stop();
         await current?.catch(() => undefined);
         await http?.close();
+        if (reader?.shared === false) await reader.reader.close();
         await leader.release();
         metrics.isLeader.set(0);
         const outbox = await ledger.outbox.counts();
@@ -137,10 +145,11 @@ export async function startService(options: ServiceOptions): Promise<ServiceHand
         log.info({ lastTick, outbox }, 'stopped');
       },
     };
-    log.info({ database: options.databaseUrl, lock: leader.description, pools: options.sources.map((s) => s.pool) }, 'service started');
+    log.info({ database: redactUrl(options.databaseUrl), lock: leader.description, pools: options.sources.map((s) => s.pool) }, 'service started');
     return handle;
   } catch (error) {
     await http?.close();
+    if (reader?.shared === false) await reader.reader.close();
     await leader.release();
     await ledger.close();
     throw error;

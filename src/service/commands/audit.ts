@@ -61,7 +61,8 @@ function readWallet(path: string): JWKInterface {
  */
 async function withLedger<T>(url: string, fn: (ledger: Ledger) => Promise<T>): Promise<T> {
   await assertExistingLedger(url);
-  const ledger = await openLedger({ url });
+  // Read-only: an audit never changes the ledger it checks, not even the SQLite file's header.
+  const ledger = await openLedger({ url, readOnly: true });
   try {
     return await fn(ledger);
   } finally {

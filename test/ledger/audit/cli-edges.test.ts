@@ -213,3 +213,24 @@ describe('audit export onto existing files (issue 24: was internal error: EEXIST
     expect((await cli('audit', 'export', out, '--database', url, '--force')).code).toBe(0);
   });
 });
+
+describe('the audit reads only', () => {
+  it('audit verify and statement leave the SQLite ledger file byte for byte as they found it', async () => {
+    const { createHash } = await import('node:crypto');
+    const { readFileSync } = await import('node:fs');
+    const copy = join(dir, 'untouched.db');
+    copyFileSync(join(dir, 'ledger.db'), copy);
+    // As a ledger arrives for an audit (a backup, a copy): in rollback-journal mode. A writer's
+    // connection would switch it to WAL, rewriting the header.
+    const Database = (await import('better-sqlite3')).default;
+    const raw = new Database(copy);
+    raw.pragma('journal_mode = DELETE');
+    raw.close();
+    const digest = () => createHash('sha256').update(readFileSync(copy)).digest('hex');
+    const before = digest();
+    const copyUrl = `sqlite:${copy}`;
+    expect((await cli('audit', 'verify', '--database', copyUrl)).code).toBe(0);
+    expect((await cli('audit', 'statement', OTHER, '--database', copyUrl, '--json')).code).toBe(0);
+    expect(digest()).toBe(before);
+  });
+});
