@@ -26,7 +26,19 @@ export interface TokenProcessSpec {
   readonly moduleSource?: string;
 }
 
+/**
+ * Yield delegation (issue 21): the delegation process (ao/delegation.lua) spawned beside the token,
+ * with PI and each named FLP as a project process (ao/flp.lua, accepting Report.Mint from the minter).
+ */
+export interface DelegationSpec {
+  /** Names of the fair-launch projects (e.g. 'APUS (demo)'); PI is always spawned, named 'PI'. */
+  readonly flps: readonly string[];
+  /** The process's Max-Targets; default 10. */
+  readonly maxTargets?: number;
+}
+
 export interface LocalAoNodeOptions extends TokenProcessSpec {
+  readonly delegation?: DelegationSpec;
   /** SQLite file of the node's schedule; or dataDir, holding `ao-node.db`. ':memory:' keeps nothing. */
   readonly dbPath?: string;
   readonly dataDir?: string;
@@ -42,12 +54,18 @@ export interface LocalAoNode {
   readonly url: string;
   readonly port: number;
   readonly processId: string;
-  /** Messages replayed at start (the rebuilt state's length). */
+  /** The delegation process, when spawned (options.delegation). */
+  readonly delegationProcessId: string | null;
+  /** PI and the FLPs, when spawned: name → process id, PI first. */
+  readonly projects: readonly { readonly name: string; readonly processId: string }[];
+  /** Messages replayed at start (the rebuilt state's length), over every process. */
   readonly replayed: number;
   stop(): Promise<void>;
 }
 
 const TOKEN_LUA = new URL('../../ao/token.lua', import.meta.url);
+const DELEGATION_LUA = new URL('../../ao/delegation.lua', import.meta.url);
+const FLP_LUA = new URL('../../ao/flp.lua', import.meta.url);
 /** Bounds one request body; a 10,000-credit batch is ≈ 0.7 MB. */
 const BODY_BYTES_MAX = 16 * 1024 * 1024;
 const ARWEAVE_SIGNATURE_TYPE = 1;
@@ -83,6 +101,11 @@ function resolveSpec(spec: TokenProcessSpec): ResolvedSpec {
  */
 export function processIdOf(spec: TokenProcessSpec): string {
   const { module, tags } = resolveSpec(spec);
+  return spawnedIdOf(module, tags);
+}
+
+/** processIdOf's formula for any module and spawn tags (the delegation and project processes too). */
+function spawnedIdOf(module: string, tags: Readonly<Record<string, string>>): string {
   const moduleHash = createHash('sha256').update(module, 'utf8').digest('hex');
   const sortedTags = Object.fromEntries(Object.entries(tags).sort(([a], [b]) => (a < b ? -1 : 1)));
   const canonical = JSON.stringify({ module: moduleHash, tags: sortedTags });
@@ -182,6 +205,34 @@ export async function startLocalAoNode(opts: LocalAoNodeOptions): Promise<LocalA
     replayed++;
   }
   for (const [id, result] of missing) store.setResult(id, result);
+
+  // Yield delegation: PI and the FLPs (flp.lua, Report.Mint from the minter), then the delegation
+  // process naming them; each replays its own schedule like the token.
+  const projects: { name: string; processId: string }[] = [];
+  let delegationProcessId: string | null = null;
+  const spawnBeside = async (module: string, tags: Record<string, string>): Promise<string> => {
+    const id = spawnedIdOf(module, tags);
+    store.ensureProcess(id, JSON.stringify({ tags }));
+    const live: LiveProcess = { id, vm: await ProcessVm.create({ Process: { Id: id, Owner: opts.minter, Tags: tags } }, module), patched: { balances: new Map(), tokenInfo: new Map() } };
+    for (const m of store.scheduleOf(id)) {
+      const item = new DataItem(m.raw);
+      const result = live.vm.apply(envelopeOf(item, id, m.seq, m.timestampMs), item.rawData.toString('utf8'));
+      if (m.result === null) store.setResult(m.id, JSON.stringify(result));
+      replayed++;
+    }
+    processes.set(id, live);
+    return id;
+  };
+  if (opts.delegation !== undefined) {
+    const flpModule = readFileSync(FLP_LUA, 'utf8');
+    for (const name of ['PI', ...opts.delegation.flps]) projects.push({ name, processId: await spawnBeside(flpModule, { Minter: opts.minter, Name: name }) });
+    delegationProcessId = await spawnBeside(readFileSync(DELEGATION_LUA, 'utf8'), {
+      Name: 'Delegation',
+      PI: projects[0]!.processId,
+      FLPs: projects.slice(1).map((p) => p.processId).join(','),
+      'Max-Targets': String(opts.delegation.maxTargets ?? 10),
+    });
+  }
 
   async function postMessage(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const raw = await readBody(req);
@@ -293,6 +344,8 @@ export async function startLocalAoNode(opts: LocalAoNodeOptions): Promise<LocalA
     url: `http://${host}:${port}`,
     port,
     processId,
+    delegationProcessId,
+    projects,
     replayed,
     async stop() {
       server.closeAllConnections();

@@ -1,5 +1,6 @@
 import type { Clock } from '../clock.ts';
 import type { PoolId, Snapshot, Source } from '../bridges/types.ts';
+import type { DelegationSnapshot, DelegationSource } from '../bridges/ao/delegation-source.ts';
 import { EngineError } from '../errors.ts';
 import { isTransferable, lastEndedTick, TICK_MS, tickEndMs, toIso, type Policy } from '../emission/index.ts';
 import type { AppliedTick, Ledger, SettlementResult } from '../ledger/index.ts';
@@ -42,6 +43,8 @@ export interface TickReport {
 export interface RunnerOptions {
   readonly ledger: Ledger;
   readonly sources: readonly Source[];
+  /** The delegation process's preferences (issue 21): read every tick beside the pools' snapshots, applied with the tick. */
+  readonly delegationSource?: DelegationSource | null | undefined;
   readonly policy: Policy;
   /** The recorded policy label a ledger may switch away from to `policy` (config policyChange). */
   readonly policyChange?: string | undefined;
@@ -176,7 +179,9 @@ export class TickRunner {
       }
       const snapshots = await this.#snapshots(last + 1);
       if (snapshots === null) return { kind: 'stopped', lastTick: last };
-      await this.#applyOne(last + 1, snapshots);
+      const delegations = await this.#delegations(last + 1);
+      if (delegations === null) return { kind: 'stopped', lastTick: last };
+      await this.#applyOne(last + 1, snapshots, delegations);
       last += 1;
       applied += 1;
       o.metrics.lagTicks.set(Math.max(0, dueTick - last));
@@ -231,7 +236,34 @@ export class TickRunner {
     }
   }
 
-  async #applyOne(tick: number, snapshots: Snapshot[]): Promise<void> {
+  /**
+   * The delegation snapshot for the tick (undefined without a delegation source), retried like a
+   * pool's (a read changes nothing); null when stopping interrupted it.
+   */
+  async #delegations(tick: number): Promise<DelegationSnapshot | undefined | null> {
+    const o = this.#o;
+    const source = o.delegationSource;
+    if (!source) return undefined;
+    const signal = this.#abort.signal;
+    const cursor = await o.ledger.delegationCursor();
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const snapshot = await source.snapshot(cursor, signal);
+        o.log.info({ tick, process: source.processId, seq: snapshot.pin.seq, changes: snapshot.changes.length }, 'delegation snapshot taken');
+        return snapshot;
+      } catch (error) {
+        if (signal.aborted) return null;
+        o.log.warn({ tick, process: source.processId, attempt, err: error }, 'delegation snapshot failed');
+        if (attempt >= SNAPSHOT_ATTEMPTS_MAX) {
+          const code = error instanceof EngineError ? error.code : 'SOURCE_UNAVAILABLE';
+          throw new EngineError(code, `delegation source: no snapshot for tick ${tick} after ${attempt} attempts: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+        }
+        await new Promise((resolve) => setTimeout(resolve, SNAPSHOT_RETRY_DELAY_MS * attempt));
+      }
+    }
+  }
+
+  async #applyOne(tick: number, snapshots: Snapshot[], delegations: DelegationSnapshot | undefined): Promise<void> {
     const o = this.#o;
     const started = performance.now();
     const endMs = tickEndMs(tick, o.genesisMs);
@@ -245,7 +277,7 @@ export class TickRunner {
         );
       }
     }
-    const applied = await o.ledger.applyTick({ tick, genesisMs: o.genesisMs, policy: o.policy, snapshots, notes });
+    const applied = await o.ledger.applyTick({ tick, genesisMs: o.genesisMs, policy: o.policy, snapshots, notes, ...(delegations === undefined ? {} : { delegations }) });
     const settlements: SettlementResult[] = [];
     for (const pool of this.#pools()) {
       if (tick % this.#every(pool) !== 0) continue;
