@@ -26,8 +26,9 @@ import { runUntilSignal } from '../src/service/signals.ts';
 
 /**
  * `ao-emission demo` (what `npm start` runs): the production service on an embedded network —
- * a SQLite ledger under --data, arlocal (Arweave), Hardhat (the stETH pre-bridge), litesvm (the SOL
- * bridge) and the local AO node with the token process — seeded with a small population that
+ * a SQLite ledger under --data, arlocal (Arweave), Hardhat (AO's stETH, DAI and USDS bridges, with the
+ * Pot, sUSDS and price feeds), litesvm (the SOL bridge) and the local AO node with the token process —
+ * seeded with a small population that
  * keeps changing (new holders, transfers, stakes, withdrawals), on a clock that runs --speed ticks
  * per second. Prints one line per tick. Everything is local: no network is needed.
  *
@@ -69,7 +70,8 @@ interface DemoNetwork {
   readonly solana: LocalSolana;
   readonly ao: LocalAoNode;
   readonly jwk: ArweaveJwk;
-  readonly sources: Source[];
+  /** The sources, on the ledger's tick grid (the Ethereum bridges' 24-hour deposit delay counts on it). */
+  sources(genesisMs: number): Source[];
   /** One step of population change (called between ticks). */
   activity(tick: number): Promise<string | null>;
   /** The latest Ethereum block's time: the local chain's clock runs ahead of the wall clock after Lido reports. */
@@ -82,6 +84,9 @@ const WINSTON = 10n ** 12n;
 /** AR (on top of its drawn balance) the demo's sender holds to fund new holders by transfer. */
 const SENDER_RESERVE_AR = 1_000_000n;
 const LAMPORTS = 10n ** 9n;
+/** AO's deposit delay on every Ethereum bridge. */
+const DELAY_SEC = 24 * 3600;
+const STABLES = ['dai', 'usds'] as const;
 
 async function startDemoNetwork(dataDir: string, seed: number, say: (line: string) => void): Promise<DemoNetwork> {
   const random = xorshift32(seed);
@@ -113,6 +118,16 @@ async function startDemoNetwork(dataDir: string, seed: number, say: (line: strin
       await ethereum.stake(user, BigInt(1 + Math.floor(random() * 40)) * E18, i === 5 ? null : demoAddress(seed, `eth-${i}`));
     }
 
+    // DAI and USDS depositors in their bridges (the DAI savings rate 5 %, the USDS one 6.5 %: dsr(), ssr()).
+    for (const pool of STABLES) {
+      for (const [i, user] of depositors.slice(0, 4).entries()) {
+        await ethereum.stakeStable(pool, user, BigInt(1_000 + Math.floor(random() * 40_000)) * E18, demoAddress(seed, `${pool}-${i}`));
+      }
+    }
+    // A day and ten minutes pass on the chain (the feeds keep posting): these deposits are past AO's
+    // 24-hour delay when the demo's genesis comes, so they earn from tick 1. Later ones wait a day.
+    await ethereum.advance(DELAY_SEC + 600);
+
     // One Lido oracle report, so the stETH APR has an on-chain TokenRebased to read. It moves the
     // chain's clock by as much; kept short so the demo's simulated time soon runs ahead of it.
     await ethereum.rebase({ aprBps: 300, timeElapsedSec: 240 });
@@ -130,9 +145,9 @@ async function startDemoNetwork(dataDir: string, seed: number, say: (line: strin
     const ao = await startLocalAoNode({ minter: minter.address, dataDir, name: 'AO (demo)', ticker: 'AO' });
     started.push(ao);
 
-    const sources: Source[] = [
+    const sources = (genesisMs: number): Source[] => [
       createArweaveSource({ urls: [arweave.url], confirmations: 0, seedFile }),
-      createEthereumSource({ rpcUrls: [ethereum.rpcUrl], chainId: ethereum.chainId, preBridge: ethereum.preBridge, stETH: ethereum.stETH, chainlinkEthUsd: ethereum.aggregator, finalityLagBlocks: 0 }),
+      ...(['steth', 'dai', 'usds'] as const).map((pool) => createEthereumSource({ rpcUrls: [ethereum.rpcUrl], chainId: ethereum.chainId, ...ethereum.bridgeOf(pool, DELAY_SEC), genesisMs, finalityLagBlocks: 0 })),
       createSolanaSource({ rpcUrls: [solana.url], voteAccounts: [solana.bridgeVote.toBase58()], registry: solana.registry.toBase58(), priceUsd: '150', commitment: 'confirmed' }),
     ];
     let nextHolder = holders.length;
@@ -162,15 +177,27 @@ async function startDemoNetwork(dataDir: string, seed: number, say: (line: strin
           await arweave.mine(1);
           return `AR transfer to ${to.slice(0, 8)}…`;
         }
-        if (roll < 0.6) {
+        if (roll < 0.5) {
           const i = Math.floor(random() * 5);
           await ethereum.stake(depositors[i]!, BigInt(1 + Math.floor(random() * 10)) * E18, demoAddress(seed, `eth-${i}`));
-          return `stETH deposit by ${depositors[i]!.slice(0, 8)}…`;
+          return `stETH deposit by ${depositors[i]!.slice(0, 8)}… (counts after the 24-hour delay)`;
         }
-        if (roll < 0.7) {
+        if (roll < 0.6) {
+          const pool = STABLES[Math.floor(random() * 2)]!;
+          const i = Math.floor(random() * 4);
+          await ethereum.stakeStable(pool, depositors[i]!, BigInt(100 + Math.floor(random() * 5_000)) * E18, demoAddress(seed, `${pool}-${i}`));
+          return `${pool.toUpperCase()} deposit by ${depositors[i]!.slice(0, 8)}… (counts after the 24-hour delay)`;
+        }
+        if (roll < 0.65) {
           const i = Math.floor(random() * 5);
           await ethereum.withdraw(depositors[i]!, E18 / 2n, demoAddress(seed, `eth-${i}`));
-          return `stETH withdrawal by ${depositors[i]!.slice(0, 8)}…`;
+          return `stETH withdrawal by ${depositors[i]!.slice(0, 8)}… (from its queued deposits first)`;
+        }
+        if (roll < 0.7) {
+          const pool = STABLES[Math.floor(random() * 2)]!;
+          const i = Math.floor(random() * 4);
+          await ethereum.withdrawStable(pool, depositors[i]!, 50n * E18, demoAddress(seed, `${pool}-${i}`));
+          return `${pool.toUpperCase()} withdrawal by ${depositors[i]!.slice(0, 8)}… (from its queued deposits first)`;
         }
         if (roll < 0.8) {
           await ethereum.rebase({ aprBps: 300, timeElapsedSec: 300 });
@@ -195,6 +222,13 @@ async function startDemoNetwork(dataDir: string, seed: number, say: (line: strin
   }
 }
 
+/** The bridge pools' yield quotes (price, APR, where each came from), as the first tick's snapshots read them. */
+function yieldLines(r: TickReport): string[] {
+  return r.snapshots.flatMap((s) =>
+    s.yield === undefined ? [] : [`           yield ${s.pool.padEnd(5)} ${s.yield.asset} $${s.yield.priceUsd} (${s.yield.priceSource})  APR ${(Number(s.yield.apr) * 100).toFixed(4)} % (${s.yield.aprSource})`],
+  );
+}
+
 function tickLine(r: TickReport, outbox: Record<string, number>, genesisMs: number): string {
   const pool = (id: string) => r.applied.pools.find((p) => p.pool === id)?.amount ?? 0n;
   const gate = r.transferable ? 'open' : `locked until tick ${gateTick(AO_MAINNET) ?? 'never'}`;
@@ -203,7 +237,7 @@ function tickLine(r: TickReport, outbox: Record<string, number>, genesisMs: numb
     `tick ${String(r.tick).padStart(4)}`,
     toIso(tickEndMs(r.tick, genesisMs)).slice(0, 16),
     `mint ${short(r.applied.mint)} AO`,
-    `split AR ${short(r.applied.split.ar)} | stETH ${short(pool('steth'))} SOL ${short(pool('sol'))}`,
+    `split AR ${short(r.applied.split.ar)} | stETH ${short(pool('steth'))} DAI ${short(pool('dai'))} USDS ${short(pool('usds'))} SOL ${short(pool('sol'))}`,
     `gate ${gate}`,
     `outbox pending ${outbox['pending'] ?? 0} delivered ${outbox['delivered'] ?? 0} failed ${outbox['failed'] ?? 0}${settled}`,
   ].join('  ');
@@ -245,8 +279,8 @@ async function runDemoLocked(options: DemoOptions, dataDir: string, say: (line: 
       genesisMs,
       policy: AO_MAINNET,
       // AR holders every hour (12 ticks), bridges daily (288 ticks), as on mainnet.
-      settlementTicks: { ar: 12, steth: 288, sol: 288 },
-      sources: network.sources,
+      settlementTicks: { ar: 12, steth: 288, dai: 288, usds: 288, sol: 288 },
+      sources: network.sources(genesisMs),
       clock,
       log,
       trigger: intervalTrigger(Math.max(20, Math.floor(1000 / options.speed / 2))),
@@ -261,6 +295,9 @@ async function runDemoLocked(options: DemoOptions, dataDir: string, say: (line: 
         const outbox = await ledger.outbox.counts();
         for (const r of reports.splice(0)) {
           say(tickLine(r, outbox, genesisMs));
+          if (r.tick === 1) for (const line of yieldLines(r)) say(line);
+          // Deposits still in AO's 24-hour delay (the bridges' own notes, recorded in the journal too).
+          for (const snap of r.snapshots) for (const note of snap.notes) if (note.includes('deposit delay')) say(`           ${snap.pool}: ${note}`);
           for (const note of r.notes) say(`           note: ${note}`);
           const event = await network.activity(r.tick);
           if (event) say(`           chain: ${event}`);

@@ -10,7 +10,7 @@ import { tempDir } from './support/harness.ts';
  * what `npm start` runs, shortened to 24 ticks at 20 ticks per second.
  */
 describe('demo (npm start) on the local network', () => {
-  it('mints 24 ticks from all three sources, settles AR hourly, delivers to the AO process and reconciles to the base unit', async () => {
+  it('mints 24 ticks from all five sources (AR, stETH, DAI, USDS, SOL), settles AR hourly, delivers to the AO process and reconciles to the base unit', async () => {
     const dataDir = tempDir('demo');
     const lines: string[] = [];
     const summary = await runDemo({ speed: 20, ticks: 24, dataDir, port: 0, seed: 7, out: (line) => lines.push(line) });
@@ -21,10 +21,17 @@ describe('demo (npm start) on the local network', () => {
     expect(tickLines).toHaveLength(24);
     // Tick 1 mints 21·10^18 × 1.647321875·10^-6 = 34.593759375 AO (docs/DESIGN.md §2); the demo's genesis is
     // after the bridge start, so AR gets nearest(mint/3) = 11.531253125 AO.
-    expect(tickLines[0]).toMatch(/^tick {4}1 .* mint 34\.593759 AO {2}split AR 11\.531253 \| stETH \d+\.\d{6} SOL \d+\.\d{6} {2}gate locked until tick \d+ {2}outbox pending \d+ delivered \d+ failed 0$/);
+    expect(tickLines[0]).toMatch(/^tick {4}1 .* mint 34\.593759 AO {2}split AR 11\.531253 \| stETH \d+\.\d{6} DAI \d+\.\d{6} USDS \d+\.\d{6} SOL \d+\.\d{6} {2}gate locked until tick \d+ {2}outbox pending \d+ delivered \d+ failed 0$/);
     expect(tickLines[11]).toMatch(/settled ar \d+\.\d{6}$/);
-    // Every pool had holders: the bridge part went to both stETH and SOL.
-    expect(tickLines[0]).not.toMatch(/stETH 0\.000000|SOL 0\.000000/);
+    // Every pool had holders past their deposit delay: the bridge part went to all four bridge pools.
+    expect(tickLines[0]).not.toMatch(/stETH 0\.000000|DAI 0\.000000|USDS 0\.000000|SOL 0\.000000/);
+    // Their yields, read on chain (TokenRebased, dsr(), ssr(), the feeds) or configured (SOL's price).
+    const yields = lines.filter((l) => l.trim().startsWith('yield '));
+    expect(yields.map((l) => l.trim().split(/ +/)[1])).toEqual(['steth', 'dai', 'usds', 'sol']);
+    expect(yields[1]).toMatch(/DAI \$1\.0001 .* APR 5\.0000 % \(maker:Pot\.dsr=/);
+    expect(yields[2]).toMatch(/USDS \$0\.9999 .* APR 6\.5000 % \(sky:sUSDS\.ssr=/);
+    // Deposits made during the run wait out AO's 24-hour delay.
+    expect(lines.some((l) => /^ +(steth|dai|usds): 1 depositor\(s\) with \d+ base units in the deposit delay/.test(l))).toBe(true);
     expect(lines.some((l) => l.includes('chain: '))).toBe(true);
     expect(lines.some((l) => /^conservation ok$/.test(l))).toBe(true);
     expect(existsSync(join(dataDir, 'demo.sqlite'))).toBe(true);
