@@ -4,6 +4,7 @@ import { Decimal } from 'decimal.js';
 import { describe, expect, it } from 'vitest';
 import { walkDeployed } from '../emission/support/reference-law.ts';
 import { csvFiles, fullResults, loadScenario, parseScenario, simulate, summarise, sweepPointFromScratch } from '../../simulations/index.ts';
+import { reportHtml } from '../../simulations/report-html.ts';
 
 const scenarioPath = (name: string) => fileURLToPath(new URL(`../../simulations/scenarios/${name}`, import.meta.url));
 const JUNE = JSON.parse(readFileSync(scenarioPath('june-2024.json'), 'utf8')) as Record<string, unknown>;
@@ -168,8 +169,15 @@ describe('report numbers are the exact core’s numbers', () => {
 
   it('splits a multi-asset bridge pool by TVL · APR and reports AO per USD as the sum of daily AO / daily TVL', () => {
     const multi = simulate(loadScenario(scenarioPath('multi-asset.yaml')));
-    const [steth, sol, usds] = multi.pools.byAsset;
-    expect(steth! + sol! + usds! + multi.pools.carried).toBe(multi.pools.bridgePool);
+    // AO's three Ethereum assets and SOL, in the scenario's order.
+    expect(multi.scenario.bridges.map((b) => b.asset)).toEqual(['stETH', 'SOL', 'USDS', 'DAI']);
+    const [steth, sol, usds, dai] = multi.pools.byAsset;
+    expect(steth! + sol! + usds! + dai! + multi.pools.carried).toBe(multi.pools.bridgePool);
+    // DAI's 5 % on constant TVL earns more per USD than stETH's 2.9 % on constant TVL.
+    expect(multi.aoPerBridgeUsd[3]!.gt(multi.aoPerBridgeUsd[0]!)).toBe(true);
+    // The report names all four, each with its own colour.
+    const html = reportHtml(fullResults(multi));
+    for (const asset of ['stETH', 'SOL', 'USDS', 'DAI']) expect(html, asset).toContain(asset);
     // stETH has constant TVL: AO per USD is its pool / $500 M exactly.
     expect(multi.aoPerBridgeUsd[0]!.toSignificantDigits(25).toString()).toBe(new Decimal(steth!.toString()).div(1e12).div(5e8).toSignificantDigits(25).toString());
     // SOL's 7 % APR on growing TVL earns more per USD than stETH's 2.9 %: weights are TVL · APR.
