@@ -8,6 +8,7 @@ import { EngineError } from '../../src/errors.ts';
 import { decodePayload, openLedger } from '../../src/ledger/index.ts';
 import type { Ledger, LedgerDelegationChange, PoolId } from '../../src/ledger/index.ts';
 import { decodeReport, reportIdOf } from '../../src/ledger/reports.ts';
+import { verifyLedger } from '../../src/ledger/audit/index.ts';
 
 /**
  * Yield delegation in the ledger (issue 21, DESIGN.md §9), once per dialect
@@ -130,6 +131,26 @@ export function delegationSuite(opts: DelegationSuiteOptions): void {
       ]);
       // Σ over recipients is the same credit either way.
       expect([...sent.values()].reduce((t, q) => t + q, 0n)).toBe(a.total);
+    });
+
+    it('audit verify recomputes the splits (replay and reference model); a tampered part, report or preference is a divergence', async () => {
+      const ledger = await fresh();
+      await ledger.applyTick(input(1, [snap('ar', [{ account: A, recipient: A, weight: 3n }, { account: B, recipient: B, weight: 4n }])], [{ wallet: A, prefs: [{ target: PI, factor: 2500 }] }]));
+      await ledger.applyTick(input(2, [], [{ wallet: A, prefs: [{ target: FLP, factor: 5000 }] }, { wallet: B, prefs: [{ target: FLP, factor: 600 }] }]));
+      const first = (await ledger.settle('ar', 2))!;
+      await ledger.applyTick(input(3, [snap('ar', [{ account: B, recipient: B, weight: 9n }])], [{ wallet: A, prefs: [] }]));
+      await ledger.applyTick(input(4, []));
+      await ledger.settle('ar', 4);
+      const ok = await verifyLedger(ledger.db);
+      expect(ok.divergences).toEqual([]);
+      expect(ok.ok).toBe(true);
+      await ledger.db.run(`UPDATE delegated_credits SET amount = '1' WHERE settlement_id = ? AND target = ?`, [first.id, FLP]);
+      const tampered = await verifyLedger(ledger.db);
+      expect(tampered.divergences.some((d) => d.check === 'delegation' && d.settlementId === first.id)).toBe(true);
+      await ledger.db.run(`UPDATE reports SET payload = '[]' WHERE settlement_id = ?`, [first.id]);
+      expect((await verifyLedger(ledger.db)).divergences.some((d) => d.check === 'report' && d.field === 'payload')).toBe(true);
+      await ledger.db.run(`UPDATE delegation_log SET payload = ? WHERE tick = 2`, [JSON.stringify([[A, [[FLP, 10000]]], [B, [[FLP, 600]]]])]);
+      expect((await verifyLedger(ledger.db)).divergences.some((d) => d.check === 'chain' && d.tick === 2 && d.field === 'hash')).toBe(true);
     });
 
     it('refuses bad preferences and a delegation cycle: the tick is not applied, nothing changes', async () => {

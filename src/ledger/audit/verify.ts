@@ -16,6 +16,11 @@ import { batchIdOf, decodePayload } from '../outbox.ts';
 import { settlementIdOf } from '../settle.ts';
 import { loggedSourceState, verifySourceState } from '../source-state.ts';
 import type { PoolId } from '../types.ts';
+import { delegateSegments, segmentUnits } from '../distribution/delegation-step.ts';
+import type { DelegationPref } from '../distribution/delegation-step.ts';
+import type { DelegationTuple } from '../delegation.ts';
+import { encodeReport, reportIdOf } from '../reports.ts';
+import type { ReportRow } from '../reports.ts';
 import { divergence } from './divergence.ts';
 import { ReferenceModel } from './reference/index.ts';
 import type { Divergence, DivergenceInput } from './divergence.ts';
@@ -176,6 +181,12 @@ class Verification {
   #storedPoolTotal = 0n;
   readonly #prevResidue = new Map<string, bigint>();
   readonly #policies = new Map<string, Policy | null>();
+  /** The delegation snapshots of the page being replayed (delegation_log), hashed with their ticks. */
+  #delegationLog = new Map<number, Row>();
+  /** Each wallet's preference sets with the tick each took effect (DESIGN.md §9). */
+  readonly #prefHistory = new Map<string, { tick: number; prefs: DelegationPref[] }[]>();
+  /** Each account's marks (cumulative accrual where its recipient's preferences changed), since its last settlement. */
+  readonly #marks = new Map<number, { tick: number; accrued: bigint }[]>();
   /** The source-state changes of the page being replayed (source-state.ts), hashed with their ticks. */
   #sourceStateLog: Awaited<ReturnType<typeof loggedSourceState>> = new Map();
 
@@ -219,6 +230,7 @@ class Verification {
         if (await this.#catchUp()) {
           await this.#compareAccounts();
           await this.#comparePools();
+          await this.#compareDelegations();
           await this.#checkStrayRows();
           this.#checkReferenceConserves();
           this.finalState = 'checked';
@@ -251,6 +263,7 @@ class Verification {
       const poolRows = groupBy(await this.#db.all('SELECT * FROM tick_pools WHERE tick >= ? AND tick <= ? ORDER BY tick, pool', range), 'tick');
       const changeRows = groupBy(await this.#db.all('SELECT tick, pool, count, payload FROM weight_changes WHERE tick >= ? AND tick <= ? ORDER BY tick, pool', range), 'tick');
       this.#sourceStateLog = await loggedSourceState(this.#db, start, end);
+      this.#delegationLog = new Map((await this.#db.all('SELECT * FROM delegation_log WHERE tick >= ? AND tick <= ? ORDER BY tick', range)).map((r) => [Number(r['tick']), r]));
       const settlementRows = groupBy(await this.#db.all('SELECT * FROM settlements WHERE to_tick >= ? AND to_tick <= ? ORDER BY to_tick, pool', range), 'to_tick');
       for (let k = start; k <= end; k++) {
         this.#checking = k >= this.#fromTick;
@@ -328,6 +341,7 @@ class Verification {
     this.#cmp(where, 'bridge_carry_in', this.#carry, big(t['bridge_carry_in']));
 
     const journalChanges = this.#replayChanges(k, t, poolRows, changeRows);
+    const delegation = this.#replayDelegation(k);
     const amounts = this.#replaySplit(k, t, poolRows, split);
     const logged = this.#sourceStateLog.get(k);
     const journalPools = this.#replayIndexSteps(k, t, poolRows, amounts, mint).map((jp) => {
@@ -353,11 +367,56 @@ class Verification {
       notes: JSON.parse(t['notes'] as string) as string[],
       pools: journalPools,
       changes: journalChanges,
+      delegation,
     };
     const hash = entryHash(storedPrev, entry);
     this.#cmp({ check: 'chain', tick: k }, 'hash', hash, storedHash);
     this.#prevHash = storedHash;
     this.journalHash = hash;
+  }
+
+  /**
+   * Step 1b: the tick's delegation snapshot, after its weight changes and before the index steps:
+   * the preferences in force from this tick, and a mark (accrual up to I_{k−1}) for every account
+   * the changed wallets receive for. The reference model is told the same. O(accounts) per tick
+   * with delegation changes (one scan for all its wallets).
+   */
+  #replayDelegation(k: number): { pin: unknown; cursor: string; changes: DelegationTuple[]; notes: string[] } | undefined {
+    const r = this.#delegationLog.get(k);
+    if (r === undefined) return undefined;
+    let changes: DelegationTuple[] = [];
+    try {
+      changes = JSON.parse(r['payload'] as string) as DelegationTuple[];
+    } catch {
+      this.#report({ check: 'delegation', tick: k, field: 'payload', expected: 'JSON [[wallet, [[target, factor], …]], …]', found: String(r['payload']).slice(0, 80) });
+    }
+    this.#cmp({ check: 'delegation', tick: k }, 'count', changes.length, Number(r['count']));
+    const changed = new Map<string, DelegationPref[]>();
+    for (const [wallet, prefs] of changes) {
+      const list = prefs.map(([target, factor]) => ({ target, factor }));
+      changed.set(wallet, list);
+      let h = this.#prefHistory.get(wallet);
+      if (h === undefined) this.#prefHistory.set(wallet, (h = []));
+      h.push({ tick: k, prefs: list });
+    }
+    if (changed.size > 0) {
+      for (const p of this.#pools.values()) {
+        for (const a of p.accounts) {
+          if (a.recipient === null || !changed.has(a.recipient)) continue;
+          let marks = this.#marks.get(a.id);
+          if (marks === undefined) this.#marks.set(a.id, (marks = []));
+          marks.push({ tick: k, accrued: accruedAt(a, p.index) });
+        }
+      }
+      for (const [wallet, prefs] of changes) this.#reference.delegate(wallet, prefs, k);
+    }
+    return { pin: JSON.parse(r['pin'] as string) as unknown, cursor: r['cursor'] as string, changes, notes: JSON.parse(r['notes'] as string) as string[] };
+  }
+
+  #prefsAt(wallet: string, tick: number): DelegationPref[] {
+    let prefs: DelegationPref[] = [];
+    for (const e of this.#prefHistory.get(wallet) ?? []) if (e.tick <= tick) prefs = e.prefs;
+    return prefs;
   }
 
   /** Step 1 of a tick: its weight changes (a pool exists from its first snapshot on; 'ar' always). */
@@ -526,7 +585,7 @@ class Verification {
     this.#cmp(where, 'from_tick', p.lastSettledTick + 1, fromT);
     this.#cmp(where, 'id', settlementIdOf(poolId, p.lastSettledTick + 1, k), id);
     this.#cmp(where, 'index_value', p.index, big(s['index_value']));
-    const byRecipient = await this.#verifyCredits(id, k, p);
+    const byRecipient = await this.#verifyCredits(id, k, p, fromT);
     p.lastSettledTick = k;
     let total = 0n;
     let count = 0;
@@ -547,10 +606,13 @@ class Verification {
    * What every account of the pool was owed (settle.ts: floor(cumulative accrual / SCALE) − settled,
    * rounding down), by the replay and by the reference model, against the stored credit rows.
    */
-  async #verifyCredits(id: string, k: number, p: PoolReplay): Promise<{ credits: Map<number, bigint>; sums: Map<string, bigint> }> {
+  async #verifyCredits(id: string, k: number, p: PoolReplay, fromTick: number): Promise<{ credits: Map<number, bigint>; sums: Map<string, bigint> }> {
     const stored = new Map<number, Row>();
     for (const c of await this.#db.all('SELECT account_id, recipient, amount FROM credits WHERE settlement_id = ?', [id])) stored.set(Number(c['account_id']), c);
-    const reference = this.#reference.settle(p.pool);
+    const storedParts = new Map<string, bigint>();
+    for (const c of await this.#db.all('SELECT account_id, target, amount FROM delegated_credits WHERE settlement_id = ?', [id])) storedParts.set(`${Number(c['account_id'])} ${c['target'] as string}`, big(c['amount']));
+    const reports = new Map<string, ReportRow[]>();
+    const reference = this.#reference.settle(p.pool, fromTick);
     const credits = new Map<number, bigint>();
     const sums = new Map<string, bigint>();
     for (const a of p.accounts) {
@@ -570,14 +632,66 @@ class Verification {
         this.#cmp(cw, 'amount', owed, big(row['amount']));
         this.#cmp(cw, 'recipient', a.recipient, row['recipient']);
       }
+      // Delegation (DESIGN.md §9): the units due in each segment split by the preferences in force in it.
+      const marks = (this.#marks.get(a.id) ?? []).filter((m) => m.tick > fromTick);
+      this.#marks.delete(a.id);
+      const split = delegateSegments(
+        segmentUnits(a.settled, marks.map((m) => m.accrued), accruedAt(a, p.index)),
+        [this.#prefsAt(a.recipient!, fromTick), ...marks.map((m) => this.#prefsAt(a.recipient!, m.tick))],
+      );
+      const shares = new Map<string, bigint>(split.parts);
+      if (split.own > 0n) shares.set(a.recipient!, (shares.get(a.recipient!) ?? 0n) + split.own);
+      const refShares = reference.get(a.id)?.to ?? new Map<string, bigint>();
+      for (const who of new Set([...shares.keys(), ...refShares.keys()])) this.#cmp({ ...cw, check: 'reference' }, `share of ${who} (replay vs reference model)`, refShares.get(who) ?? 0n, shares.get(who) ?? 0n);
+      for (const [target, part] of split.parts) {
+        const key = `${a.id} ${target}`;
+        this.#cmp({ ...cw, check: 'delegation' }, `delegated to ${target}`, part, storedParts.get(key) ?? 'no row');
+        storedParts.delete(key);
+        let rows = reports.get(target);
+        if (rows === undefined) reports.set(target, (rows = []));
+        rows.push({ mint: part, user: a.key, recipient: a.recipient!, amount: a.weight });
+      }
       a.settled += owed;
       credits.set(a.id, owed);
-      sums.set(a.recipient!, (sums.get(a.recipient!) ?? 0n) + owed);
+      for (const [who, q] of shares) sums.set(who, (sums.get(who) ?? 0n) + q);
     }
+    for (const [key, amount] of storedParts) this.#report({ check: 'delegation', tick: k, pool: p.pool, settlementId: id, field: `delegated_credits ${key}`, expected: 'no row', found: amount });
+    await this.#verifyReports(id, k, p.pool, reports);
     for (const [accountId, row] of stored) {
       this.#report({ check: 'credit', tick: k, pool: p.pool, account: this.#accounts.get(accountId)?.key ?? `#${accountId}`, settlementId: id, field: 'amount', expected: 'no credit', found: row['amount'] });
     }
     return { credits, sums };
+  }
+
+  /** The preferences in force (delegations) must be the replay of the logged snapshots. */
+  async #compareDelegations(): Promise<void> {
+    const expected = new Map<string, number>();
+    for (const [wallet, h] of this.#prefHistory) for (const p of h[h.length - 1]!.prefs) expected.set(`${wallet} ${p.target}`, p.factor);
+    for (const r of await this.#db.all('SELECT wallet, target, factor FROM delegations ORDER BY wallet, target')) {
+      const key = `${r['wallet'] as string} ${r['target'] as string}`;
+      this.#cmp({ check: 'delegation', account: r['wallet'] as string }, `factor to ${r['target'] as string}`, expected.get(key) ?? 'no preference', Number(r['factor']));
+      expected.delete(key);
+    }
+    for (const [key, factor] of expected) this.#report({ check: 'delegation', account: key.split(' ')[0]!, field: `factor to ${key.split(' ')[1]!}`, expected: factor, found: 'no row' });
+  }
+
+  /** The settlement's Report.Mint rows: one per project, the deterministic id, AO's rows recomputed. */
+  async #verifyReports(id: string, k: number, pool: PoolId, expected: ReadonlyMap<string, ReportRow[]>): Promise<void> {
+    const stored = new Map((await this.#db.all('SELECT * FROM reports WHERE settlement_id = ?', [id])).map((r) => [r['project'] as string, r]));
+    for (const [project, rows] of expected) {
+      const where = { check: 'report', tick: k, pool, settlementId: id, account: project };
+      const r = stored.get(project);
+      stored.delete(project);
+      if (r === undefined) {
+        this.#report({ ...where, field: 'row', expected: 'a Report.Mint for the project', found: 'none' });
+        continue;
+      }
+      this.#cmp(where, 'report_id', reportIdOf(id, project), r['report_id']);
+      this.#cmp(where, 'total', rows.reduce((t, x) => t + x.mint, 0n), big(r['total']));
+      this.#cmp(where, 'row_count', rows.length, Number(r['row_count']));
+      this.#cmp(where, 'payload', encodeReport(project, pool, rows), r['payload']);
+    }
+    for (const project of stored.keys()) this.#report({ check: 'report', tick: k, pool, settlementId: id, account: project, field: 'row', expected: 'no report (nothing delegated to it)', found: 'a Report.Mint' });
   }
 
   /** The outbox: the recipient sums, in recipient order, cut into batches with deterministic ids; their delivery status. */

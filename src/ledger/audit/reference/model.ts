@@ -10,8 +10,14 @@
  *   an account's entitlement (scaled) = banked + w · (I − I_at_last_change)
  *   owed at settlement = floor(entitlement / SCALE) − paid
  * and the pool-wide identity SCALE · Σ P = Σ_a entitlement_a + carry (checked by `conserves`).
+ *
+ * Delegation (DESIGN.md §9), from the rule as written there: a wallet's targets take
+ * floor(units · factor / 10000) of the units due while their preferences are in force, the wallet
+ * the rest; a change at tick c cuts the account's entitlement at the end of tick c − 1, and the
+ * whole units due up to each cut follow the preferences in force before it.
  */
 const UNIT = 10n ** 36n;
+const BASIS = 10_000n;
 
 interface RefAccount {
   readonly pool: string;
@@ -50,9 +56,72 @@ export interface RefAccountView {
   readonly paid: bigint;
 }
 
+/** What one account's settlement sends where: its recipient's share and each target's. */
+export interface RefShares {
+  readonly recipient: string;
+  readonly owed: bigint;
+  /** recipient and targets → base units (positive only). */
+  readonly to: Map<string, bigint>;
+}
+
 export class ReferenceModel {
   readonly #pools = new Map<string, RefPool>();
   readonly #accounts = new Map<number, RefAccount>();
+  /** wallet → its preference sets, each in force from its tick on. */
+  readonly #prefs = new Map<string, { from: number; targets: readonly (readonly [string, number])[] }[]>();
+  /** account → the entitlements at which its recipient's preferences changed, with the tick of the change. */
+  readonly #cuts = new Map<number, { tick: number; at: bigint }[]>();
+
+  /** A wallet's new preference set from `tick` on: every account it receives for is cut at its entitlement now (the end of tick − 1). */
+  delegate(wallet: string, targets: readonly (readonly [string, number])[], tick: number): void {
+    let list = this.#prefs.get(wallet);
+    if (list === undefined) this.#prefs.set(wallet, (list = []));
+    list.push({ from: tick, targets });
+    for (const [id, a] of this.#accounts) {
+      if (a.recipient !== wallet) continue;
+      let cuts = this.#cuts.get(id);
+      if (cuts === undefined) this.#cuts.set(id, (cuts = []));
+      cuts.push({ tick, at: this.#entitlement(a) });
+    }
+  }
+
+  #targetsAt(wallet: string, tick: number): readonly (readonly [string, number])[] {
+    let targets: readonly (readonly [string, number])[] = [];
+    for (const p of this.#prefs.get(wallet) ?? []) if (p.from <= tick) targets = p.targets;
+    return targets;
+  }
+
+  /**
+   * Where an account's owed units go, for a settlement whose first tick is `fromTick`: the units due
+   * before each cut (cuts after fromTick) by the preferences in force then, the rest by the current ones.
+   */
+  #shares(id: number, a: RefAccount, owed: bigint, fromTick: number): Map<string, bigint> {
+    const recipient = a.recipient!;
+    const to = new Map<string, bigint>();
+    const give = (who: string, n: bigint): void => {
+      if (n > 0n) to.set(who, (to.get(who) ?? 0n) + n);
+    };
+    let paidUpTo = a.paid;
+    let segmentStart = fromTick;
+    const cuts = (this.#cuts.get(id) ?? []).filter((c) => c.tick > fromTick);
+    for (const end of [...cuts, { tick: Number.MAX_SAFE_INTEGER, at: this.#entitlement(a) }]) {
+      const wholeUnits = end.at / UNIT;
+      const due = wholeUnits > paidUpTo ? wholeUnits - paidUpTo : 0n;
+      if (wholeUnits > paidUpTo) paidUpTo = wholeUnits;
+      let left = due;
+      for (const [target, factor] of this.#targetsAt(recipient, segmentStart)) {
+        const part = (due * BigInt(factor)) / BASIS;
+        give(target, part);
+        left -= part;
+      }
+      give(recipient, left);
+      segmentStart = end.tick;
+    }
+    const sum = [...to.values()].reduce((x, y) => x + y, 0n);
+    if (sum !== owed) throw new Error(`reference model: account ${id}'s shares add up to ${sum}, not ${owed}`);
+    this.#cuts.delete(id);
+    return to;
+  }
 
   #pool(pool: string): RefPool {
     let p = this.#pools.get(pool);
@@ -99,15 +168,21 @@ export class ReferenceModel {
     return a.banked + a.weight * (this.#pools.get(a.pool)!.index - a.mark);
   }
 
-  /** A settlement of the pool at the current index: what each account with a recipient is owed (> 0), by id. */
-  settle(pool: string): Map<number, { recipient: string; owed: bigint }> {
-    const out = new Map<number, { recipient: string; owed: bigint }>();
+  /**
+   * A settlement of the pool at the current index, its first tick `fromTick`: what each account with
+   * a recipient is owed (> 0), by id, and where it goes (delegation).
+   */
+  settle(pool: string, fromTick = 1): Map<number, RefShares> {
+    const out = new Map<number, RefShares>();
     for (const id of this.#pools.get(pool)?.members ?? []) {
       const a = this.#accounts.get(id)!;
       if (a.recipient === null) continue;
       const owed = this.#entitlement(a) / UNIT - a.paid;
-      if (owed === 0n) continue;
-      out.set(id, { recipient: a.recipient, owed });
+      if (owed === 0n) {
+        this.#cuts.delete(id);
+        continue;
+      }
+      out.set(id, { recipient: a.recipient, owed, to: this.#shares(id, a, owed, fromTick) });
       a.paid += owed;
     }
     return out;
