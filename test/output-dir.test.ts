@@ -4,18 +4,12 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EngineError } from '../src/errors.ts';
 import { prepareOutputDir } from '../src/output-dir.ts';
+import { engineErrorOf } from './support/errors.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'ao-output-dir-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const error = (fn: () => void): EngineError => {
-  try {
-    fn();
-  } catch (e) {
-    return e as EngineError;
-  }
-  throw new Error('no error thrown');
-};
+const error = engineErrorOf;
 
 describe('prepareOutputDir (issue 24: was internal error: EEXIST)', () => {
   it('an existing file at the folder path is bad input naming it', () => {

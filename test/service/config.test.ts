@@ -1,11 +1,11 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { EngineError } from '../../src/errors.ts';
 import { AO_MAINNET, policyToData } from '../../src/emission/index.ts';
 import { envName, loadConfig, parseConfig } from '../../src/service/config.ts';
 import { runCli } from '../../src/service/cli.ts';
 import { tempDir } from './support/harness.ts';
+import { engineErrorOf } from '../support/errors.ts';
 
 const dir = tempDir('config');
 const keyFile = join(dir, 'minter.json');
@@ -17,15 +17,7 @@ const base = () => ({
   sources: { ethereum: { rpcUrls: ['http://127.0.0.1:8545'], preBridge: '0xfE08D40Eee53d64936D3128838867c867602665c' } },
 });
 
-const errorOf = (fn: () => unknown): EngineError => {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(EngineError);
-    return error as EngineError;
-  }
-  throw new Error('expected an error');
-};
+const errorOf = engineErrorOf;
 
 describe('config', () => {
   it('fills defaults: ao-mainnet, 2024-02-27T18:00Z genesis, AR settled every tick and bridges daily (288 ticks), loopback :8080', () => {
@@ -47,7 +39,12 @@ describe('config', () => {
 
   it('the shipped config/example.yaml is valid (with its signer key file given by the environment)', () => {
     const c = loadConfig('config/example.yaml', { AO_EMISSION_AO_SIGNER_KEY_FILE: keyFile });
-    expect(c.sources.ethereum?.preBridge).toBe('0xfE08D40Eee53d64936D3128838867c867602665c');
+    // AO's three bridges from their mainnet presets.
+    expect(c.ethereumBridges.map((b) => [b.asset.pool, b.bridge])).toEqual([
+      ['steth', '0xfe08d40eee53d64936d3128838867c867602665c'],
+      ['dai', '0x6a1b588b0684dace1f53c5820111f400b3dbfebf'],
+      ['usds', '0x7cd01d5cad4ba0caeba02583a5c61d35b23e08eb'],
+    ]);
     // 1h = 12 ticks of 5 minutes; 1d = 288.
     expect(c.settlementTicks).toEqual({ ar: 12, steth: 288, dai: 288, usds: 288, sol: 288 });
     expect(c.ao?.signerKeyFile).toBe(keyFile);

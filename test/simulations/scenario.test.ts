@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EngineError } from '../../src/errors.ts';
 import { expandRange, loadScenario, MONTH_MS, parseScenario, tvlAt } from '../../simulations/scenario.ts';
+import { engineErrorOf } from '../support/errors.ts';
 
 /** The minimal form quoted in issue 9. */
 const MINIMAL = {
@@ -15,14 +16,7 @@ const MINIMAL = {
   ao: { fdvUsd: [1e9, 1e10] },
 };
 
-const errorOf = (data: unknown): EngineError => {
-  try {
-    parseScenario(data);
-  } catch (error) {
-    return error as EngineError;
-  }
-  throw new Error('expected the scenario to be refused');
-};
+const errorOf = (data: unknown): EngineError => engineErrorOf(() => parseScenario(data));
 
 /** A copy of MINIMAL with one field replaced (dotted path; undefined deletes it). */
 function withField(path: string, value: unknown): unknown {

@@ -7,11 +7,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EngineError } from '../../../src/errors.ts';
+import type { EngineError } from '../../../src/errors.ts';
 import { ArweaveHttp } from '../../../src/bridges/arweave/http.ts';
 import { readSeedFile } from '../../../src/bridges/arweave/seed.ts';
 import type { Wallet } from '../../../src/bridges/arweave/wallet-list.ts';
 import { WalletListScanner, readWalletListDocument, readWalletListPages } from '../../../src/bridges/arweave/wallet-list.ts';
+import { engineErrorOf } from '../../support/errors.ts';
 
 /** Deterministic addresses: base64url(SHA-256("w" + i)), 43 chars, 32 bytes. */
 const addr = (i: number): string => createHash('sha256').update(`w${i}`).digest('base64url');
@@ -35,15 +36,7 @@ const split = (bytes: Buffer, cuts: number[]): Uint8Array[] => {
   return out;
 };
 
-const failure = (fn: () => unknown): EngineError => {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof EngineError) return e;
-    throw e;
-  }
-  throw new Error('expected a failure');
-};
+const failure = engineErrorOf;
 
 describe('WalletListScanner (the Arweave node wallet-list wire format, streamed)', () => {
   it('parses a /wallet_list/{root} page {"next_cursor", "wallets": [{address, balance, last_tx}]} into winston bigints and the cursor', () => {
