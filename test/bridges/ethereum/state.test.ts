@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { parseArweaveAddress } from '../../../src/address.ts';
 import type { EngineError } from '../../../src/errors.ts';
 import { TOPIC_USER_STAKED, TOPIC_USER_WITHDRAWN, STETH_POOL_TOPIC } from '../../../src/bridges/ethereum/abi.ts';
-import { applyLog, decodeCursor, depositorChanges, DEPOSITOR_KIND, encodeCursor, parseDepositorValue, recipientFromWord } from '../../../src/bridges/ethereum/state.ts';
+import { applyLog, countedOf, decodeCursor, depositorChanges, DEPOSITOR_KIND, DUE_KIND, dueChanges, encodeCursor, mature, parseDepositorValue, recipientFromWord } from '../../../src/bridges/ethereum/state.ts';
 import type { ScanState } from '../../../src/bridges/ethereum/state.ts';
 import type { RawLog } from '../../../src/bridges/ethereum/decode.ts';
 
@@ -139,5 +139,56 @@ describe('cursor', () => {
   it('refuses a cursor of another chain or contract', () => {
     const text = encodeCursor({ ...empty(), count: 1, totalDeposited: 5n });
     expect(() => decodeCursor(text, { chainId: 5, preBridge: PRE })).toThrow(/is for chain 1/);
+  });
+});
+
+describe('the deposit delay in the scan state', () => {
+  // Deposits due at tick 300 (this snapshot counts through tick 10): queued; the weight is deposited − queued.
+  const due = (tick: number) => () => tick;
+
+  it('queues a deposit due after the counted tick, and a withdrawal takes the latest queued first, then the counted part', () => {
+    const s = { ...empty(), countedTick: 10 };
+    applyLog(s, log(TOPIC_USER_STAKED, 30n, arHex), null, new Set(), due(5)); // due by tick 10: counts at once
+    applyLog(s, log(TOPIC_USER_STAKED, 20n, arHex), null, new Set(), due(300));
+    applyLog(s, log(TOPIC_USER_STAKED, 7n, arHex), null, new Set(), due(301));
+    const d = s.depositors.get(USER)!;
+    expect(d.queued).toEqual([{ tick: 300, amount: 20n }, { tick: 301, amount: 7n }]);
+    expect(countedOf(d)).toBe(30n);
+    // 35 = 7 (tick 301) + 20 (tick 300) from the queue, then 8 from the counted 30.
+    applyLog(s, log(TOPIC_USER_WITHDRAWN, 35n, arHex), null, new Set(), due(302));
+    expect(d).toEqual({ deposited: 22n, recipient: AR });
+    expect(countedOf(d)).toBe(22n);
+    expect([...s.dueAdded]).toEqual([[300, new Set([USER])], [301, new Set([USER])]]); // hints; the rows are merged later
+  });
+
+  it('counts exactly the queued deposits due at or before the tick', () => {
+    const d = { deposited: 10n, recipient: null, queued: [{ tick: 5, amount: 3n }, { tick: 6, amount: 4n }] };
+    expect(mature(d, 4)).toBe(false);
+    expect(mature(d, 5)).toBe(true);
+    expect(d.queued).toEqual([{ tick: 6, amount: 4n }]);
+    expect(countedOf(d)).toBe(6n);
+    expect(mature(d, 6)).toBe(true);
+    expect(d).toEqual({ deposited: 10n, recipient: null });
+  });
+
+  it('keeps the queue in the depositor row (and reads it back), and the due rows: consumed ones deleted, new ones merged', () => {
+    const queued = { deposited: 10n, recipient: AR, queued: [{ tick: 300, amount: 4n }] };
+    expect(parseDepositorValue(USER, JSON.stringify(['10', AR, [[300, '4']]]))).toEqual(queued);
+    expect(() => parseDepositorValue(USER, JSON.stringify(['3', AR, [[300, '4']]]))).toThrow(/queues more than the 3 deposited/);
+    const s = { ...empty(), countedTick: 10 };
+    s.depositors.set(USER, queued);
+    s.dueAdded.set(300, new Set([USER]));
+    const OTHER = '0x' + 'cd'.repeat(20);
+    expect(dueChanges(s, [9, 10], new Map([[300, [OTHER]]]))).toEqual([
+      { kind: DUE_KIND, key: '9', value: null },
+      { kind: DUE_KIND, key: '10', value: null },
+      { kind: DUE_KIND, key: '300', value: JSON.stringify([USER, OTHER]) },
+    ]);
+  });
+
+  it('a cursor carries the tick counted through (fixed size), and none when nothing was ever queued', () => {
+    expect(JSON.parse(encodeCursor({ ...empty(), countedTick: 1234 })).countedTick).toBe(1234);
+    expect(JSON.parse(encodeCursor(empty()))).not.toHaveProperty('countedTick');
+    expect(decodeCursor(encodeCursor({ ...empty(), countedTick: 1234 }), { chainId: 1, preBridge: PRE }).countedTick).toBe(1234);
   });
 });
