@@ -12,6 +12,8 @@ import { startLocalSolana, type LocalSolana } from './solana/local-cluster.ts';
 import type { Source } from '../src/bridges/types.ts';
 import { AO_MAINNET, gateTick, policyLabel, TICK_MS, tickEndMs, toIso } from '../src/emission/index.ts';
 import { reconcile, createAoClient, type ArweaveJwk } from '../src/ledger/ao/index.ts';
+import { reconcileReports } from '../src/ledger/ao/reconcile-reports.ts';
+import { createDelegationSource } from '../src/bridges/ao/delegation-source.ts';
 import { startLocalAoNode, type LocalAoNode } from './ao-node/server.ts';
 import { xorshift32 } from '../src/prng.ts';
 import { formatUnits } from '../src/units.ts';
@@ -51,6 +53,10 @@ export interface DemoSummary {
   readonly lastTick: number;
   readonly conservationOk: boolean;
   readonly reconciled: boolean;
+  /** Every project's per-user totals (Get-Yield) equal the ledger's delegated credits of delivered reports. */
+  readonly delegationReconciled: boolean;
+  /** Base units the ledger delegated to projects. */
+  readonly delegated: bigint;
   readonly delivered: number;
   readonly exitCode: number;
 }
@@ -70,6 +76,8 @@ interface DemoNetwork {
   readonly solana: LocalSolana;
   readonly ao: LocalAoNode;
   readonly jwk: ArweaveJwk;
+  /** Project process id → its name (PI, the demo FLPs). */
+  readonly projectNames: ReadonlyMap<string, string>;
   /** The sources, on the ledger's tick grid (the Ethereum bridges' 24-hour deposit delay counts on it). */
   sources(genesisMs: number): Source[];
   /** One step of population change (called between ticks). */
@@ -100,8 +108,10 @@ async function startDemoNetwork(dataDir: string, seed: number, say: (line: strin
     const minter = await arweave.newWallet();
     const sender = await arweave.newWallet();
     const holders = Array.from({ length: 8 }, (_, i) => demoAddress(seed, `ar-${i}`));
+    // Three holders with keys of their own: they sign their yield-delegation preferences (issue 21).
+    const delegators = [await arweave.newWallet(), await arweave.newWallet(), await arweave.newWallet()];
     const seedRows: string[] = ['address,winston'];
-    for (const address of [...holders, sender.address]) {
+    for (const address of [...holders, ...delegators.map((d) => d.address), sender.address]) {
       // The sender also funds the new holders of activity() with real transfers: a reserve on top.
       const drawn = BigInt(100 + Math.floor(random() * 5_000)) * WINSTON;
       const winston = address === sender.address ? drawn + SENDER_RESERVE_AR * WINSTON : drawn;
@@ -114,8 +124,10 @@ async function startDemoNetwork(dataDir: string, seed: number, say: (line: strin
 
     // stETH depositors in the pre-bridge, each naming an Arweave recipient (one without: unclaimed).
     const depositors = ethereum.accounts.slice(1, 7);
+    // Depositor 0 names delegator 1's address: its stETH yield follows that wallet's preferences.
+    const ethRecipient = (i: number): ArweaveAddress => (i === 0 ? delegators[1]!.address : demoAddress(seed, `eth-${i}`));
     for (const [i, user] of depositors.entries()) {
-      await ethereum.stake(user, BigInt(1 + Math.floor(random() * 40)) * E18, i === 5 ? null : demoAddress(seed, `eth-${i}`));
+      await ethereum.stake(user, BigInt(1 + Math.floor(random() * 40)) * E18, i === 5 ? null : ethRecipient(i));
     }
 
     // DAI and USDS depositors in their bridges (the DAI savings rate 5 %, the USDS one 6.5 %: dsr(), ssr()).
@@ -141,9 +153,24 @@ async function startDemoNetwork(dataDir: string, seed: number, say: (line: strin
     // Stake activates at the next epoch boundary (as on mainnet): start the demo with it active.
     solana.warpToEpoch(solana.epoch + 1);
 
-    say('starting the local AO node with the token process …');
-    const ao = await startLocalAoNode({ minter: minter.address, dataDir, name: 'AO (demo)', ticker: 'AO' });
+    say('starting the local AO node with the token, delegation, PI and two demo FLP processes …');
+    const ao = await startLocalAoNode({ minter: minter.address, dataDir, name: 'AO (demo)', ticker: 'AO', delegation: { flps: ['APUS (demo)', 'Botega (demo)'] } });
     started.push(ao);
+    const [pi, apus, botega] = ao.projects.map((p) => p.processId) as [string, string, string];
+    // The delegators sign Set-Delegation (AO's format): one to PI, one split between PI and both FLPs,
+    // one all to Botega; every other holder keeps its AO.
+    const delegate = async (w: { jwk: unknown; address: string }, walletTo: string, factor: number): Promise<void> => {
+      const c = createAoClient({ muUrl: ao.url, cuUrl: ao.url }, w.jwk as ArweaveJwk);
+      const id = await c.message({ process: ao.delegationProcessId!, tags: [{ name: 'Action', value: 'Set-Delegation' }], data: JSON.stringify({ walletFrom: w.address, walletTo, factor }) });
+      const answer = (await c.result({ message: id, process: ao.delegationProcessId! })).Messages?.[0]?.Tags?.find((t) => t.name === 'Action')?.value;
+      if (answer !== 'Set-Delegation-Notice') throw new Error(`demo: Set-Delegation of ${w.address} to ${walletTo} was refused (${String(answer)})`);
+    };
+    await delegate(delegators[0]!, pi, 5_000);
+    await delegate(delegators[1]!, pi, 2_000);
+    await delegate(delegators[1]!, apus, 3_000);
+    await delegate(delegators[1]!, botega, 2_000);
+    await delegate(delegators[2]!, botega, 10_000);
+    say(`delegations: ${delegators[0]!.address.slice(0, 8)}… 50 % to PI; ${delegators[1]!.address.slice(0, 8)}… (and the stETH depositor naming it) 20 % PI, 30 % APUS, 20 % Botega; ${delegators[2]!.address.slice(0, 8)}… 100 % Botega; the rest keep their AO`);
 
     const sources = (genesisMs: number): Source[] => [
       createArweaveSource({ urls: [arweave.url], confirmations: 0, seedFile }),
@@ -158,9 +185,15 @@ async function startDemoNetwork(dataDir: string, seed: number, say: (line: strin
       solana,
       ao,
       jwk: minter.jwk as unknown as ArweaveJwk,
+      projectNames: new Map(ao.projects.map((p) => [p.processId, p.name])),
       sources,
       async activity(tick) {
         solana.advanceSlots(1);
+        // A change mid-period: from the next tick on, delegator 0 gives PI all of its AO.
+        if (tick === 6) {
+          await delegate(delegators[0]!, pi, 10_000);
+          return `delegation: ${delegators[0]!.address.slice(0, 8)}… now 100 % to PI (from the next tick)`;
+        }
         if (tick % 3 !== 0) return null;
         const roll = random();
         if (roll < 0.2) {
@@ -179,7 +212,7 @@ async function startDemoNetwork(dataDir: string, seed: number, say: (line: strin
         }
         if (roll < 0.5) {
           const i = Math.floor(random() * 5);
-          await ethereum.stake(depositors[i]!, BigInt(1 + Math.floor(random() * 10)) * E18, demoAddress(seed, `eth-${i}`));
+          await ethereum.stake(depositors[i]!, BigInt(1 + Math.floor(random() * 10)) * E18, ethRecipient(i));
           return `stETH deposit by ${depositors[i]!.slice(0, 8)}… (counts after the 24-hour delay)`;
         }
         if (roll < 0.6) {
@@ -190,7 +223,7 @@ async function startDemoNetwork(dataDir: string, seed: number, say: (line: strin
         }
         if (roll < 0.65) {
           const i = Math.floor(random() * 5);
-          await ethereum.withdraw(depositors[i]!, E18 / 2n, demoAddress(seed, `eth-${i}`));
+          await ethereum.withdraw(depositors[i]!, E18 / 2n, ethRecipient(i));
           return `stETH withdrawal by ${depositors[i]!.slice(0, 8)}… (from its queued deposits first)`;
         }
         if (roll < 0.7) {
@@ -227,6 +260,13 @@ function yieldLines(r: TickReport): string[] {
   return r.snapshots.flatMap((s) =>
     s.yield === undefined ? [] : [`           yield ${s.pool.padEnd(5)} ${s.yield.asset} $${s.yield.priceUsd} (${s.yield.priceSource})  APR ${(Number(s.yield.apr) * 100).toFixed(4)} % (${s.yield.aprSource})`],
   );
+}
+
+/** Per settlement, what went to each project by delegation. */
+function delegationLines(r: TickReport, names: ReadonlyMap<string, string>): string[] {
+  return r.settlements
+    .filter((s) => s.projects.length > 0)
+    .map((s) => `           delegated ${s.pool} ${short(s.delegated)} AO: ${s.projects.map((p) => `${names.get(p.project) ?? p.project} ${short(p.total)} (${p.rows} ${p.rows === 1 ? 'user' : 'users'})`).join(', ')}`);
 }
 
 function tickLine(r: TickReport, outbox: Record<string, number>, genesisMs: number): string {
@@ -281,6 +321,7 @@ async function runDemoLocked(options: DemoOptions, dataDir: string, say: (line: 
       // AR holders every hour (12 ticks), bridges daily (288 ticks), as on mainnet.
       settlementTicks: { ar: 12, steth: 288, dai: 288, usds: 288, sol: 288 },
       sources: network.sources(genesisMs),
+      delegationSource: createDelegationSource({ cuUrl: network.ao.url, processId: network.ao.delegationProcessId! }),
       clock,
       log,
       trigger: intervalTrigger(Math.max(20, Math.floor(1000 / options.speed / 2))),
@@ -295,6 +336,7 @@ async function runDemoLocked(options: DemoOptions, dataDir: string, say: (line: 
         const outbox = await ledger.outbox.counts();
         for (const r of reports.splice(0)) {
           say(tickLine(r, outbox, genesisMs));
+          for (const line of delegationLines(r, network.projectNames)) say(line);
           if (r.tick === 1) for (const line of yieldLines(r)) say(line);
           // Deposits still in AO's 24-hour delay (the bridges' own notes, recorded in the journal too).
           for (const snap of r.snapshots) for (const note of snap.notes) if (note.includes('deposit delay')) say(`           ${snap.pool}: ${note}`);
@@ -331,7 +373,13 @@ async function runDemoLocked(options: DemoOptions, dataDir: string, say: (line: 
       // The demo's ledger is not audit's default (./data/ao-emission.db): the exact command.
       say(`audit it with: npx ao-emission audit verify --database sqlite:${join(dataDir, 'demo.sqlite')}`);
       say(`AO process ${network.ao.processId}: ${report.recipients} recipients hold ${AO(report.processTotal)} AO; ledger delivered ${AO(report.ledgerTotal)} AO — ${report.equal ? 'equal' : 'DIFFERENT'}`);
-      return { lastTick, conservationOk: conservation.ok, reconciled: report.equal, delivered: report.outbox.delivered, exitCode: conservation.ok && report.equal ? exitCode : 1 };
+      const projects = await reconcileReports({ db: ledger.db, client: createAoClient({ muUrl: network.ao.url, cuUrl: network.ao.url }), projects: [...network.projectNames.keys()] });
+      const delegated = (await ledger.db.all<{ amount: string }>('SELECT amount FROM delegated_credits')).reduce((t, r) => t + BigInt(r.amount), 0n);
+      for (const p of projects.projects) {
+        say(`  ${(network.projectNames.get(p.project) ?? p.project).padEnd(13)} ${p.project}: ${p.users} users, ${AO(p.processTotal)} AO reported; ledger delegated ${AO(p.ledgerTotal)} AO — ${p.equal ? 'equal' : `DIFFERENT: ${p.mismatches.join('; ')}`}`);
+      }
+      const ok = conservation.ok && report.equal && projects.equal;
+      return { lastTick, conservationOk: conservation.ok, reconciled: report.equal, delegationReconciled: projects.equal, delegated, delivered: report.outbox.delivered, exitCode: ok ? exitCode : 1 };
     } finally {
       await ledger.close();
     }

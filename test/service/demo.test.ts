@@ -2,6 +2,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runDemo } from '../../devnet/demo.ts';
+import { openLedger } from '../../src/ledger/index.ts';
+import { verifyLedger } from '../../src/ledger/audit/index.ts';
 import { tempDir } from './support/harness.ts';
 
 /**
@@ -35,5 +37,19 @@ describe('demo (npm start) on the local network', () => {
     expect(lines.some((l) => l.includes('chain: '))).toBe(true);
     expect(lines.some((l) => /^conservation ok$/.test(l))).toBe(true);
     expect(existsSync(join(dataDir, 'demo.sqlite'))).toBe(true);
+    // Yield delegation (issue 21): the AR settlements send parts to PI and both demo FLPs, and each
+    // project's per-user totals (Get-Yield) equal the ledger's delegated credits.
+    expect(summary.delegationReconciled).toBe(true);
+    expect(summary.delegated).toBeGreaterThan(0n);
+    expect(lines.filter((l) => /^ {11}delegated ar \d+\.\d{6} AO: PI \d+\.\d{6} \(\d users?\), APUS \(demo\) \d+\.\d{6} \(1 user\), Botega \(demo\) \d+\.\d{6} \(2 users\)$/.test(l))).toHaveLength(2);
+    expect(lines.filter((l) => /^ {2}(PI|APUS \(demo\)|Botega \(demo\)) +\S{43}: \d users?, [\d.]+ AO reported; ledger delegated [\d.]+ AO — equal$/.test(l))).toHaveLength(3);
+    // The demo's ledger verifies, delegation splits and reports included.
+    const ledger = await openLedger({ url: `sqlite:${join(dataDir, 'demo.sqlite')}` });
+    try {
+      const report = await verifyLedger(ledger.db);
+      expect(report.divergences).toEqual([]);
+    } finally {
+      await ledger.close();
+    }
   });
 });
