@@ -1,6 +1,6 @@
 import { EngineError } from '../errors.ts';
 import { MAX_SUPPLY } from '../emission/curve.ts';
-import { SCALE, accrual } from './accrual.ts';
+import { SCALE, accrual, accruedAt } from './accrual.ts';
 import { lastTickRow } from './apply-tick.ts';
 import { decodeChanges } from './change-log.ts';
 import type { AccountRow, Db, Row } from './db.ts';
@@ -38,7 +38,7 @@ async function viewAt(db: Db, row: AccountRow, at: number, last: number, current
   let cumulative: bigint;
   let changedTick = row.changedTick;
   if (at >= row.changedTick) {
-    cumulative = row.accrued + accrual(row.weight, row.indexAtChange, indexAtTick);
+    cumulative = accruedAt(row, indexAtTick);
   } else {
     const logs = await db.all<{ tick: number; payload: string }>('SELECT tick, payload FROM weight_changes WHERE pool = ? AND tick >= ? AND tick <= ? AND payload LIKE ? ORDER BY tick', [
       row.pool,
@@ -187,7 +187,7 @@ export async function conservation(db: Db): Promise<Conservation> {
       const page = await db.accountPage(p.pool, after, PAGE_ROWS, false);
       for (const a of page) {
         weight += a.weight;
-        cumulative += a.accrued + accrual(a.weight, a.indexAtChange, p.index);
+        cumulative += accruedAt(a, p.index);
       }
       if (page.length < PAGE_ROWS) break;
       after = page[page.length - 1]!.id;
