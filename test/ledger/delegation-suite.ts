@@ -9,6 +9,7 @@ import { decodePayload, openLedger } from '../../src/ledger/index.ts';
 import type { Ledger, LedgerDelegationChange, PoolId } from '../../src/ledger/index.ts';
 import { decodeReport, reportIdOf } from '../../src/ledger/reports.ts';
 import { verifyLedger } from '../../src/ledger/audit/index.ts';
+import { statement } from '../../src/ledger/audit/statement.ts';
 
 /**
  * Yield delegation in the ledger (issue 21, DESIGN.md §9), once per dialect
@@ -88,6 +89,22 @@ export function delegationSuite(opts: DelegationSuiteOptions): void {
       const t5 = await ledger.applyTick(input(5, []));
       const next = (await ledger.settle('ar', 5))!;
       expect(await payloadOf(ledger, next.id)).toEqual(new Map([[A, p(t5) - p(t5) / 2n], [PI, p(t5) / 2n]]));
+      // audit statement: what A delegated, to whom, and its preferences with the tick each took effect.
+      const st = await statement(ledger.db, A);
+      expect(st.delegations).toEqual([
+        { tick: 2, prefs: [{ target: FLP, factor: 10_000 }] },
+        { tick: 3, prefs: [] },
+        { tick: 4, prefs: [{ target: PI, factor: 5000 }] },
+      ]);
+      expect(st.lines.filter((l) => l.kind === 'delegated').map((l) => [l.settlementId, l.recipient, l.amount, l.status])).toEqual([
+        [s.id, FLP, p(t2), 'pending'],
+        [s.id, PI, pi, 'pending'],
+        [next.id, PI, p(t5) / 2n, 'pending'],
+      ]);
+      expect(st.delegated).toBe(p(t2) + pi + p(t5) / 2n);
+      expect(st.credited).toBe(s.total + next.total);
+      // From tick 5 on only the set in force then shows.
+      expect((await statement(ledger.db, A, { fromTick: 5 })).delegations).toEqual([{ tick: 4, prefs: [{ target: PI, factor: 5000 }] }]);
     });
 
     it('a project receives exactly the sum of its report rows’ Mint; delegation never changes the pools’ accrual', async () => {

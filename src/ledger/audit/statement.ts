@@ -13,12 +13,15 @@ import type { PoolId } from '../types.ts';
  *   span     an interval [fromTick, toTick] of constant weight of one account; accrued (scaled by
  *            SCALE = 10^36) = weight · (I_toTick − I_{fromTick−1}) (DESIGN.md §4);
  *   credit   a settlement's credit of one account to this recipient (base units);
- *   message  an outbox batch carrying this recipient's sum, with its status and AO message id.
+ *   message  an outbox batch carrying this recipient's sum, with its status and AO message id;
+ *   delegated the part of a credit the address's preferences sent to a project (recipient = the
+ *            project; issue 21, DESIGN.md §9), its Report.Mint's status. `delegations` lists the
+ *            preference sets the address had, each with the tick it took effect.
  * Running totals: accruedScaled (Σ spans of the address's accounts) and credited (Σ credits to it).
  * Cost: the accounts' change-log rows (pre-filtered like queries.ts) and one index read per boundary.
  */
 export interface StatementLine {
-  readonly kind: 'span' | 'credit' | 'message';
+  readonly kind: 'span' | 'credit' | 'message' | 'delegated';
   readonly tick: number;
   readonly toTick: number;
   readonly pool: PoolId;
@@ -45,10 +48,14 @@ export interface Statement {
   /** Σ span accruals in whole base units (floor(accruedScaled / SCALE)). */
   readonly accrued: bigint;
   readonly credited: bigint;
+  /** The address's yield-delegation preferences in the range: from tick → targets (what is not listed stays with it). */
+  readonly delegations: readonly { readonly tick: number; readonly prefs: readonly { readonly target: string; readonly factor: number }[] }[];
+  /** Σ of the delegated lines: what the address's preferences sent to projects. */
+  readonly delegated: bigint;
 }
 
 type Draft = Omit<StatementLine, 'accruedScaledTotal' | 'creditedTotal'>;
-const KIND_ORDER = { span: 0, credit: 1, message: 2 } as const;
+const KIND_ORDER = { span: 0, credit: 1, delegated: 2, message: 3 } as const;
 
 export async function statement(db: Db, address: string, range: { fromTick?: number; toTick?: number } = {}): Promise<Statement> {
   if (typeof address !== 'string' || address.length === 0) throw new EngineError('INVALID_ADDRESS', 'address: empty; expected an account key or recipient address');
@@ -155,6 +162,40 @@ export async function statement(db: Db, address: string, range: { fromTick?: num
       }
     }
   }
+  // Delegation: the parts of this address's credits that went to projects, and its preference history.
+  const parts = await db.all(
+    `SELECT d.settlement_id, d.target, d.amount, c.recipient, a.account, s.pool, s.to_tick, r.status, r.message_id, r.report_id FROM delegated_credits d
+     JOIN credits c ON c.settlement_id = d.settlement_id AND c.account_id = d.account_id
+     JOIN accounts a ON a.id = d.account_id JOIN settlements s ON s.id = d.settlement_id
+     LEFT JOIN reports r ON r.settlement_id = d.settlement_id AND r.project = d.target
+     WHERE (c.recipient = ? OR a.account = ?) AND s.to_tick >= ? AND s.to_tick <= ? ORDER BY s.to_tick, s.pool, d.account_id, d.target`,
+    [address, address, fromTick, toTick],
+  );
+  let delegated = 0n;
+  for (const d of parts) {
+    delegated += BigInt(d['amount'] as string);
+    drafts.push({
+      kind: 'delegated',
+      tick: Number(d['to_tick']),
+      toTick: Number(d['to_tick']),
+      pool: d['pool'] as PoolId,
+      account: d['account'] as string,
+      recipient: d['target'] as string,
+      weight: null,
+      amount: BigInt(d['amount'] as string),
+      settlementId: d['settlement_id'] as string,
+      batchId: (d['report_id'] as string | null) ?? null,
+      status: (d['status'] as string | null) ?? null,
+      messageId: (d['message_id'] as string | null) ?? null,
+      assignmentSlot: null,
+    });
+  }
+  const delegations = (await db.all<{ tick: number | string; prefs: string }>('SELECT tick, prefs FROM delegation_history WHERE wallet = ? AND tick <= ? ORDER BY tick', [address, toTick])).map((r) => ({
+    tick: Number(r.tick),
+    prefs: (JSON.parse(r.prefs) as [string, number][]).map(([target, factor]) => ({ target, factor })),
+  }));
+  // The set in force at fromTick, then the changes in the range.
+  const inRange = delegations.filter((d, i) => d.tick >= fromTick || (delegations[i + 1]?.tick ?? Infinity) > fromTick);
   drafts.sort((a, b) => a.tick - b.tick || KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || (a.pool < b.pool ? -1 : a.pool > b.pool ? 1 : 0));
   let accruedScaledTotal = 0n;
   let creditedTotal = 0n;
@@ -163,5 +204,5 @@ export async function statement(db: Db, address: string, range: { fromTick?: num
     if (d.kind === 'credit') creditedTotal += d.amount;
     return { ...d, accruedScaledTotal, creditedTotal };
   });
-  return { address, fromTick, toTick, lines, accrued: accruedScaledTotal / SCALE, credited: creditedTotal };
+  return { address, fromTick, toTick, lines, accrued: accruedScaledTotal / SCALE, credited: creditedTotal, delegations: inRange, delegated };
 }

@@ -132,6 +132,13 @@ function printStatement(s: Statement, format: 'table' | 'csv' | 'json', kind: Ad
   );
   if (s.lines.length > 0) process.stdout.write('\n');
   process.stdout.write(`${s.address}, ticks ${s.fromTick}..${s.toTick}: accrued ${formatAo(s.accrued)}, credited ${formatAo(s.credited)} (raw base units and message ids: --json or --csv)\n`);
+  // Yield delegation (DESIGN.md §9): the preferences in force and what they sent to projects.
+  for (const d of s.delegations) {
+    const to = d.prefs.map((p) => `${(p.factor / 100).toFixed(2)} % to ${p.target}`);
+    const kept = 10_000 - d.prefs.reduce((t, p) => t + p.factor, 0);
+    process.stdout.write(`delegation from tick ${d.tick}: ${[...to, `${(kept / 100).toFixed(2)} % kept`].join(', ')}\n`);
+  }
+  if (s.delegated > 0n) process.stdout.write(`of the credits, ${formatAo(s.delegated)} went to projects by delegation (the delegated lines)\n`);
   if (kind === 'evm') {
     const recipients = [...new Set(s.lines.filter((l) => l.kind !== 'message' && l.account === s.address && l.recipient !== null).map((l) => l.recipient!))];
     process.stdout.write(
