@@ -12,3 +12,4 @@ export * from './report-html.ts';
 export * from './write-report.ts';
 export * from './summary.ts';
 export * from './progress.ts';
+export * from './delegation.ts';
