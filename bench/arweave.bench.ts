@@ -115,7 +115,7 @@ console.log(`full list, streamed and kept as ${kept.toLocaleString()} updates: $
     res.end(`{${end < WALLETS ? `"next_cursor":"${end}",` : ''}"wallets":[${items.join(',')}]}`);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const http = new ArweaveHttp({ urls: [`http://127.0.0.1:${(server.address() as AddressInfo).port}`], timeoutMs: 30_000, retries: 0, backoffBaseMs: 1, backoffMaxMs: 1, fetch });
+  const http = new ArweaveHttp({ urls: [`http://127.0.0.1:${(server.address() as AddressInfo).port}`], timeoutMs: 30_000, attemptsMax: 1, backoffMsBase: 1, backoffMsMax: 1, fetch });
   let n = 0;
   const t0 = performance.now();
   await readWalletListPages(http, 'R', () => n++);
@@ -168,7 +168,7 @@ console.log(
   perBlock.sort((x, y) => x - y);
   const median = perBlock[1]!;
   // Naive baseline: read every holder's balance at the pin (what a snapshot costs without the walk).
-  const http = new ArweaveHttp({ urls: [url], timeoutMs: 30_000, retries: 0, backoffBaseMs: 1, backoffMaxMs: 1, fetch });
+  const http = new ArweaveHttp({ urls: [url], timeoutMs: 30_000, attemptsMax: 1, backoffMsBase: 1, backoffMsMax: 1, fetch });
   const root = node.chain.at(-1)!.wallet_list;
   const all = [...node.balances(node.tip.height).keys()];
   const t0 = performance.now();

@@ -26,7 +26,7 @@ describe('/healthz readiness', () => {
     const port = await closedPort();
     // stETH and SOL from the seeded synthetic chain; AR from a real Arweave client pointed at a dead port.
     const [, steth, sol] = syntheticSources({ seed: 5, accounts: { ar: 5, steth: 5, sol: 5 } }, clock);
-    const ar = createArweaveSource({ urls: [`http://127.0.0.1:${port}`], confirmations: 0, retries: 0, backoffBaseMs: 1, timeoutMs: 2_000 });
+    const ar = createArweaveSource({ urls: [`http://127.0.0.1:${port}`], confirmations: 0, attemptsMax: 1, backoffMsBase: 1, timeoutMs: 2_000 });
     service = await syntheticService({
       databaseUrl: `sqlite:${join(tempDir('health'), 'ledger.db')}`,
       population: { seed: 5 },

@@ -1,6 +1,6 @@
 import { EngineError } from '../../errors.ts';
 import { redactUrl, redactUrls } from '../../redact-url.ts';
-import { sleep } from '../sleep.ts';
+import { retry, retryPolicyProblem, type RetryPolicy } from '../../retry.ts';
 
 /**
  * HTTP access to one or more Arweave nodes/gateways: a timeout per request, failover across URLs,
@@ -9,17 +9,23 @@ import { sleep } from '../sleep.ts';
  * is a read (GET, or a GraphQL query by POST), so retrying a call that may have reached the node
  * is always safe.
  */
-export interface HttpOptions {
+export interface HttpOptions extends RetryPolicy {
   /** Node or gateway base URLs (e.g. "http://127.0.0.1:1984"), tried in order on failure. */
   readonly urls: readonly string[];
   /** Per request, headers to end of body. */
   readonly timeoutMs: number;
-  /** Rounds over all URLs after the first (so a request is tried (retries + 1) × urls.length times at most). */
-  readonly retries: number;
-  /** Backoff before round r (r ≥ 1): min(backoffBaseMs · 2^(r−1), backoffMaxMs), or the node's Retry-After if larger (still capped). */
-  readonly backoffBaseMs: number;
-  readonly backoffMaxMs: number;
+  // attemptsMax counts rounds over all URLs (a request is tried attemptsMax × urls.length times at
+  // most); the wait before a round is retry()'s backoff, or the node's Retry-After if larger (still capped).
   readonly fetch: typeof fetch;
+}
+
+/** Every URL failed one round with a transient fault. */
+class RoundFailed extends Error {
+  readonly waitMs: number;
+  constructor(message: string, waitMs: number) {
+    super(message);
+    this.waitMs = waitMs;
+  }
 }
 
 export interface RequestInit2 {
@@ -74,9 +80,8 @@ export class ArweaveHttp {
       }
       if (!ok) throw new EngineError('INVALID_CONFIG', `arweave.urls[${i}]: ${redactUrl(url)} is not an http(s) URL`);
     }
-    if (!Number.isInteger(opts.retries) || opts.retries < 0 || opts.retries > 20) {
-      throw new EngineError('INVALID_CONFIG', `arweave.retries: ${opts.retries}; expected an integer 0..20`);
-    }
+    const problem = retryPolicyProblem(opts, 21);
+    if (problem !== null) throw new EngineError('INVALID_CONFIG', `arweave: ${problem}`);
     if (!Number.isInteger(opts.timeoutMs) || opts.timeoutMs <= 0) {
       throw new EngineError('INVALID_CONFIG', `arweave.timeoutMs: ${opts.timeoutMs}; expected a positive integer`);
     }
@@ -94,9 +99,9 @@ export class ArweaveHttp {
    * Returns null when every URL answered 404 or 202 (an answer, not a fault).
    */
   async request<T>(path: string, consume: (res: Response) => Promise<T>, init: RequestInit2 = {}): Promise<T | null> {
-    const { urls, retries, backoffBaseMs, backoffMaxMs } = this.#opts;
+    const { urls } = this.#opts;
     const faults: string[] = [];
-    for (let round = 0; round <= retries; round++) {
+    const round = async (): Promise<T | null> => {
       let notFound = 0;
       let waitMs = 0;
       for (const url of urls) {
@@ -116,14 +121,16 @@ export class ArweaveHttp {
         }
       }
       if (notFound === urls.length) return null;
-      if (round < retries) {
-        const backoff = Math.min(backoffBaseMs * 2 ** round, backoffMaxMs);
-        await sleep(Math.min(Math.max(backoff, waitMs), backoffMaxMs), init.signal);
-      }
+      throw new RoundFailed(faults.at(-1) ?? 'n/a', waitMs);
+    };
+    try {
+      return await retry(round, { ...this.#opts, signal: init.signal, retryable: (e) => e instanceof RoundFailed, waitMsOf: (e) => (e as RoundFailed).waitMs });
+    } catch (e) {
+      if (!(e instanceof RoundFailed)) throw e;
+      throw new EngineError('SOURCE_UNAVAILABLE', `arweave: ${init.method ?? 'GET'} ${path} failed on every URL after ${this.#opts.attemptsMax} round(s); last: ${e.message}`, {
+        details: { path, faults: faults.slice(-2 * urls.length) },
+      });
     }
-    throw new EngineError('SOURCE_UNAVAILABLE', `arweave: ${init.method ?? 'GET'} ${path} failed on every URL after ${retries + 1} round(s); last: ${faults.at(-1) ?? 'n/a'}`, {
-      details: { path, faults: faults.slice(-2 * urls.length) },
-    });
   }
 
   async #once<T>(url: string, path: string, consume: (res: Response) => Promise<T>, init: RequestInit2): Promise<T> {

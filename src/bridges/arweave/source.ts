@@ -11,6 +11,7 @@ import type { Wallet } from './wallet-list.ts';
 import { readWalletListDocument, readWalletListPages } from './wallet-list.ts';
 import type { BlockInfo, TxTouch } from './wire.ts';
 import { parseBlock, parseInfo, parseTx, parseWinston } from './wire.ts';
+import { retry } from '../../retry.ts';
 
 /**
  * The AR holder source (pool 'ar'): every Arweave address's winston balance at a block pinned
@@ -47,11 +48,11 @@ export interface ArweaveSourceOptions {
   readonly confirmations: number;
   /** Per HTTP request, headers to end of body. Default 15,000. */
   readonly timeoutMs?: number;
-  /** Rounds over all URLs after the first, with exponential backoff. Default 3. */
-  readonly retries?: number;
-  /** First backoff; doubles per round up to backoffMaxMs. Defaults 250 / 5,000. */
-  readonly backoffBaseMs?: number;
-  readonly backoffMaxMs?: number;
+  /** Rounds over all URLs, the first included, with exponential backoff (src/retry.ts). Default 4. */
+  readonly attemptsMax?: number;
+  /** First backoff; doubles per round up to backoffMsMax. Defaults 250 / 5,000. */
+  readonly backoffMsBase?: number;
+  readonly backoffMsMax?: number;
   readonly fetch?: typeof fetch;
   /** CSV address,winston: the initial set when bootstrapping (seed.ts). Without it the bootstrap reads the full wallet list. */
   readonly seedFile?: string;
@@ -61,8 +62,8 @@ export interface ArweaveSourceOptions {
   readonly concurrency?: number;
   /** A gap longer than this is not walked block by block: full list instead (or LIMIT_EXCEEDED). Default 720 (≈ 1 day). */
   readonly maxWalkBlocks?: number;
-  /** Re-pins when the tip moves while reading at the tip (arlocal). Default 3. */
-  readonly tipAttempts?: number;
+  /** Snapshots tried, re-pinning each time the tip moves while reading at the tip (arlocal). Default 3. */
+  readonly repinAttemptsMax?: number;
 }
 
 export interface ArweaveSource extends Source {
@@ -93,13 +94,13 @@ export function createArweaveSource(opts: ArweaveSourceOptions): ArweaveSource {
   const fullEvery = intOption(opts.fullEvery, 0, 'fullEvery', 0, 1_000_000);
   const concurrency = intOption(opts.concurrency, 16, 'concurrency', 1, 256);
   const maxWalkBlocks = intOption(opts.maxWalkBlocks, 720, 'maxWalkBlocks', 1, 1_000_000);
-  const tipAttempts = intOption(opts.tipAttempts, 3, 'tipAttempts', 1, 20);
+  const repinAttemptsMax = intOption(opts.repinAttemptsMax, 3, 'repinAttemptsMax', 1, 20);
   const http = new ArweaveHttp({
     urls: opts.urls,
     timeoutMs: opts.timeoutMs ?? 15_000,
-    retries: opts.retries ?? 3,
-    backoffBaseMs: opts.backoffBaseMs ?? 250,
-    backoffMaxMs: opts.backoffMaxMs ?? 5_000,
+    attemptsMax: opts.attemptsMax ?? 4,
+    backoffMsBase: opts.backoffMsBase ?? 250,
+    backoffMsMax: opts.backoffMsMax ?? 5_000,
     fetch: opts.fetch ?? fetch,
   });
 
@@ -289,24 +290,26 @@ export function createArweaveSource(opts: ArweaveSourceOptions): ArweaveSource {
     async snapshot(cursor: string | null, signal?: AbortSignal): Promise<Snapshot> {
       const prev = cursor === null ? null : decodeCursor(cursor);
       const moves: string[] = [];
-      for (let attempt = 1; attempt <= tipAttempts; attempt++) {
+      const attempt = async (): Promise<Snapshot> => {
         const notes: string[] = [...moves];
-        try {
-          const { read, pin } = await snapshotOnce(prev, notes, signal);
-          return {
-            pool: 'ar',
-            pin: { chain: 'arweave', height: String(pin.height), hash: pin.indepHash, timeMs: pin.timestampMs },
-            complete: read.complete,
-            updates: read.updates,
-            cursor: encodeCursor({ v: 1, height: pin.height, hash: pin.indepHash, recent: read.recent.slice(-RECENT_BLOCKS), sinceFull: read.sinceFull }),
-            notes,
-          };
-        } catch (e) {
-          if (!(e instanceof TipMoved)) throw e;
-          moves.push(`re-pinned: ${e.message}`);
-        }
+        const { read, pin } = await snapshotOnce(prev, notes, signal);
+        return {
+          pool: 'ar',
+          pin: { chain: 'arweave', height: String(pin.height), hash: pin.indepHash, timeMs: pin.timestampMs },
+          complete: read.complete,
+          updates: read.updates,
+          cursor: encodeCursor({ v: 1, height: pin.height, hash: pin.indepHash, recent: read.recent.slice(-RECENT_BLOCKS), sinceFull: read.sinceFull }),
+          notes,
+        };
+      };
+      // A moved tip is re-read at once: waiting would only let it move further.
+      const retryable = (e: unknown): boolean => e instanceof TipMoved && moves.push(`re-pinned: ${e.message}`) > 0;
+      try {
+        return await retry(attempt, { attemptsMax: repinAttemptsMax, backoffMsBase: 0, backoffMsMax: 0, signal, retryable });
+      } catch (e) {
+        if (!(e instanceof TipMoved)) throw e;
+        throw new EngineError('SOURCE_UNAVAILABLE', `arweave: the chain kept moving during ${repinAttemptsMax} attempts (re-pinned: ${e.message})`);
       }
-      throw new EngineError('SOURCE_UNAVAILABLE', `arweave: the chain kept moving during ${tipAttempts} attempts (${moves.at(-1) ?? ''})`);
     },
   };
 }

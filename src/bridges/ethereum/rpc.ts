@@ -1,6 +1,6 @@
 import { EngineError } from '../../errors.ts';
 import { redactUrl } from '../../redact-url.ts';
-import { sleep } from '../sleep.ts';
+import { sleep } from '../../sleep.ts';
 
 /**
  * A small Ethereum JSON-RPC client: HTTP JSON-RPC batches over fetch (or any EIP-1193 / ethers

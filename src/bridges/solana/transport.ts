@@ -1,6 +1,6 @@
 import { EngineError } from '../../errors.ts';
 import { redactUrl } from '../../redact-url.ts';
-import { sleep as defaultSleep } from '../sleep.ts';
+import { sleep as defaultSleep } from '../../sleep.ts';
 
 /**
  * The HTTP layer under web3.js's `Connection` (its `fetch` option): bounded retries with

@@ -27,7 +27,7 @@ describe('ArweaveHttp (failover, retries, redaction) against loopback servers', 
     await new Promise<void>((r) => server.close(() => r()));
   });
 
-  const client = (urls: string[], retries = 0): ArweaveHttp => new ArweaveHttp({ urls, timeoutMs: 2_000, retries, backoffBaseMs: 1, backoffMaxMs: 5, fetch });
+  const client = (urls: string[], attemptsMax = 1): ArweaveHttp => new ArweaveHttp({ urls, timeoutMs: 2_000, attemptsMax, backoffMsBase: 1, backoffMsMax: 5, fetch });
 
   it('never puts credentials or API-key paths of a URL in an error message', async () => {
     const secretUrl = `http://user:s3cret@127.0.0.1:9/apikey-123`;
@@ -42,7 +42,7 @@ describe('ArweaveHttp (failover, retries, redaction) against loopback servers', 
 
   it('a 400 from one URL is tried on the next; a non-JSON 200 is a final MALFORMED_RESPONSE; 202 Pending reads as absent', async () => {
     hits.length = 0;
-    await expect(client([url, url], 1).getText('nope')).rejects.toThrow(/failed on every URL after 2 round\(s\); last: http:\/\/127\.0\.0\.1:\d+: HTTP 400/);
+    await expect(client([url, url], 2).getText('nope')).rejects.toThrow(/failed on every URL after 2 round\(s\); last: http:\/\/127\.0\.0\.1:\d+: HTTP 400/);
     expect(hits.length).toBe(4); // 2 URLs × 2 rounds
     await expect(client([url]).getJson('html')).rejects.toThrow(/answered non-JSON "<html>gateway error<\/html>"; expected a JSON document/);
     expect(await client([url]).getJson('pending')).toBeNull();
@@ -52,6 +52,6 @@ describe('ArweaveHttp (failover, retries, redaction) against loopback servers', 
   it('rejects an empty URL list, a non-http URL and an unbounded retry count as INVALID_CONFIG', () => {
     expect(() => client([])).toThrow(/arweave.urls: empty/);
     expect(() => client(['ftp://x'])).toThrow(/arweave.urls\[0\]: ftp:\/\/x is not an http\(s\) URL/);
-    expect(() => new ArweaveHttp({ urls: [url], timeoutMs: 1, retries: 99, backoffBaseMs: 1, backoffMaxMs: 1, fetch })).toThrow(/retries: 99; expected an integer 0..20/);
+    expect(() => new ArweaveHttp({ urls: [url], timeoutMs: 1, attemptsMax: 100, backoffMsBase: 1, backoffMsMax: 1, fetch })).toThrow(/^arweave: attemptsMax 100 must be an integer in 1..21$/);
   });
 });

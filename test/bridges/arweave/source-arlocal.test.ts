@@ -68,7 +68,7 @@ describe('arweave source against a real local Arweave (arlocal on 127.0.0.1)', (
   };
 
   it('incremental snapshot after each mined block of arweave-js transfers equals a from-scratch read of every balance (seed 7)', async () => {
-    const source = createArweaveSource({ urls: [local.url], confirmations: 0, seedFile, retries: 1, backoffBaseMs: 10 });
+    const source = createArweaveSource({ urls: [local.url], confirmations: 0, seedFile, attemptsMax: 2, backoffMsBase: 10 });
     const model = new Map<string, bigint>();
     let snap = await source.snapshot(null);
     expect(snap.pool).toBe('ar');
@@ -145,7 +145,7 @@ describe('arweave source against a real local Arweave (arlocal on 127.0.0.1)', (
     const height = await local.mine();
     const block = (await (await fetch(`${local.url}/block/height/${height}`)).json()) as { indep_hash: string; txs: string[] };
     expect(block.txs).toEqual(['[object Object]']); // the arlocal 1.1.66 bug the GraphQL path works around
-    const http = new ArweaveHttp({ urls: [local.url], timeoutMs: 10_000, retries: 0, backoffBaseMs: 1, backoffMaxMs: 1, fetch });
+    const http = new ArweaveHttp({ urls: [local.url], timeoutMs: 10_000, attemptsMax: 1, backoffMsBase: 1, backoffMsMax: 1, fetch });
     const paged = await blockTxsViaGraphql(http, height, block.indep_hash, undefined, 2);
     expect(paged.map((t) => t.id).sort()).toEqual([...ids].sort());
     // quantities 1..5 winston → 15; every owner is a's address, every target b's
@@ -156,9 +156,9 @@ describe('arweave source against a real local Arweave (arlocal on 127.0.0.1)', (
 
   it('fails over from a dead URL to arlocal, and fails the snapshot cleanly with SOURCE_UNAVAILABLE when every URL is dead', async () => {
     const dead = 'http://127.0.0.1:9'; // discard port: connection refused
-    const ok = createArweaveSource({ urls: [dead, local.url], confirmations: 0, seedFile, retries: 0 });
+    const ok = createArweaveSource({ urls: [dead, local.url], confirmations: 0, seedFile, attemptsMax: 1 });
     expect((await ok.snapshot(null)).updates.length).toBeGreaterThan(0);
-    const none = createArweaveSource({ urls: [dead, 'http://127.0.0.1:7'], confirmations: 0, seedFile, retries: 2, backoffBaseMs: 5 });
+    const none = createArweaveSource({ urls: [dead, 'http://127.0.0.1:7'], confirmations: 0, seedFile, attemptsMax: 3, backoffMsBase: 5 });
     expect(await errorCode(none.snapshot(null))).toBe('SOURCE_UNAVAILABLE');
   });
 

@@ -194,18 +194,18 @@ describe('arweave source against a loopback server serving the Arweave node wire
       res.writeHead(n === 1 ? 429 : 503, { 'retry-after': '0' }).end();
       return true;
     });
-    const retrying = createArweaveSource({ urls: [url], confirmations: 0, retries: 3, backoffBaseMs: 5 });
+    const retrying = createArweaveSource({ urls: [url], confirmations: 0, attemptsMax: 4, backoffMsBase: 5 });
     expect((await retrying.snapshot(null)).complete).toBe(true);
     expect(n).toBe(3);
 
     const hanging = funded(1).node;
     hanging.faults.push(() => true); // accepts the request and never answers
-    const failover = createArweaveSource({ urls: [await start(hanging), url], confirmations: 0, timeoutMs: 300, retries: 0 });
+    const failover = createArweaveSource({ urls: [await start(hanging), url], confirmations: 0, timeoutMs: 300, attemptsMax: 1 });
     expect((await failover.snapshot(null)).complete).toBe(true);
 
     const broken = funded(1).node;
     broken.faults.push((_p, _q, res) => (res.writeHead(500).end(), true));
-    const none = createArweaveSource({ urls: [await start(broken)], confirmations: 0, retries: 2, backoffBaseMs: 5 });
+    const none = createArweaveSource({ urls: [await start(broken)], confirmations: 0, attemptsMax: 3, backoffMsBase: 5 });
     const err = await source0(none);
     expect(err.code).toBe('SOURCE_UNAVAILABLE');
     expect(err.message).toMatch(/failed on every URL after 3 round\(s\); last: http:\/\/127\.0\.0\.1:\d+: HTTP 500/);

@@ -124,7 +124,7 @@ describe('wallet-list pagination against a loopback server serving the node /wal
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    http = new ArweaveHttp({ urls: [url], timeoutMs: 5_000, retries: 2, backoffBaseMs: 5, backoffMaxMs: 20, fetch });
+    http = new ArweaveHttp({ urls: [url], timeoutMs: 5_000, attemptsMax: 3, backoffMsBase: 5, backoffMsMax: 20, fetch });
   });
 
   afterAll(async () => {
