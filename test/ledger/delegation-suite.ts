@@ -10,6 +10,7 @@ import type { Ledger, LedgerDelegationChange, PoolId } from '../../src/ledger/in
 import { decodeReport, reportIdOf } from '../../src/ledger/reports.ts';
 import { verifyLedger } from '../../src/ledger/audit/index.ts';
 import { statement } from '../../src/ledger/audit/statement.ts';
+import { settlementLeaves } from '../../src/ledger/audit/merkle.ts';
 
 /**
  * Yield delegation in the ledger (issue 21, DESIGN.md §9), once per dialect
@@ -146,6 +147,8 @@ export function delegationSuite(opts: DelegationSuiteOptions): void {
         [B, B, '5'],
         ['c'.padEnd(43, 'c'), B, '7'],
       ]);
+      // Merkle leaves stay (recipient, amount), projects among the recipients: exactly the outbox's sums.
+      expect(new Map((await settlementLeaves(delegating.db, b.id)).map(([r, q]) => [r, BigInt(q)]))).toEqual(sent);
       // Σ over recipients is the same credit either way.
       expect([...sent.values()].reduce((t, q) => t + q, 0n)).toBe(a.total);
     });

@@ -10,7 +10,8 @@ import type { Db } from '../db.ts';
  *   leaf       = [recipient, amount] with leafEncoding ['string', 'uint256']
  *                recipient: the Arweave address credited; amount: Σ of the settlement's credits to it,
  *                in AO base units (10^-12 AO), as a decimal string — the same sums as the outbox
- *                payload the AO token process receives.
+ *                payload the AO token process receives (a delegated part counts for its project,
+ *                not for the wallet that delegated it: DESIGN.md §9).
  *   leaf hash  = keccak256(keccak256(abi.encode(recipient, amount)))   (double hash, the standard)
  *   node hash  = keccak256 of the two children sorted; leaves sorted by hash (sortLeaves: true), so
  *                the root depends only on the set of leaves, not on the order they are given in.
@@ -48,6 +49,16 @@ export async function settlementLeaves(db: Db, settlementId: string): Promise<Le
   for (const r of await db.all<{ recipient: string; amount: string }>('SELECT recipient, amount FROM credits WHERE settlement_id = ?', [settlementId])) {
     sums.set(r.recipient, (sums.get(r.recipient) ?? 0n) + BigInt(r.amount));
   }
+  // Delegation (DESIGN.md §9): a credit's parts went to projects; they are recipients like any other.
+  for (const r of await db.all<{ recipient: string; target: string; amount: string }>(
+    'SELECT c.recipient, d.target, d.amount FROM delegated_credits d JOIN credits c ON c.settlement_id = d.settlement_id AND c.account_id = d.account_id WHERE d.settlement_id = ?',
+    [settlementId],
+  )) {
+    const part = BigInt(r.amount);
+    sums.set(r.recipient, sums.get(r.recipient)! - part);
+    sums.set(r.target, (sums.get(r.target) ?? 0n) + part);
+  }
+  for (const [recipient, q] of sums) if (q === 0n) sums.delete(recipient);
   return [...sums].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([r, q]) => [r, q.toString()]);
 }
 
