@@ -11,6 +11,7 @@ import { MemorySourceState } from '../../../src/bridges/source-state.ts';
 import { AO_MAINNET, TICK_MS, mintAt, splitMint, tickAt, tickStartMs } from '../../../src/emission/index.ts';
 import { openLedger } from '../../../src/ledger/index.ts';
 import type { Ledger } from '../../../src/ledger/index.ts';
+import { describeDivergence, verifyLedger } from '../../../src/ledger/audit/index.ts';
 import { startLocalEthereum, DSR_5_PERCENT, SSR_6_5_PERCENT } from '../../../devnet/ethereum/local.ts';
 import type { LocalEthereum, LocalPool } from '../../../devnet/ethereum/local.ts';
 import { mulberry32 } from '../../../src/prng.ts';
@@ -132,6 +133,7 @@ describe('DAI and USDS bridges on the Hardhat devnet', () => {
       expect(amounts['steth']! + amounts['dai']! + amounts['usds']!).toBe(bridges);
       expect(applied.bridgeCarryOut).toBe(0n);
       expect((await ledger.conservation()).ok).toBe(true);
+      expect((await verifyLedger(ledger.db)).divergences.map(describeDivergence)).toEqual([]);
     } finally {
       await ledger.close();
     }
@@ -141,6 +143,7 @@ describe('DAI and USDS bridges on the Hardhat devnet', () => {
 describe('the deposit delay (24 h, counted at tick boundaries) through a real ledger', () => {
   it('counts a deposit from exactly the first tick starting at or after its block time + 24 h; a deposit withdrawn within its delay earns nothing; a larger withdrawal takes the rest from the counted part', async () => {
     const [a, b, c] = [eth.accounts[4]!, eth.accounts[5]!, eth.accounts[6]!];
+    const arA = arAddress(mulberry32(0xa));
     const genesisMs = Math.floor(((await latestTimeSec()) * 1000) / TICK_MS) * TICK_MS - 10 * TICK_MS;
     const ledger: Ledger = await openLedger({ url: 'sqlite::memory:' });
     await ledger.migrate();
@@ -170,18 +173,18 @@ describe('the deposit delay (24 h, counted at tick boundaries) through a real le
       expect((await ledger.account('dai', c))?.weight).toBe(30n * E18);
 
       // A deposits; B deposits and withdraws it all within the delay; C deposits 20 more, then withdraws 35.
-      const sa = await eth.stakeStable('dai', a, 100n * E18, null);
+      const sa = await eth.stakeStable('dai', a, 100n * E18, arA);
       await eth.stakeStable('dai', b, 50n * E18, null);
       await eth.withdrawStable('dai', b, 50n * E18, null);
       await eth.stakeStable('dai', c, 20n * E18, null);
       await eth.withdrawStable('dai', c, 35n * E18, null); // 20 from the queued deposit, 15 from the counted 30
       const dueA = dueOf(await blockTimeSec(sa.block));
       const s1 = await tickWith(last + 1);
-      expect(s1.updates).toEqual(expect.arrayContaining([{ account: a, recipient: null, weight: 0n }, { account: c, recipient: null, weight: 15n * E18 }]));
+      expect(s1.updates).toEqual(expect.arrayContaining([{ account: a, recipient: arA, weight: 0n }, { account: c, recipient: null, weight: 15n * E18 }]));
       expect(s1.notes.some((n) => /1 depositor\(s\) with 100000000000000000000 base units in the deposit delay/.test(n))).toBe(true);
       // The queue is source state in the ledger: A's row carries it, and the due row of A's tick lists A.
       const rows = await ledger.sourceState().read('dai', DEPOSITOR_KIND, [a, b, c]);
-      expect(JSON.parse(rows.get(a)!)).toEqual([String(100n * E18), null, [[dueA, String(100n * E18)]]]);
+      expect(JSON.parse(rows.get(a)!)).toEqual([String(100n * E18), arA, [[dueA, String(100n * E18)]]]);
       expect(JSON.parse(rows.get(c)!)).toEqual([String(15n * E18), null]);
       expect(rows.has(b)).toBe(false);
       expect(JSON.parse((await ledger.sourceState().read('dai', DUE_KIND, [String(dueA)])).get(String(dueA))!)).toContain(a);
@@ -191,7 +194,7 @@ describe('the deposit delay (24 h, counted at tick boundaries) through a real le
       expect(before.updates.find((u) => u.account === a)).toBeUndefined();
       expect((await ledger.account('dai', a))).toBeNull(); // never held weight: no account, nothing accrued
       const at = await tickWith(dueA);
-      expect(at.updates).toEqual([{ account: a, recipient: null, weight: 100n * E18 }]);
+      expect(at.updates).toEqual([{ account: a, recipient: arA, weight: 100n * E18 }]);
       const viewA = (await ledger.account('dai', a))!;
       expect(viewA).toMatchObject({ weight: 100n * E18, joinedTick: dueA });
       expect(viewA.unsettled).toBeGreaterThan(0n); // earns from tick dueA on
@@ -204,6 +207,15 @@ describe('the deposit delay (24 h, counted at tick boundaries) through a real le
       const again = source('dai', { delaySec: DAY, genesisMs, state: ledger.sourceState() });
       const next = await again.snapshot(await ledger.cursor('dai'), undefined, { tick: dueA + 1 });
       expect(next.updates).toEqual([]);
+
+      // The audit replays the dai pool and its queued-deposit rows: clean, before and after a settlement.
+      expect((await verifyLedger(ledger.db)).divergences.map(describeDivergence)).toEqual([]);
+      const owedA = (await ledger.account('dai', a))!.unsettled; // A is the one depositor with a recipient
+      const settled = await ledger.settle('dai', last);
+      expect(settled?.total).toBe(owedA);
+      const audit = await verifyLedger(ledger.db);
+      expect(audit.divergences.map(describeDivergence)).toEqual([]);
+      expect(audit.settlements).toBe(1);
     } finally {
       await ledger.close();
     }
