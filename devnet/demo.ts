@@ -266,7 +266,12 @@ function yieldLines(r: TickReport): string[] {
 function delegationLines(r: TickReport, names: ReadonlyMap<string, string>): string[] {
   return r.settlements
     .filter((s) => s.projects.length > 0)
-    .map((s) => `           delegated ${s.pool} ${short(s.delegated)} AO: ${s.projects.map((p) => `${names.get(p.project) ?? p.project} ${short(p.total)} (${p.rows} ${p.rows === 1 ? 'user' : 'users'})`).join(', ')}`);
+    .map((s) => {
+      // In the order the projects were spawned (PI first), not by process id.
+      const order = [...names.keys()];
+      const projects = [...s.projects].sort((a, b) => order.indexOf(a.project) - order.indexOf(b.project));
+      return `           delegated ${s.pool} ${short(s.delegated)} AO: ${projects.map((p) => `${names.get(p.project) ?? p.project} ${short(p.total)} (${p.rows} ${p.rows === 1 ? 'user' : 'users'})`).join(', ')}`;
+    });
 }
 
 function tickLine(r: TickReport, outbox: Record<string, number>, genesisMs: number): string {
@@ -376,7 +381,7 @@ async function runDemoLocked(options: DemoOptions, dataDir: string, say: (line: 
       const projects = await reconcileReports({ db: ledger.db, client: createAoClient({ muUrl: network.ao.url, cuUrl: network.ao.url }), projects: [...network.projectNames.keys()] });
       const delegated = (await ledger.db.all<{ amount: string }>('SELECT amount FROM delegated_credits')).reduce((t, r) => t + BigInt(r.amount), 0n);
       for (const p of projects.projects) {
-        say(`  ${(network.projectNames.get(p.project) ?? p.project).padEnd(13)} ${p.project}: ${p.users} users, ${AO(p.processTotal)} AO reported; ledger delegated ${AO(p.ledgerTotal)} AO — ${p.equal ? 'equal' : `DIFFERENT: ${p.mismatches.join('; ')}`}`);
+        say(`  ${(network.projectNames.get(p.project) ?? p.project).padEnd(13)} ${p.project}: ${p.users} ${p.users === 1 ? 'user' : 'users'}, ${AO(p.processTotal)} AO reported; ledger delegated ${AO(p.ledgerTotal)} AO — ${p.equal ? 'equal' : `DIFFERENT: ${p.mismatches.join('; ')}`}`);
       }
       const ok = conservation.ok && report.equal && projects.equal;
       return { lastTick, conservationOk: conservation.ok, reconciled: report.equal, delegationReconciled: projects.equal, delegated, delivered: report.outbox.delivered, exitCode: ok ? exitCode : 1 };
