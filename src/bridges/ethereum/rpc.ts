@@ -1,6 +1,6 @@
 import { EngineError } from '../../errors.ts';
 import { redactUrl } from '../../redact-url.ts';
-import { sleep } from '../../sleep.ts';
+import { retry, type RetryPolicy } from '../../retry.ts';
 
 /**
  * A small Ethereum JSON-RPC client: HTTP JSON-RPC batches over fetch (or any EIP-1193 / ethers
@@ -21,16 +21,13 @@ export interface RpcCall {
   readonly params: readonly unknown[];
 }
 
-export interface RpcOptions {
+export interface RpcOptions extends Omit<RetryPolicy, 'jitter'> {
   /** HTTP(S) JSON-RPC endpoints, tried in turn on failure. */
   readonly urls?: readonly string[];
   readonly provider?: ProviderLike;
-  /** Retries after the first attempt of one request (so attempts = retries + 1). */
-  readonly retries: number;
+  // attemptsMax: tries of one request, each on the next endpoint; the waits between them (retry()'s
+  // backoff) have a ±50 % jitter so many clients do not retry in step.
   readonly timeoutMs: number;
-  /** First backoff; doubles per retry up to backoffMaxMs, with ±50 % jitter. */
-  readonly backoffBaseMs: number;
-  readonly backoffMaxMs: number;
   /** Calls per HTTP batch. */
   readonly batchSize: number;
 }
@@ -106,36 +103,38 @@ export class RpcClient {
   }
 
   async #withRetry<T>(calls: readonly RpcCall[], signal: AbortSignal | undefined, parse: (raws: unknown[]) => T[]): Promise<T[]> {
-    const { retries, backoffBaseMs, backoffMaxMs } = this.#opts;
-    let last: unknown;
-    for (let attempt = 0; attempt <= retries; attempt++) {
-      if (attempt > 0) {
-        this.stats.retries++;
-        const delay = Math.min(backoffMaxMs, backoffBaseMs * 2 ** (attempt - 1));
-        await sleep(delay * (0.5 + Math.random()), signal);
+    const { attemptsMax } = this.#opts;
+    // Retrying the same request cannot help an answer that is final or a refused range: the caller
+    // decides (the scanner halves its range).
+    const final = (e: unknown): e is RpcAnswerError => e instanceof RpcAnswerError && (isFinalAnswer(e) || rangeRefused(calls[0]!.method, e));
+    try {
+      return await retry(
+        async () => {
+          try {
+            return parse(await this.#send(calls, signal));
+          } catch (e) {
+            if (!final(e)) this.#urlIndex++; // fail over to the next endpoint, if any
+            throw e;
+          }
+        },
+        { ...this.#opts, jitter: true, signal, retryable: (e) => !final(e), onRetry: () => void this.stats.retries++ },
+      );
+    } catch (e) {
+      if (signal?.aborted) throw e;
+      if (final(e)) {
+        throw new EngineError('SOURCE_UNAVAILABLE', `ethereum rpc ${e.message}`, {
+          cause: e,
+          details: { method: calls[0]!.method, rpcCode: e.rpcCode, rangeTooLarge: rangeRefused(calls[0]!.method, e) },
+        });
       }
-      try {
-        return parse(await this.#send(calls, signal));
-      } catch (e) {
-        if (signal?.aborted) throw signal.reason;
-        if (e instanceof RpcAnswerError && (isFinalAnswer(e) || rangeRefused(calls[0]!.method, e))) {
-          // Retrying the same request cannot help: the caller decides (the scanner halves its range).
-          throw new EngineError('SOURCE_UNAVAILABLE', `ethereum rpc ${e.message}`, {
-            cause: e,
-            details: { method: calls[0]!.method, rpcCode: e.rpcCode, rangeTooLarge: rangeRefused(calls[0]!.method, e) },
-          });
-        }
-        last = e;
-        this.#urlIndex++; // fail over to the next endpoint, if any
-      }
+      this.stats.failures++;
+      const what = calls.length === 1 ? calls[0]!.method : `${calls.length} calls (${calls[0]!.method}, …)`;
+      const reason = e instanceof Error ? e.message : String(e);
+      throw new EngineError('SOURCE_UNAVAILABLE', `ethereum rpc ${what}: failed after ${attemptsMax} attempts: ${reason}`, {
+        cause: e,
+        details: { method: calls[0]!.method, attempts: attemptsMax, malformed: e instanceof MalformedAnswer },
+      });
     }
-    this.stats.failures++;
-    const what = calls.length === 1 ? calls[0]!.method : `${calls.length} calls (${calls[0]!.method}, …)`;
-    const reason = last instanceof Error ? last.message : String(last);
-    throw new EngineError('SOURCE_UNAVAILABLE', `ethereum rpc ${what}: failed after ${retries + 1} attempts: ${reason}`, {
-      cause: last,
-      details: { method: calls[0]!.method, attempts: retries + 1, malformed: last instanceof MalformedAnswer },
-    });
   }
 
   async #send(calls: readonly RpcCall[], signal?: AbortSignal): Promise<unknown[]> {

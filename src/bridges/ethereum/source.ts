@@ -4,6 +4,7 @@ import { TOKENS, TOKENS_BY_NETWORK } from '@lido-sdk/constants';
 import { OwnSourceState } from '../source-state.ts';
 import type { Pin, Snapshot, SnapshotContext, Source, SourceStateChange, SourceStateReader, WeightUpdate, YieldQuote } from '../types.ts';
 import { EngineError } from '../../errors.ts';
+import { retry } from '../../retry.ts';
 import { parseFixed18 } from '../../emission/asset-weight.ts';
 import { DEFAULT_GENESIS_MS, TICK_MS, tickAt } from '../../emission/ticks.ts';
 import {
@@ -71,12 +72,12 @@ export interface EthereumSourceOptions {
   /** A Chainlink answer older than this (vs the pinned block's time) is an error: the tick waits. Default 86,400 s. */
   readonly priceMaxAgeSec?: number;
   readonly overrides?: { readonly priceUsd?: string; readonly apr?: string };
-  /** Retries per RPC request after the first attempt. Default 4. */
-  readonly retries?: number;
+  /** Tries of one RPC request, the first included (src/retry.ts). Default 5. */
+  readonly attemptsMax?: number;
   /** Per HTTP request. Default 10,000 ms. */
   readonly timeoutMs?: number;
   /** First retry delay, doubling up to 5 s. Default 200 ms. */
-  readonly backoffBaseMs?: number;
+  readonly backoffMsBase?: number;
   /** eth_call per JSON-RPC batch for the cross-check. Default 500. */
   readonly batchSize?: number;
   /**
@@ -86,8 +87,8 @@ export interface EthereumSourceOptions {
   readonly multicall3?: string | null;
   /** usersData calls per aggregate3. Default 500. */
   readonly multicallSize?: number;
-  /** Whole-snapshot attempts when the pinned block is reorganised away while reading it. Default 3. */
-  readonly pinAttempts?: number;
+  /** Snapshots tried, re-pinning each time the pinned block is reorganised away while reading it. Default 3. */
+  readonly repinAttemptsMax?: number;
   /**
    * The depositors as of the cursor's tick (the ledger's, service/sources.ts). Without one the source
    * keeps them in memory (source-state.ts: a snapshot counts as applied once the next continues from its cursor).
@@ -203,16 +204,16 @@ export function createEthereumSource(opts: EthereumSourceOptions): EthereumSourc
   const concurrency = checkInt(opts.scanConcurrency, 'scanConcurrency', 4, 1, 64);
   const aprLookback = BigInt(checkInt(opts.aprLookbackBlocks, 'aprLookbackBlocks', 57_600, 0, 10_000_000));
   const priceMaxAgeSec = BigInt(asset.priceMaxAgeSec);
-  const pinAttempts = checkInt(opts.pinAttempts, 'pinAttempts', 3, 1, 20);
+  const repinAttemptsMax = checkInt(opts.repinAttemptsMax, 'repinAttemptsMax', 3, 1, 20);
   const multicall = opts.multicall3 === null ? null : opts.multicall3 !== undefined ? checkAddress(opts.multicall3, 'multicall3') : lidoStETH !== undefined ? CANONICAL_MULTICALL3 : null;
   const multicallSize = checkInt(opts.multicallSize, 'multicallSize', 500, 1, 5_000);
   const rpc = new RpcClient({
     urls: opts.rpcUrls,
     provider: opts.provider,
-    retries: checkInt(opts.retries, 'retries', 4, 0, 20),
+    attemptsMax: checkInt(opts.attemptsMax, 'attemptsMax', 5, 1, 21),
     timeoutMs: checkInt(opts.timeoutMs, 'timeoutMs', 10_000, 1, 600_000),
-    backoffBaseMs: checkInt(opts.backoffBaseMs, 'backoffBaseMs', 200, 0, 60_000),
-    backoffMaxMs: 5_000,
+    backoffMsBase: checkInt(opts.backoffMsBase, 'backoffMsBase', 200, 0, 60_000),
+    backoffMsMax: 5_000,
     batchSize: checkInt(opts.batchSize, 'batchSize', 500, 1, 10_000),
   });
   const own = opts.state === undefined ? new OwnSourceState(pool) : null;
@@ -587,19 +588,16 @@ export function createEthereumSource(opts: EthereumSourceOptions): EthereumSourc
     async snapshot(cursor: string | null, signal?: AbortSignal, at?: SnapshotContext): Promise<Snapshot> {
       if (cursor !== null) decodeCursor(cursor, { chainId, preBridge, pool, kind }); // a malformed cursor is named before anything else
       own?.continueFrom(cursor);
-      let last: unknown;
-      for (let i = 0; i < pinAttempts; i++) {
-        try {
-          const snap = await attempt(cursor, signal, at);
-          own?.returned(snap);
-          return snap;
-        } catch (e) {
-          if (!(e instanceof PinMoved) && !(e instanceof MalformedAnswer)) throw e;
-          last = e;
-        }
+      // A reorganised pin is re-read at once from a new pin: waiting only lets the chain move on.
+      const retryable = (e: unknown): boolean => e instanceof PinMoved || e instanceof MalformedAnswer;
+      try {
+        const snap = await retry(() => attempt(cursor, signal, at), { attemptsMax: repinAttemptsMax, backoffMsBase: 0, backoffMsMax: 0, signal, retryable });
+        own?.returned(snap);
+        return snap;
+      } catch (e) {
+        if (!retryable(e)) throw e;
+        throw new EngineError('SOURCE_UNAVAILABLE', `${pool}: snapshot failed ${repinAttemptsMax} times: ${(e as Error).message}`, { cause: e });
       }
-      const reason = last instanceof Error ? last.message : String(last);
-      throw new EngineError('SOURCE_UNAVAILABLE', `${pool}: snapshot failed ${pinAttempts} times: ${reason}`, { cause: last });
     },
   };
 }

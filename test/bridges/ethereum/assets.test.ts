@@ -37,7 +37,7 @@ afterEach(async () => restore());
 
 const source = (pool: LocalPool, o: Partial<EthereumSourceOptions> & { delaySec?: number } = {}) => {
   const { preBridge, asset } = eth.bridgeOf(pool, o.delaySec ?? 0);
-  return createEthereumSource({ rpcUrls: [eth.rpcUrl], chainId: eth.chainId, preBridge, asset, multicall3: eth.multicall3, multicallSize: 4, backoffBaseMs: 1, ...o });
+  return createEthereumSource({ rpcUrls: [eth.rpcUrl], chainId: eth.chainId, preBridge, asset, multicall3: eth.multicall3, multicallSize: 4, backoffMsBase: 1, ...o });
 };
 
 function arAddress(rand: () => number): ArweaveAddress {
@@ -225,12 +225,12 @@ describe('the deposit delay (24 h, counted at tick boundaries) through a real le
 describe('bad input: one line naming the pool and the field; nothing is applied', () => {
   it('a bridge address with no contract (wrong address) is SNAPSHOT_MISMATCH naming dai.bridge', async () => {
     const { asset } = eth.bridgeOf('dai');
-    const src = createEthereumSource({ rpcUrls: [eth.rpcUrl], chainId: eth.chainId, preBridge: eth.accounts[9]!, asset, backoffBaseMs: 1 });
+    const src = createEthereumSource({ rpcUrls: [eth.rpcUrl], chainId: eth.chainId, preBridge: eth.accounts[9]!, asset, backoffMsBase: 1 });
     const err = (await src.snapshot(null).catch((e: unknown) => e)) as EngineError;
     expect(err.code).toBe('SNAPSHOT_MISMATCH');
     expect(err.message).toBe(`dai.bridge: no contract at ${eth.accounts[9]} at block ${await eth.blockNumber()}; expected the DAI bridge (wrong address or chain?)`);
     // A contract of another ABI at the Pot's address (Multicall3 has no dsr(): the call reverts).
-    const wrongPot = createEthereumSource({ rpcUrls: [eth.rpcUrl], chainId: eth.chainId, preBridge: eth.dai.bridge, asset: { ...asset, apr: { kind: 'dsr', pot: eth.multicall3 } }, backoffBaseMs: 1, retries: 0 });
+    const wrongPot = createEthereumSource({ rpcUrls: [eth.rpcUrl], chainId: eth.chainId, preBridge: eth.dai.bridge, asset: { ...asset, apr: { kind: 'dsr', pot: eth.multicall3 } }, backoffMsBase: 1, attemptsMax: 1 });
     const err2 = (await wrongPot.snapshot(null).catch((e: unknown) => e)) as EngineError;
     expect(err2.code).toBe('SNAPSHOT_MISMATCH');
     expect(err2.message).toBe(`dai.pot ${eth.multicall3} dsr(): reverted at block ${await eth.blockNumber()}; no contract there answers the DAI ABI (wrong address?)`);

@@ -34,9 +34,9 @@ const options = (rpcUrls: string[], o: Partial<EthereumSourceOptions> = {}): Eth
   preBridge: eth.preBridge,
   stETH: eth.stETH,
   chainlinkEthUsd: eth.aggregator,
-  retries: 3,
+  attemptsMax: 4,
   timeoutMs: 1_000,
-  backoffBaseMs: 2,
+  backoffMsBase: 2,
   chunkBlocks: 4,
   batchSize: 3,
   ...o,
@@ -81,7 +81,7 @@ describe('ethereum source behind a faulty RPC (loopback proxy)', () => {
 
   it('fails a snapshot cleanly with SOURCE_UNAVAILABLE after bounded retries, then succeeds from the same cursor once the RPC heals', async () => {
     proxy = await startFaultProxy(eth.rpcUrl, { seed: 1, rate: 0, faults: ['503'] });
-    const src = createEthereumSource(options([proxy.url], { retries: 2 }));
+    const src = createEthereumSource(options([proxy.url], { attemptsMax: 3 }));
     await eth.stake(eth.accounts[2]!, 2n * E18, AR);
     const first = await src.snapshot(null);
     const { credited } = await eth.stake(eth.accounts[3]!, 3n * E18, null);
