@@ -145,6 +145,15 @@ const rawSchema = z.strictObject({
           commitment: z.enum(['confirmed', 'finalized']).default('finalized'),
         })
         .optional(),
+      /** The yield-delegation process (ao/delegation.lua; DESIGN.md §9), read every tick through a CU's dry-run. */
+      delegation: z
+        .strictObject({
+          process: z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'expected a 43-character AO process id'),
+          cuUrl: httpUrl,
+          /** Wallets read per tick (the rest follow). */
+          limit: wholeNumber(z.number().int().min(1).max(1000)).default(1000),
+        })
+        .optional(),
       yield: z.strictObject({ steth: yieldOverride.optional(), dai: yieldOverride.optional(), usds: yieldOverride.optional(), sol: yieldOverride.optional() }).optional(),
     })
     .default({}),

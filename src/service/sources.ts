@@ -4,6 +4,8 @@ import { createArweaveSource } from '../bridges/arweave/index.ts';
 import { createEthereumSource } from '../bridges/ethereum/index.ts';
 import { createSolanaSource } from '../bridges/solana/index.ts';
 import type { ServiceConfig } from './config.ts';
+import { createDelegationSource } from '../bridges/ao/delegation-source.ts';
+import type { DelegationSource } from '../bridges/ao/delegation-source.ts';
 
 /**
  * The ledger's source state (Ledger.sourceState()) for sources built before the ledger is open (the
@@ -76,4 +78,10 @@ export function sourcesFromConfig(config: ServiceConfig, state: SourceStateReade
     );
   }
   return sources;
+}
+
+/** The delegation source of sources.delegation (issue 21), or null when the config names none. */
+export function delegationSourceFromConfig(config: ServiceConfig): DelegationSource | null {
+  const d = config.sources.delegation;
+  return d === undefined ? null : createDelegationSource({ cuUrl: d.cuUrl, processId: d.process, limit: d.limit });
 }

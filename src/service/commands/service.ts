@@ -38,9 +38,10 @@ export function registerServiceCommands(program: Command): void {
       const destination = pretty ? (await import('pino-pretty')).default({ colorize: true, destination: 1, sync: true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname,name' }) : undefined;
       const log = createLogger({ level: config.logLevel, ...(destination ? { destination } : {}) });
       // The chain clients load only when serving (they are heavy, and other commands do not need them).
-      const { LateSourceState, sourcesFromConfig } = await import('../sources.ts');
+      const { LateSourceState, delegationSourceFromConfig, sourcesFromConfig } = await import('../sources.ts');
       const sourceState = new LateSourceState();
       const sources = sourcesFromConfig(config, sourceState);
+      const delegationSource = delegationSourceFromConfig(config);
       const ao = config.ao;
       const jwk = ao ? (JSON.parse(readFileSync(ao.signerKeyFile, 'utf8')) as ArweaveJwk) : null;
       log.info({ config: describeConfig(config) }, 'config loaded');
@@ -61,6 +62,7 @@ export function registerServiceCommands(program: Command): void {
         policyChange: config.policyChange,
         settlementTicks: config.settlementTicks,
         sources,
+        delegationSource,
         sourceState,
         clock: systemClock,
         log,
