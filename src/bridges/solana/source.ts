@@ -52,11 +52,11 @@ export interface SolanaSourceOptions {
   readonly priceFeed?: (signal?: AbortSignal) => Promise<{ priceUsd: string; source: string }>;
   /** Static APR override (fraction, decimal string). */
   readonly apr?: string;
-  /** Extra rounds over the RPC URLs per request (default 2), per-attempt timeout (default 30 s), first backoff (default 250 ms). */
-  readonly retries?: number;
+  /** Rounds over the RPC URLs per request, the first included (default 3), per-attempt timeout (default 30 s), first backoff (default 250 ms). */
+  readonly attemptsMax?: number;
   readonly timeoutMs?: number;
-  readonly backoffMs?: number;
-  readonly backoffMaxMs?: number;
+  readonly backoffMsBase?: number;
+  readonly backoffMsMax?: number;
   /** Epoch from which the 9 % warm-up/cool-down rate applies; mainnet-beta 565, null = always 25 %. */
   readonly newRateActivationEpoch?: bigint | null;
   /** Bridge stake accounts sampled (largest first) for getInflationReward; default 64. */
@@ -128,16 +128,16 @@ export function createSolanaSource(options: SolanaSourceOptions): Source {
   const inProcess = !Array.isArray(options.rpcUrls) ? (options.rpcUrls as { fetch: FetchLike }).fetch : undefined;
   const urls = inProcess ? ['http://in-process.invalid/'] : (options.rpcUrls as readonly string[]);
   // Validate the transport options now (fail fast at start-up, not at the first tick).
-  createFailoverFetch({ urls, retries: options.retries });
+  createFailoverFetch({ urls, attemptsMax: options.attemptsMax });
 
   const connect = (signal?: AbortSignal): Connection => {
     const fetch = createFailoverFetch({
       urls,
       fetch: inProcess,
-      retries: options.retries,
+      attemptsMax: options.attemptsMax,
       timeoutMs: options.timeoutMs,
-      backoffMs: options.backoffMs,
-      backoffMaxMs: options.backoffMaxMs,
+      backoffMsBase: options.backoffMsBase,
+      backoffMsMax: options.backoffMsMax,
       sleep: options.sleep,
       signal,
     });

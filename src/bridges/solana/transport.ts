@@ -1,15 +1,15 @@
 import { EngineError } from '../../errors.ts';
 import { redactUrl } from '../../redact-url.ts';
-import { sleep as defaultSleep } from '../../sleep.ts';
+import { retry } from '../../retry.ts';
 
 /**
  * The HTTP layer under web3.js's `Connection` (its `fetch` option): bounded retries with
  * exponential backoff and failover across RPC URLs. Every request the source makes is a read,
  * so any of them may be retried or re-sent to another node without effect.
  *
- * Attempt i goes to urls[i mod n]; after each full round over the URLs the transport sleeps
- * min(backoffMs · 2^round, backoffMaxMs). At most (retries + 1) rounds, then the request fails
- * with SOURCE_UNAVAILABLE naming each URL's last error (credentials and query strings redacted).
+ * Each round tries every URL in turn; between rounds the transport waits retry()'s backoff
+ * (src/retry.ts: backoffMsBase doubling up to backoffMsMax). At most attemptsMax rounds, then the
+ * request fails with SOURCE_UNAVAILABLE naming each URL's last error (redactUrl's form).
  *
  * Retried: network errors, timeouts (timeoutMs per attempt), HTTP 408/429/5xx, and JSON-RPC
  * errors that mean "this node cannot answer yet" (-32004 block not available, -32005 node
@@ -24,18 +24,22 @@ export interface TransportOptions {
   readonly urls: readonly string[];
   /** Performs one HTTP request; global fetch by default. */
   readonly fetch?: FetchLike;
-  /** Extra rounds over the URLs after the first; default 2. */
-  readonly retries?: number;
+  /** Rounds over the URLs, the first included; default 3. */
+  readonly attemptsMax?: number;
   readonly timeoutMs?: number;
-  readonly backoffMs?: number;
-  readonly backoffMaxMs?: number;
+  /** Defaults 250 ms and 5 s. */
+  readonly backoffMsBase?: number;
+  readonly backoffMsMax?: number;
   /** Aborts waits and requests (the tick's snapshot was cancelled). */
   readonly signal?: AbortSignal;
   readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
 export const RETRYABLE_RPC_CODES: ReadonlySet<number> = new Set([-32004, -32005, -32014, -32016]);
-const RETRIES_MAX = 10;
+const ATTEMPTS_MAX = 11;
+
+/** Every URL failed one round (why is in the round's failures). */
+class RoundFailed extends Error {}
 
 
 interface Endpoint {
@@ -76,22 +80,19 @@ export function createFailoverFetch(options: TransportOptions): FetchLike {
   for (const url of urls) {
     if (!/^https?:\/\//.test(url)) throw new EngineError('INVALID_CONFIG', `solana rpcUrls: ${JSON.stringify(redactUrl(url))} is not an http(s) URL`);
   }
-  const retries = options.retries ?? 2;
-  if (!Number.isInteger(retries) || retries < 0 || retries > RETRIES_MAX) {
-    throw new EngineError('INVALID_CONFIG', `solana retries: ${retries}; expected an integer 0..${RETRIES_MAX}`);
+  const attemptsMax = options.attemptsMax ?? 3;
+  if (!Number.isInteger(attemptsMax) || attemptsMax < 1 || attemptsMax > ATTEMPTS_MAX) {
+    throw new EngineError('INVALID_CONFIG', `solana attemptsMax: ${attemptsMax}; expected an integer 1..${ATTEMPTS_MAX}`);
   }
   const timeoutMs = options.timeoutMs ?? 30_000;
-  const backoffMs = options.backoffMs ?? 250;
-  const backoffMaxMs = options.backoffMaxMs ?? 5_000;
+  const policy = { attemptsMax, backoffMsBase: options.backoffMsBase ?? 250, backoffMsMax: options.backoffMsMax ?? 5_000 };
   const doFetch = options.fetch ?? ((input, init) => fetch(input, init));
-  const sleep = options.sleep ?? defaultSleep;
 
   const endpoints = urls.map(endpoint);
 
   return async (_input, init) => {
     const failures = new Map<string, string>();
-    for (let round = 0; round <= retries; round++) {
-      if (round > 0) await sleep(Math.min(backoffMs * 2 ** (round - 1), backoffMaxMs), options.signal);
+    const round = async (): Promise<Response> => {
       for (const e of endpoints) {
         const url = e.raw;
         options.signal?.throwIfAborted();
@@ -120,10 +121,16 @@ export function createFailoverFetch(options: TransportOptions): FetchLike {
           failures.set(url, timeout.aborted ? `timeout after ${timeoutMs} ms` : scrub(why, e));
         }
       }
+      throw new RoundFailed();
+    };
+    try {
+      return await retry(round, { ...policy, signal: options.signal, retryable: (error) => error instanceof RoundFailed, ...(options.sleep && { sleep: options.sleep }) });
+    } catch (error) {
+      if (!(error instanceof RoundFailed)) throw error;
+      const summary = [...failures].map(([url, why]) => `${redactUrl(url)}: ${why}`).join('; ');
+      throw new EngineError('SOURCE_UNAVAILABLE', `solana rpc: no answer after ${attemptsMax} rounds over ${urls.length} URL(s) (${summary})`, {
+        details: { urls: urls.map(redactUrl), rounds: attemptsMax },
+      });
     }
-    const summary = [...failures].map(([url, why]) => `${redactUrl(url)}: ${why}`).join('; ');
-    throw new EngineError('SOURCE_UNAVAILABLE', `solana rpc: no answer after ${retries + 1} rounds over ${urls.length} URL(s) (${summary})`, {
-      details: { urls: urls.map(redactUrl), rounds: retries + 1 },
-    });
   };
 }

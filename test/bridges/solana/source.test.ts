@@ -198,7 +198,7 @@ describe('SOL source on a local litesvm cluster', () => {
     expect(() => createSolanaSource({ ...base, priceUsd: undefined })).toThrow(expect.objectContaining({ code: 'INVALID_CONFIG' }));
     expect(() => createSolanaSource({ ...base, priceUsd: '1.0000000000000000001' })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
     expect(() => createSolanaSource({ ...base, rpcUrls: ['ftp://x'] })).toThrow(expect.objectContaining({ code: 'INVALID_CONFIG' }));
-    expect(() => createSolanaSource({ ...base, retries: 99 })).toThrow(expect.objectContaining({ code: 'INVALID_CONFIG' }));
+    expect(() => createSolanaSource({ ...base, attemptsMax: 100 })).toThrow(expect.objectContaining({ code: 'INVALID_CONFIG' }));
     await expect(createSolanaSource(base).snapshot('{"v":3}')).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringMatching(/^sol cursor: v: .*; expected the cursor of an earlier sol snapshot$/) });
     await expect(createSolanaSource(base).snapshot('not json')).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: 'sol cursor: "not json" is not JSON; expected the cursor of an earlier sol snapshot' });
   });
@@ -206,7 +206,7 @@ describe('SOL source on a local litesvm cluster', () => {
   it('fails cleanly when the node is behind the cursor’s slot (never goes back in time)', async () => {
     const c = await cluster();
     const future = JSON.stringify({ v: 2, slot: '1000000', lastSignature: null, registrations: 0 });
-    const error = await sourceFor(c, { retries: 0, state: new MemorySourceState() }).snapshot(future).catch((e: unknown) => e);
+    const error = await sourceFor(c, { attemptsMax: 1, state: new MemorySourceState() }).snapshot(future).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'SOURCE_UNAVAILABLE', message: expect.stringContaining('JSON-RPC error -32016') });
   });
 

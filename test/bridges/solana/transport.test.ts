@@ -74,17 +74,17 @@ afterAll(async () => {
   await c.stop();
 });
 
-function source(urls: string[], sleeps: number[], extra: { retries?: number; timeoutMs?: number } = {}) {
+function source(urls: string[], sleeps: number[], extra: { attemptsMax?: number; timeoutMs?: number } = {}) {
   return createSolanaSource({
     rpcUrls: urls,
     voteAccounts: [c.bridgeVote.toBase58()],
     registry: c.registry.toBase58(),
     priceUsd: '150',
     apr: '0.07',
-    retries: extra.retries ?? 2,
+    attemptsMax: extra.attemptsMax ?? 3,
     timeoutMs: extra.timeoutMs,
-    backoffMs: 100,
-    backoffMaxMs: 150,
+    backoffMsBase: 100,
+    backoffMsMax: 150,
     // Backoff waits are recorded instead of slept, so the test proves the schedule without timing.
     sleep: async (ms) => void sleeps.push(ms),
   });
@@ -123,18 +123,18 @@ describe('SOL source RPC faults', () => {
 
   it('fails over to the next URL without waiting when the first is down', async () => {
     const sleeps: number[] = [];
-    const s = await source([await deadUrl(), c.url], sleeps, { retries: 0 }).snapshot(null);
+    const s = await source([await deadUrl(), c.url], sleeps, { attemptsMax: 1 }).snapshot(null);
     expect(s.updates).toHaveLength(1);
     expect(sleeps).toEqual([]);
   });
 
-  it('fails the snapshot cleanly after (retries + 1) rounds over every URL, naming each URL redacted', async () => {
+  it('fails the snapshot cleanly after attemptsMax rounds over every URL, naming each URL redacted', async () => {
     const p = await proxy(c.url, 'http503', 1_000);
     const dead = await deadUrl();
     const sleeps: number[] = [];
     const withSecrets = p.url.replace('http://', 'http://user:secret@') + '/rpc?api-key=topsecret';
     try {
-      const error = await source([withSecrets, dead], sleeps, { retries: 2 }).snapshot(null).catch((e: unknown) => e);
+      const error = await source([withSecrets, dead], sleeps, { attemptsMax: 3 }).snapshot(null).catch((e: unknown) => e);
       expect(error).toMatchObject({ code: 'SOURCE_UNAVAILABLE' });
       const message = (error as Error).message;
       expect(message).toContain('no answer after 3 rounds over 2 URL(s)');
@@ -163,7 +163,7 @@ describe('SOL source RPC faults', () => {
 
 describe('createFailoverFetch', () => {
   it('returns a non-retryable JSON-RPC error to the caller as it is', async () => {
-    const fetch = createFailoverFetch({ urls: [c.url], retries: 0 });
+    const fetch = createFailoverFetch({ urls: [c.url], attemptsMax: 1 });
     const res = await fetch(c.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'getNothing' }) });
     expect(await res.json()).toEqual({ jsonrpc: '2.0', id: 1, error: { code: -32601, message: 'Method not found' } });
   });
