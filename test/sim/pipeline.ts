@@ -273,7 +273,7 @@ class Simulation {
       processId: this.#processId,
       client: this.#client(),
       attemptsMax: WRITER_ATTEMPTS_MAX,
-      backoffMs: 1_000,
+      backoffMsBase: 1_000,
       backoffMsMax: 8_000,
       sleep: async (ms) => this.#clock.advance(ms),
     });

@@ -1,4 +1,5 @@
 import { EngineError } from '../../errors.ts';
+import { retry } from '../../retry.ts';
 import type { ReportMessage, ReportStore } from '../reports.ts';
 import { tagOf } from './client.ts';
 import type { AoClient, AoResultIn } from './client.ts';
@@ -17,7 +18,7 @@ export interface ReportWriterOptions {
   /** Default 6. */
   readonly attemptsMax?: number;
   /** Defaults 200 ms, 5,000 ms. */
-  readonly backoffMs?: number;
+  readonly backoffMsBase?: number;
   readonly backoffMsMax?: number;
   /** Reports read per pass. Default 100. */
   readonly reportsPerPass?: number;
@@ -66,7 +67,7 @@ const messageOf = (error: unknown): string => (error instanceof Error ? error.me
 
 export function createReportWriter(opts: ReportWriterOptions): { deliverPending(limit?: number): Promise<ReportDeliveryReport> } {
   const attemptsMax = opts.attemptsMax ?? 6;
-  const backoffMs = opts.backoffMs ?? 200;
+  const backoffMsBase = opts.backoffMsBase ?? 200;
   const backoffMsMax = opts.backoffMsMax ?? 5_000;
   if (!Number.isSafeInteger(attemptsMax) || attemptsMax < 1) throw new EngineError('INVALID_CONFIG', `report writer: attemptsMax ${attemptsMax} must be an integer >= 1`);
   const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
@@ -96,19 +97,22 @@ export function createReportWriter(opts: ReportWriterOptions): { deliverPending(
 
   async function deliverOne(report: ReportMessage, counts: { retries: number }): Promise<Verdict> {
     let messageId = report.status === 'sent' ? report.messageId : null;
-    for (let n = 1; ; n++) {
+    const once = async (): Promise<Verdict> => {
       try {
-        const r = await attempt(report, messageId);
-        return r.verdict;
+        return (await attempt(report, messageId)).verdict;
       } catch (error) {
         if (!(error instanceof Unreachable)) throw error;
         await opts.reports.recordAttempt(report.reportId, error.message);
         const current = await opts.reports.get(report.reportId);
         messageId = current?.status === 'sent' ? current.messageId : null;
-        if (n >= attemptsMax) return { kind: 'unknown', reason: error.message };
-        counts.retries++;
-        await sleep(Math.min(backoffMsMax, backoffMs * 2 ** (n - 1)));
+        throw error;
       }
+    };
+    try {
+      return await retry(once, { attemptsMax, backoffMsBase, backoffMsMax, retryable: (e) => e instanceof Unreachable, onRetry: () => void counts.retries++, sleep });
+    } catch (error) {
+      if (!(error instanceof Unreachable)) throw error;
+      return { kind: 'unknown', reason: error.message };
     }
   }
 

@@ -1,4 +1,5 @@
 import { EngineError } from '../../errors.ts';
+import { retry } from '../../retry.ts';
 import type { OutboxBatch, OutboxStore } from '../outbox.ts';
 import { createAoClient, tagOf } from './client.ts';
 import type { AoClient, AoEndpoints, AoResultIn, ArweaveJwk } from './client.ts';
@@ -20,8 +21,8 @@ export interface AoWriterOptions {
   readonly client?: AoClient;
   /** Tries per batch within one pass before the pass gives up (the node is unreachable). Default 6. */
   readonly attemptsMax?: number;
-  /** First retry delay, doubled each try up to backoffMsMax. Defaults 200 ms, 5,000 ms. */
-  readonly backoffMs?: number;
+  /** First retry delay, doubled each try up to backoffMsMax (src/retry.ts). Defaults 200 ms, 5,000 ms. */
+  readonly backoffMsBase?: number;
   readonly backoffMsMax?: number;
   /**
    * Batches in flight at once. Default 1. More overlaps signing here with evaluation on the node;
@@ -111,7 +112,7 @@ export function createAoWriter(opts: AoWriterOptions): AoWriter {
   const client = opts.client ?? (opts.endpoints !== undefined ? createAoClient(opts.endpoints, opts.jwk) : undefined);
   if (client === undefined) throw new EngineError('INVALID_CONFIG', 'AO writer: neither endpoints (muUrl, cuUrl) nor a client was given');
   const attemptsMax = opts.attemptsMax ?? 6;
-  const backoffMs = opts.backoffMs ?? 200;
+  const backoffMsBase = opts.backoffMsBase ?? 200;
   const backoffMsMax = opts.backoffMsMax ?? 5_000;
   const batchesPerPass = opts.batchesPerPass ?? 100;
   const idleMs = opts.idleMs ?? 2_000;
@@ -151,7 +152,7 @@ export function createAoWriter(opts: AoWriterOptions): AoWriter {
   /** One batch, to a verdict or to Unreachable after attemptsMax tries. */
   async function deliverOne(batch: OutboxBatch, report: { retries: number }): Promise<Verdict> {
     let messageId = batch.status === 'sent' ? batch.messageId : null;
-    for (let attempt = 1; ; attempt++) {
+    const attempt = async (): Promise<Verdict> => {
       try {
         if (messageId !== null) {
           const verdict = await readResult(batch, messageId);
@@ -165,15 +166,20 @@ export function createAoWriter(opts: AoWriterOptions): AoWriter {
         if (verdict.kind !== 'unknown') return verdict.kind === 'delivered' ? { ...verdict, messageId } : verdict;
         throw new Unreachable(verdict.reason);
       } catch (error) {
-        if (!(error instanceof Unreachable)) throw error;
-        await opts.outbox.recordAttempt(batch.batchId, error.message);
-        if (attempt >= attemptsMax) return { kind: 'unknown', reason: error.message };
-        report.retries++;
-        stats.retries++;
-        const delay = Math.min(backoffMsMax, backoffMs * 2 ** (attempt - 1));
-        log('delivery retry', { batchId: batch.batchId, attempt, delayMs: delay, error: error.message });
-        await sleep(delay);
+        if (error instanceof Unreachable) await opts.outbox.recordAttempt(batch.batchId, error.message);
+        throw error;
       }
+    };
+    const onRetry = (error: unknown, n: number, delayMs: number): void => {
+      report.retries++;
+      stats.retries++;
+      log('delivery retry', { batchId: batch.batchId, attempt: n, delayMs, error: (error as Error).message });
+    };
+    try {
+      return await retry(attempt, { attemptsMax, backoffMsBase, backoffMsMax, retryable: (e) => e instanceof Unreachable, onRetry, sleep });
+    } catch (error) {
+      if (!(error instanceof Unreachable)) throw error;
+      return { kind: 'unknown', reason: error.message };
     }
   }
 

@@ -71,7 +71,7 @@ describe('node killed mid-delivery', () => {
       jwk: minter.jwk,
       endpoints: { muUrl: node.ready.url, cuUrl: node.ready.url },
       attemptsMax: 200,
-      backoffMs: 20,
+      backoffMsBase: 20,
       backoffMsMax: 100,
     });
     const delivering = writer.deliverPending(100);

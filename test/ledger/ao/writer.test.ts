@@ -35,7 +35,7 @@ async function setUp(maxSupply?: string): Promise<{ ledger: Ledger; node: LocalA
 }
 
 const writerFor = (ledger: Ledger, node: LocalAoNode, jwk = minter.jwk, extra = {}) =>
-  createAoWriter({ outbox: ledger.outbox, processId: node.processId, jwk, endpoints: { muUrl: node.url, cuUrl: node.url }, backoffMs: 5, ...extra });
+  createAoWriter({ outbox: ledger.outbox, processId: node.processId, jwk, endpoints: { muUrl: node.url, cuUrl: node.url }, backoffMsBase: 5, ...extra });
 
 describe('AO writer → local AO node', () => {
   it('delivers batches of 10,000 credits, marks them delivered, and the process matches the ledger', async () => {
@@ -206,7 +206,7 @@ describe('AO writer → local AO node', () => {
       jwk: minter.jwk,
       endpoints: { muUrl: url, cuUrl: url },
       attemptsMax: 4,
-      backoffMs: 100,
+      backoffMsBase: 100,
       backoffMsMax: 250,
       sleep: async (ms) => void delays.push(ms),
     });
