@@ -8,6 +8,7 @@ import type { LeaderLock } from './leader.ts';
 import type { Logger } from './logger.ts';
 import type { ServiceMetrics } from './metrics.ts';
 import { policyContinuity } from './policy-continuity.ts';
+import { retry, type RetryPolicy } from '../retry.ts';
 
 /**
  * The tick loop (DESIGN.md §5): every run applies, in order, every tick whose end has passed and
@@ -75,7 +76,8 @@ export type RunOutcome =
 export const LATE_SNAPSHOT_GRACE_MS = TICK_MS;
 /** Attempts per source per tick; only snapshot reads are retried (they change nothing). */
 export const SNAPSHOT_ATTEMPTS_MAX = 3;
-const SNAPSHOT_RETRY_DELAY_MS = 250;
+/** Waits between a source's attempts: 250 ms, then 500 ms (src/retry.ts). */
+const SNAPSHOT_RETRY: RetryPolicy = { attemptsMax: SNAPSHOT_ATTEMPTS_MAX, backoffMsBase: 250, backoffMsMax: 1_000 };
 export const TICKS_PER_RUN_MAX = 10_000;
 
 export class TickRunner {
@@ -209,23 +211,27 @@ export class TickRunner {
     const signal = this.#abort.signal;
     const take = async (source: Source): Promise<Snapshot> => {
       const cursor = await o.ledger.cursor(source.pool);
-      for (let attempt = 1; ; attempt++) {
+      const attempt = async (n: number): Promise<Snapshot> => {
         try {
           const snapshot = await source.snapshot(cursor, signal, { tick });
           if (snapshot.pool !== source.pool) throw new EngineError('SNAPSHOT_MISMATCH', `source ${source.pool}: returned a snapshot for pool ${snapshot.pool}`);
           o.log.info({ tick, pool: source.pool, chain: snapshot.pin.chain, height: snapshot.pin.height, hash: snapshot.pin.hash, updates: snapshot.updates.length, complete: snapshot.complete }, 'snapshot taken');
           return snapshot;
         } catch (error) {
-          if (signal.aborted) throw error;
-          o.metrics.sourceErrors.inc({ pool: source.pool });
-          o.log.warn({ tick, pool: source.pool, attempt, err: error }, 'snapshot failed');
-          if (attempt >= SNAPSHOT_ATTEMPTS_MAX) {
-            // A source's own code (MALFORMED_RESPONSE, SNAPSHOT_MISMATCH …) is kept; only I/O failures are SOURCE_UNAVAILABLE.
-            const code = error instanceof EngineError ? error.code : 'SOURCE_UNAVAILABLE';
-            throw new EngineError(code, `source ${source.pool}: no snapshot for tick ${tick} after ${attempt} attempts: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+          if (!signal.aborted) {
+            o.metrics.sourceErrors.inc({ pool: source.pool });
+            o.log.warn({ tick, pool: source.pool, attempt: n, err: error }, 'snapshot failed');
           }
-          await new Promise((resolve) => setTimeout(resolve, SNAPSHOT_RETRY_DELAY_MS * attempt));
+          throw error;
         }
+      };
+      try {
+        return await retry(attempt, { ...SNAPSHOT_RETRY, signal, retryable: () => true });
+      } catch (error) {
+        if (signal.aborted) throw error;
+        // A source's own code (MALFORMED_RESPONSE, SNAPSHOT_MISMATCH …) is kept; only I/O failures are SOURCE_UNAVAILABLE.
+        const code = error instanceof EngineError ? error.code : 'SOURCE_UNAVAILABLE';
+        throw new EngineError(code, `source ${source.pool}: no snapshot for tick ${tick} after ${SNAPSHOT_ATTEMPTS_MAX} attempts: ${(error as Error)?.message ?? String(error)}`, { cause: error });
       }
     };
     try {
@@ -246,20 +252,22 @@ export class TickRunner {
     if (!source) return undefined;
     const signal = this.#abort.signal;
     const cursor = await o.ledger.delegationCursor();
-    for (let attempt = 1; ; attempt++) {
+    const attempt = async (n: number): Promise<DelegationSnapshot> => {
       try {
         const snapshot = await source.snapshot(cursor, signal);
         o.log.info({ tick, process: source.processId, seq: snapshot.pin.seq, changes: snapshot.changes.length }, 'delegation snapshot taken');
         return snapshot;
       } catch (error) {
-        if (signal.aborted) return null;
-        o.log.warn({ tick, process: source.processId, attempt, err: error }, 'delegation snapshot failed');
-        if (attempt >= SNAPSHOT_ATTEMPTS_MAX) {
-          const code = error instanceof EngineError ? error.code : 'SOURCE_UNAVAILABLE';
-          throw new EngineError(code, `delegation source: no snapshot for tick ${tick} after ${attempt} attempts: ${(error as Error)?.message ?? String(error)}`, { cause: error });
-        }
-        await new Promise((resolve) => setTimeout(resolve, SNAPSHOT_RETRY_DELAY_MS * attempt));
+        if (!signal.aborted) o.log.warn({ tick, process: source.processId, attempt: n, err: error }, 'delegation snapshot failed');
+        throw error;
       }
+    };
+    try {
+      return await retry(attempt, { ...SNAPSHOT_RETRY, signal, retryable: () => true });
+    } catch (error) {
+      if (signal.aborted) return null;
+      const code = error instanceof EngineError ? error.code : 'SOURCE_UNAVAILABLE';
+      throw new EngineError(code, `delegation source: no snapshot for tick ${tick} after ${SNAPSHOT_ATTEMPTS_MAX} attempts: ${(error as Error)?.message ?? String(error)}`, { cause: error });
     }
   }
 
