@@ -1,4 +1,4 @@
-import type { PoolId, Snapshot, Source } from '../bridges/types.ts';
+import type { PoolId, Snapshot, SnapshotContext, Source } from '../bridges/types.ts';
 import type { Clock } from '../clock.ts';
 import type { HealthLimits } from './config.ts';
 
@@ -38,9 +38,10 @@ export class SourceHealth {
       this.#states.set(source.pool, state);
       return {
         pool: source.pool,
-        snapshot: async (cursor: string | null, signal?: AbortSignal): Promise<Snapshot> => {
+        snapshot: async (cursor: string | null, signal?: AbortSignal, at?: SnapshotContext): Promise<Snapshot> => {
           try {
-            const snapshot = await source.snapshot(cursor, signal);
+            // `at` passes through: a source with a deposit delay counts at the tick it is named.
+            const snapshot = await source.snapshot(cursor, signal, at);
             state.lastSuccessMs = this.#clock.nowMs();
             state.failingSinceMs = null;
             state.lastError = null;

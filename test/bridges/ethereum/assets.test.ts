@@ -260,6 +260,26 @@ describe('bad input: one line naming the pool and the field; nothing is applied'
   });
 });
 
+describe('the deposit delay through the service', () => {
+  it('the tick loop names each snapshot its tick (through the health tracker): a deposit queued at tick K counts from its due tick, not from chain time', async () => {
+    const { syntheticService, tempDir } = await import('../../service/support/harness.ts');
+    const { ManualClock } = await import('../../../src/clock.ts');
+    // Genesis 10 ticks before the chain's clock, the service's clock 40 ticks on: ticks 1..40 are due.
+    const genesisMs = Math.floor(((await latestTimeSec()) * 1000) / TICK_MS) * TICK_MS - 10 * TICK_MS;
+    const clock = new ManualClock(genesisMs + 40 * TICK_MS);
+    const service = await syntheticService({ databaseUrl: `sqlite:${tempDir('delay-service')}/l.db`, population: { seed: 1 }, clock, extra: { genesisMs, sources: [source('dai', { delaySec: DAY, genesisMs })], settlementTicks: { dai: 288 } } });
+    try {
+      await eth.stakeStable('dai', eth.accounts[1]!, 9n * E18, null);
+      expect(await service.runNow()).toMatchObject({ kind: 'applied', lastTick: 40 });
+      const cursor = JSON.parse((await service.ledger.cursor('dai'))!) as { countedTick: number };
+      expect(cursor.countedTick).toBe(40); // the tick the runner named, not the chain's tick (≈ 11)
+      expect(await service.ledger.account('dai', eth.accounts[1]!)).toBeNull(); // queued: a day to go
+    } finally {
+      await service.stop();
+    }
+  });
+});
+
 describe('source state kept by a memory store', () => {
   it('a first snapshot after the delay counts old deposits at once and queues only the recent ones', async () => {
     await eth.stakeStable('dai', eth.accounts[1]!, 3n * E18, null);
