@@ -163,7 +163,8 @@ const rawSchema = z.strictObject({
       muUrl: httpUrl,
       cuUrl: httpUrl,
       signerKeyFile: z.string().min(1),
-      batchSize: wholeNumber(z.number().int().min(1).max(1000)).default(100),
+      /** Mint-Batch messages (outbox batches) the writer delivers per pass. */
+      batchesPerPass: wholeNumber(z.number().int().min(1).max(1000)).default(100),
     })
     .optional(),
   settlement: z

@@ -69,7 +69,7 @@ export function registerServiceCommands(program: Command): void {
         trigger: cronTrigger(config.genesisMs),
         http: config.http,
         health: config.health,
-        createDeliverer: ao && jwk ? (ledger) => aoDeliverer(ledger, { processId: ao.processId, muUrl: ao.muUrl, cuUrl: ao.cuUrl, jwk, log, batchesPerPass: ao.batchSize }) : null,
+        createDeliverer: ao && jwk ? (ledger) => aoDeliverer(ledger, { processId: ao.processId, muUrl: ao.muUrl, cuUrl: ao.cuUrl, jwk, log, batchesPerPass: ao.batchesPerPass }) : null,
       });
       // runUntilSignal listens before the start-up listener goes, so no signal falls between them.
       const stopped = runUntilSignal(handle, log);
