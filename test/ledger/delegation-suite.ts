@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ArweaveAddress } from '../../src/address.ts';
 import type { Snapshot } from '../../src/bridges/types.ts';
@@ -19,6 +20,8 @@ import { settlementLeaves } from '../../src/ledger/audit/merkle.ts';
 export interface DelegationSuiteOptions {
   readonly dialect: 'sqlite' | 'postgres';
   readonly newUrl: () => Promise<string>;
+  /** fast-check runs of the ledger property. */
+  readonly runs: number;
 }
 
 const A = 'A'.padEnd(43, 'a') as ArweaveAddress;
@@ -71,6 +74,47 @@ export function delegationSuite(opts: DelegationSuiteOptions): void {
       expect(report.payload).toBe(JSON.stringify([{ Mint: flp.toString(), Yield: flp.toString(), User: A, Recipient: A, Amount: '1', ReportTo: FLP, Token: 'AR' }]));
       expect(reportIdOf(s.id, FLP)).toMatch(/^[0-9a-f]{64}$/);
       expect((await ledger.conservation()).ok).toBe(true);
+    });
+
+    it('property: for any factors and weights, the parts and the remainders add up to each account’s credit, every part the floor', async () => {
+      const targets = [PI, FLP, FLP2];
+      const prefsArb = fc.subarray(targets).chain((ts) =>
+        fc.tuple(...ts.map(() => fc.integer({ min: 500, max: 10_000 }))).map((fs) => {
+          const out: { target: string; factor: number }[] = [];
+          let total = 0;
+          for (const [i, f] of fs.entries()) {
+            if (total + f > 10_000) continue;
+            total += f;
+            out.push({ target: ts[i]!, factor: f });
+          }
+          return out;
+        }),
+      );
+      await fc.assert(
+        fc.asyncProperty(fc.tuple(prefsArb, prefsArb), fc.tuple(fc.bigInt({ min: 1n, max: 10n ** 24n }), fc.bigInt({ min: 1n, max: 10n ** 24n })), async ([pa, pb], [wa, wb]) => {
+          const ledger = await fresh();
+          await ledger.applyTick(input(1, [snap('ar', [{ account: A, recipient: A, weight: wa }, { account: B, recipient: B, weight: wb }])], [{ wallet: A, prefs: pa }, { wallet: B, prefs: pb }]));
+          const s = (await ledger.settle('ar', 1))!;
+          const credits = new Map((await ledger.db.all<{ recipient: string; amount: string }>('SELECT recipient, amount FROM credits WHERE settlement_id = ?', [s.id])).map((r) => [r.recipient, BigInt(r.amount)]));
+          const expected = new Map<string, bigint>();
+          for (const [wallet, prefs] of [[A, pa], [B, pb]] as const) {
+            const c = credits.get(wallet) ?? 0n;
+            let given = 0n;
+            for (const p of prefs) {
+              const part = (c * BigInt(p.factor)) / 10_000n;
+              given += part;
+              if (part > 0n) expected.set(p.target, (expected.get(p.target) ?? 0n) + part);
+            }
+            if (c - given > 0n) expected.set(wallet, c - given);
+          }
+          const sent = await payloadOf(ledger, s.id);
+          expect(sent).toEqual(expected);
+          expect([...sent.values()].reduce((t, q) => t + q, 0n)).toBe(s.total);
+          await ledger.close();
+          open.splice(open.indexOf(ledger), 1);
+        }),
+        { numRuns: opts.runs },
+      );
     });
 
     it('a change mid-period splits by the preferences in force at each tick', async () => {

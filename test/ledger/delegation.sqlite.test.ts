@@ -1,3 +1,3 @@
 import { delegationSuite } from './delegation-suite.ts';
 
-delegationSuite({ dialect: 'sqlite', newUrl: async () => 'sqlite::memory:' });
+delegationSuite({ dialect: 'sqlite', newUrl: async () => 'sqlite::memory:', runs: 40 });
