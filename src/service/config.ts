@@ -7,6 +7,8 @@ import { getAddress } from 'ethers';
 import { EngineError } from '../errors.ts';
 import { redactUrls } from '../redact-url.ts';
 import type { PoolId } from '../bridges/types.ts';
+import { ARWEAVE_OPTION_BOUNDS } from '../bridges/arweave/option-bounds.ts';
+import { ETHEREUM_OPTION_BOUNDS } from '../bridges/ethereum/option-bounds.ts';
 import { AO_DEPOSIT_DELAY_SEC, DEFAULT_PRICE_MAX_AGE_SEC, ETHEREUM_POOLS, MAINNET_PRESETS } from '../bridges/ethereum/assets.ts';
 import type { AprSpec, EthereumAsset, EthereumPool, PriceSpec } from '../bridges/ethereum/assets.ts';
 import {
@@ -63,6 +65,8 @@ const base58 = z.string().regex(/^[1-9A-HJ-NP-Za-km-z]{32,44}$/, 'expected a bas
 const asDecimalText = (v: unknown): unknown => (typeof v === 'number' && Number.isFinite(v) ? String(v) : v);
 const decimalText = z.preprocess(asDecimalText, z.string({ error: 'expected a decimal like "3500.25" or 3500.25' }).regex(/^[0-9]{1,20}(\.[0-9]{1,18})?$/, 'expected a decimal like "3500.25" or 3500.25'));
 const wholeNumber = (schema: z.ZodNumber) => z.preprocess((v) => (typeof v === 'string' && /^(0|[1-9][0-9]{0,15})$/.test(v) ? Number(v) : v), schema);
+/** A whole-number option within a source's own bounds (ARWEAVE_OPTION_BOUNDS, ETHEREUM_OPTION_BOUNDS). */
+const bounded = ([min, max]: readonly [number, number]) => wholeNumber(z.number().int().min(min).max(max));
 const cadence = z.string().regex(/^(every-tick|[1-9][0-9]{0,6}(m|h|d|w))$/, 'expected every-tick or a period like 1h, 1d');
 
 const yieldOverride = z.strictObject({ priceUsd: decimalText.optional(), apr: decimalText.optional() });
@@ -85,7 +89,7 @@ const ethereumAsset = z.strictObject({
   /** A price answer older than this at the pinned block is an error (the tick waits). Default 1d. */
   priceMaxAge: duration.optional(),
   /** The bridge's deployment block (first scan). Default: sources.ethereum.startBlock. */
-  startBlock: wholeNumber(z.number().int().min(0)).optional(),
+  startBlock: bounded(ETHEREUM_OPTION_BOUNDS.startBlock).optional(),
 });
 
 const rawSchema = z.strictObject({
@@ -105,20 +109,20 @@ const rawSchema = z.strictObject({
       arweave: z
         .strictObject({
           urls: z.array(httpUrl).min(1),
-          confirmations: wholeNumber(z.number().int().min(0).max(1000)).default(15),
+          confirmations: bounded(ARWEAVE_OPTION_BOUNDS.confirmations).default(15),
           /** CSV address,winston: the initial holders when the node serves no wallet list. */
           seedFile: z.string().min(1).optional(),
           /**
            * Reconcile from the full wallet list every N snapshots (0 = never). Default 288 = once a day of
            * 5-minute ticks: released mining rewards move mainnet balances without a tx (README, AR source).
            */
-          fullEvery: wholeNumber(z.number().int().min(0)).default(288),
+          fullEvery: bounded(ARWEAVE_OPTION_BOUNDS.fullEvery).default(288),
         })
         .optional(),
       ethereum: z
         .strictObject({
           rpcUrls: z.array(httpUrl).min(1),
-          chainId: wholeNumber(z.number().int().min(1).max(2 ** 48)).default(1),
+          chainId: bounded(ETHEREUM_OPTION_BOUNDS.chainId).default(1),
           /** The stETH bridge alone (the form before issue 19); or `assets`. */
           preBridge: evmAddress.optional(),
           /** The bridges read, by pool (steth, dai, usds), each its own source. */
@@ -130,10 +134,10 @@ const rawSchema = z.strictObject({
           /** Chainlink ETH/USD aggregator; default: mainnet's feed on chain 1. */
           chainlinkEthUsd: evmAddress.optional(),
           /** Pin to latest − confirmations instead of the `finalized` block. */
-          confirmations: wholeNumber(z.number().int().min(0).max(10_000)).optional(),
-          finalityLagBlocks: wholeNumber(z.number().int().min(0).max(10_000)).default(0),
+          confirmations: bounded(ETHEREUM_OPTION_BOUNDS.confirmations).optional(),
+          finalityLagBlocks: bounded(ETHEREUM_OPTION_BOUNDS.finalityLagBlocks).default(0),
           /** The pre-bridge's deployment block: where a first scan starts. */
-          startBlock: wholeNumber(z.number().int().min(0)).default(0),
+          startBlock: bounded(ETHEREUM_OPTION_BOUNDS.startBlock).default(0),
         })
         .optional(),
       solana: z

@@ -12,6 +12,7 @@ import { readWalletListDocument, readWalletListPages } from './wallet-list.ts';
 import type { BlockInfo, TxTouch } from './wire.ts';
 import { parseBlock, parseInfo, parseTx, parseWinston } from './wire.ts';
 import { retry } from '../../retry.ts';
+import { ARWEAVE_OPTION_BOUNDS } from './option-bounds.ts';
 
 /**
  * The AR holder source (pool 'ar'): every Arweave address's winston balance at a block pinned
@@ -83,18 +84,19 @@ class TipMoved extends Error {}
 
 const byAccount = (a: WeightUpdate, b: WeightUpdate): number => (a.account < b.account ? -1 : a.account > b.account ? 1 : 0);
 
-function intOption(value: number | undefined, fallback: number, name: string, min: number, max: number): number {
+function intOption(value: number | undefined, fallback: number, name: keyof typeof ARWEAVE_OPTION_BOUNDS): number {
+  const [min, max] = ARWEAVE_OPTION_BOUNDS[name];
   const v = value ?? fallback;
   if (!Number.isInteger(v) || v < min || v > max) throw new EngineError('INVALID_CONFIG', `arweave.${name}: ${v}; expected an integer ${min}..${max}`);
   return v;
 }
 
 export function createArweaveSource(opts: ArweaveSourceOptions): ArweaveSource {
-  const confirmations = intOption(opts.confirmations, 0, 'confirmations', 0, 1000);
-  const fullEvery = intOption(opts.fullEvery, 0, 'fullEvery', 0, 1_000_000);
-  const concurrency = intOption(opts.concurrency, 16, 'concurrency', 1, 256);
-  const maxWalkBlocks = intOption(opts.maxWalkBlocks, 720, 'maxWalkBlocks', 1, 1_000_000);
-  const repinAttemptsMax = intOption(opts.repinAttemptsMax, 3, 'repinAttemptsMax', 1, 20);
+  const confirmations = intOption(opts.confirmations, 0, 'confirmations');
+  const fullEvery = intOption(opts.fullEvery, 0, 'fullEvery');
+  const concurrency = intOption(opts.concurrency, 16, 'concurrency');
+  const maxWalkBlocks = intOption(opts.maxWalkBlocks, 720, 'maxWalkBlocks');
+  const repinAttemptsMax = intOption(opts.repinAttemptsMax, 3, 'repinAttemptsMax');
   const http = new ArweaveHttp({
     urls: opts.urls,
     timeoutMs: opts.timeoutMs ?? 15_000,

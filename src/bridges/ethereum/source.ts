@@ -31,6 +31,7 @@ import type { ProviderLike, RpcCall } from './rpc.ts';
 import { applyLog, countedOf, decodeCursor, depositorChanges, DEPOSITOR_KIND, depositorsIn, DUE_KIND, dueChanges, encodeCursor, mature, parseDepositorValue, parseDueValue } from './state.ts';
 import type { ScanState } from './state.ts';
 import { lidoApr, RAY_RATE_MAX, rayApr, scaledToDecimal, usableRebase } from './yield.ts';
+import { ETHEREUM_OPTION_BOUNDS } from './option-bounds.ts';
 
 /**
  * One Ethereum bridge's source (issues 5, 19): per-depositor deposits at a pinned block, indexed
@@ -186,7 +187,7 @@ function checkDecimal(value: string | undefined, field: string): string | undefi
 class PinMoved extends Error {}
 
 export function createEthereumSource(opts: EthereumSourceOptions): EthereumSource {
-  const chainId = checkInt(opts.chainId, 'chainId', 0, 1, 2 ** 48);
+  const chainId = checkInt(opts.chainId, 'chainId', 0, ...ETHEREUM_OPTION_BOUNDS.chainId);
   const lidoStETH = (TOKENS_BY_NETWORK as Partial<Record<number, Partial<Record<TOKENS, string>>>>)[chainId]?.[TOKENS.STETH];
   const asset = opts.asset === undefined ? legacyStETH(opts, chainId, lidoStETH) : checkAsset(opts.asset);
   const pool = asset.pool;
@@ -197,9 +198,9 @@ export function createEthereumSource(opts: EthereumSourceOptions): EthereumSourc
   const delaySec = BigInt(asset.depositDelaySec);
   const genesisMs = opts.genesisMs ?? DEFAULT_GENESIS_MS;
   if (!Number.isSafeInteger(genesisMs)) throw new EngineError('INVALID_CONFIG', `ethereum.genesisMs: ${genesisMs} is not an integer millisecond instant`);
-  const confirmations = opts.confirmations === undefined ? undefined : checkInt(opts.confirmations, 'confirmations', 0, 0, 1_000_000);
-  const finalityLag = checkInt(opts.finalityLagBlocks, 'finalityLagBlocks', 0, 0, 1_000_000);
-  const startBlock = BigInt(checkInt(opts.startBlock, 'startBlock', 0, 0, 2 ** 48));
+  const confirmations = opts.confirmations === undefined ? undefined : checkInt(opts.confirmations, 'confirmations', 0, ...ETHEREUM_OPTION_BOUNDS.confirmations);
+  const finalityLag = checkInt(opts.finalityLagBlocks, 'finalityLagBlocks', 0, ...ETHEREUM_OPTION_BOUNDS.finalityLagBlocks);
+  const startBlock = BigInt(checkInt(opts.startBlock, 'startBlock', 0, ...ETHEREUM_OPTION_BOUNDS.startBlock));
   const chunkBlocks = BigInt(checkInt(opts.chunkBlocks, 'chunkBlocks', 2_000, 1, 1_000_000));
   const concurrency = checkInt(opts.scanConcurrency, 'scanConcurrency', 4, 1, 64);
   const aprLookback = BigInt(checkInt(opts.aprLookbackBlocks, 'aprLookbackBlocks', 57_600, 0, 10_000_000));
