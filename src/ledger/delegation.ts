@@ -1,5 +1,6 @@
 import { EngineError } from '../errors.ts';
-import type { Db } from './db.ts';
+import { ACCOUNT_SELECT, toAccountRow } from './db.ts';
+import type { AccountRow, Db } from './db.ts';
 import { accruedAt } from './distribution/index.ts';
 import { FACTOR_MIN, FACTOR_TOTAL } from './distribution/delegation-step.ts';
 import type { DelegationPref } from './distribution/delegation-step.ts';
@@ -79,10 +80,10 @@ export async function writeDelegations(db: Db, tick: number, entry: JournalDeleg
     await db.run('DELETE FROM delegations WHERE wallet = ?', [wallet]);
     for (const [target, factor] of prefs) await db.run('INSERT INTO delegations (wallet, target, factor, since_tick) VALUES (?, ?, ?, ?)', [wallet, target, factor, tick]);
     await db.run('INSERT INTO delegation_history (wallet, tick, prefs) VALUES (?, ?, ?)', [wallet, tick, JSON.stringify(prefs)]);
-    for (const a of await db.accountsWithRecipient(wallet)) {
-      const cumulative = accruedAt(a, indexBefore.get(a.pool) ?? 0n);
-      await db.run('INSERT INTO delegation_marks (account_id, tick, wallet, accrued) VALUES (?, ?, ?, ?)', [a.id, tick, wallet, cumulative.toString()]);
-    }
+  }
+  for (const a of await accountsOfRecipients(db, entry.changes.map(([wallet]) => wallet))) {
+    const cumulative = accruedAt(a, indexBefore.get(a.pool) ?? 0n);
+    await db.run('INSERT INTO delegation_marks (account_id, tick, wallet, accrued) VALUES (?, ?, ?, ?)', [a.id, tick, a.recipient, cumulative.toString()]);
   }
   if (entry.changes.length > 0) {
     const [cycle] = await db.all<{ wallet: string; target: string }>('SELECT d.wallet, d.target FROM delegations d WHERE d.target IN (SELECT wallet FROM delegations) LIMIT 1');
@@ -99,6 +100,37 @@ export async function writeDelegations(db: Db, tick: number, entry: JournalDeleg
     JSON.stringify(entry.changes),
     JSON.stringify(entry.notes),
   ]);
+}
+
+/**
+ * The current state of every account whose recipient is one of `wallets`, in one pass: the stored
+ * rows by the recipient index (IN lists of BATCH), with the deferred state (SQLite, deferred-state.ts)
+ * read once and merged — not Db.accountsWithRecipient per wallet, which merges it per call.
+ */
+async function accountsOfRecipients(db: Db, wallets: readonly string[]): Promise<AccountRow[]> {
+  if (wallets.length === 0) return [];
+  const wanted = new Set(wallets);
+  const pending = await db.pendingAccountState();
+  const out = new Map<number, AccountRow>();
+  for (let i = 0; i < wallets.length; i += BATCH) {
+    const part = wallets.slice(i, i + BATCH);
+    for (const r of await db.all(`${ACCOUNT_SELECT} WHERE s.recipient IN (${part.map(() => '?').join(', ')})`, part)) {
+      const row = toAccountRow(r);
+      const p = pending.get(row.id);
+      const current = p === undefined ? row : { ...row, ...p };
+      if (current.recipient !== null && wanted.has(current.recipient)) out.set(row.id, current);
+    }
+  }
+  // Deferred accounts whose recipient changed to one of the wallets after their stored row.
+  const behind = [...pending].filter(([id, p]) => !out.has(id) && p.recipient !== null && wanted.has(p.recipient)).map(([id]) => id);
+  for (let i = 0; i < behind.length; i += BATCH) {
+    const part = behind.slice(i, i + BATCH);
+    for (const r of await db.all(`${ACCOUNT_SELECT} WHERE a.id IN (${part.map(() => '?').join(', ')})`, part)) {
+      const row = toAccountRow(r);
+      out.set(row.id, { ...row, ...pending.get(row.id)! });
+    }
+  }
+  return [...out.values()].sort((x, y) => x.id - y.id);
 }
 
 /** The delegation source's cursor: the last tick's (null before the first delegation snapshot). */

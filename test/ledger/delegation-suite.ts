@@ -199,8 +199,11 @@ export function delegationSuite(opts: DelegationSuiteOptions): void {
 
     it('audit verify recomputes the splits (replay and reference model); a tampered part, report or preference is a divergence', async () => {
       const ledger = await fresh();
-      await ledger.applyTick(input(1, [snap('ar', [{ account: A, recipient: A, weight: 3n }, { account: B, recipient: B, weight: 4n }])], [{ wallet: A, prefs: [{ target: PI, factor: 2500 }] }]));
-      await ledger.applyTick(input(2, [], [{ wallet: A, prefs: [{ target: FLP, factor: 5000 }] }, { wallet: B, prefs: [{ target: FLP, factor: 600 }] }]));
+      const d = 'd'.padEnd(43, 'd');
+      await ledger.applyTick(input(1, [snap('ar', [{ account: A, recipient: A, weight: 3n }, { account: B, recipient: B, weight: 4n }, { account: d, recipient: A, weight: 5n }])], [{ wallet: A, prefs: [{ target: PI, factor: 2500 }] }]));
+      // d moves to recipient B in the tick B's preferences change (on SQLite its state row is deferred): it is marked too.
+      await ledger.applyTick(input(2, [snap('ar', [{ account: d, recipient: B, weight: 5n }])], [{ wallet: A, prefs: [{ target: FLP, factor: 5000 }] }, { wallet: B, prefs: [{ target: FLP, factor: 600 }] }]));
+      expect((await ledger.db.all<{ wallet: string }>('SELECT m.wallet FROM delegation_marks m JOIN accounts a ON a.id = m.account_id WHERE a.account = ? AND m.tick = 2', [d])).map((r) => r.wallet)).toEqual([B]);
       const first = (await ledger.settle('ar', 2))!;
       await ledger.applyTick(input(3, [snap('ar', [{ account: B, recipient: B, weight: 9n }])], [{ wallet: A, prefs: [] }]));
       await ledger.applyTick(input(4, []));

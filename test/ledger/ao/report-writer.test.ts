@@ -62,7 +62,7 @@ describe('report writer', () => {
   it('leaves a report pending, attempts counted, while the node is unreachable; then delivers it', async () => {
     const { ledger, s } = await settledLedger();
     for (const id of s.batchIds) await ledger.outbox.markDelivered(id);
-    const down = createReportWriter({ reports: ledger.reports, client: createAoClient({ muUrl: 'http://127.0.0.1:9', cuUrl: 'http://127.0.0.1:9' }, minter.jwk), attemptsMax: 2, backoffMs: 1 });
+    const down = createReportWriter({ reports: ledger.reports, client: createAoClient({ muUrl: 'http://127.0.0.1:9', cuUrl: 'http://127.0.0.1:9' }, minter.jwk), attemptsMax: 2, backoffMsBase: 1 });
     const report = await down.deliverPending();
     expect(report.delivered).toBe(0);
     expect(report.unavailable).toMatch(/^MU: /);
