@@ -33,7 +33,7 @@ const pin = { chain: 'arweave' as const, height: '1', hash: 'h', timeMs: DEFAULT
 const snap = (pool: PoolId, updates: Snapshot['updates']): Snapshot => ({ pool, pin, complete: false, updates, cursor: `${pool}-cursor`, notes: [] });
 const flat = flatPolicy(36n, 64n);
 let seq = 0;
-const delegations = (changes: LedgerDelegationChange[]) => ({ pin: { chain: 'ao', seq: ++seq }, cursor: JSON.stringify({ seq }), changes, notes: [] });
+const delegations = (changes: LedgerDelegationChange[]) => ({ pin: { chain: 'ao' as const, process: 'D'.repeat(43), seq: ++seq }, cursor: JSON.stringify({ seq }), changes, notes: [] });
 const input = (tick: number, snapshots: Snapshot[], changes?: LedgerDelegationChange[]) => ({ tick, genesisMs: DEFAULT_GENESIS_MS, policy: flat, snapshots, ...(changes === undefined ? {} : { delegations: delegations(changes) }) });
 
 export function delegationSuite(opts: DelegationSuiteOptions): void {
@@ -216,6 +216,9 @@ export function delegationSuite(opts: DelegationSuiteOptions): void {
       expect(tampered.divergences.some((d) => d.check === 'delegation' && d.settlementId === first.id)).toBe(true);
       await ledger.db.run(`UPDATE reports SET payload = '[]' WHERE settlement_id = ?`, [first.id]);
       expect((await verifyLedger(ledger.db)).divergences.some((d) => d.check === 'report' && d.field === 'payload')).toBe(true);
+      // A forged report of a settlement that does not exist.
+      await ledger.db.run(`INSERT INTO reports (report_id, settlement_id, project, pool, from_tick, to_tick, row_count, total, payload, status, attempts, created_at_ms, updated_at_ms) VALUES ('x', 'ar:9-9', ?, 'ar', 9, 9, 1, '5', '[]', 'pending', 0, 0, 0)`, [FLP]);
+      expect((await verifyLedger(ledger.db)).divergences.some((d) => d.check === 'report' && d.settlementId === 'ar:9-9' && d.field === 'settlement_id')).toBe(true);
       await ledger.db.run(`UPDATE delegation_log SET payload = ? WHERE tick = 2`, [JSON.stringify([[A, [[FLP, 10000]]], [B, [[FLP, 600]]]])]);
       expect((await verifyLedger(ledger.db)).divergences.some((d) => d.check === 'chain' && d.tick === 2 && d.field === 'hash')).toBe(true);
     });

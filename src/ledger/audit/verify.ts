@@ -874,6 +874,16 @@ class Verification {
     for (const r of stray(await this.#db.all('SELECT settlement_id, COUNT(*) AS n FROM outbox_batches GROUP BY settlement_id ORDER BY settlement_id'))) {
       this.#report({ check: 'outbox', settlementId: r['settlement_id'] as string, field: 'settlement_id', expected: 'batches of a verified settlement', found: `${Number(r['n'])} batches` });
     }
+    // Delegation (DESIGN.md §9): snapshots, marks, parts and reports belong to verified ticks and settlements too.
+    for (const r of await this.#db.all('SELECT tick FROM delegation_log WHERE tick > ? ORDER BY tick LIMIT ?', [last, STRAY_ROWS_REPORTED])) {
+      this.#report({ check: 'chain', tick: Number(r['tick']), field: 'delegation_log row', expected: `no delegation snapshot after the last tick ${last}`, found: `a delegation_log row of tick ${Number(r['tick'])}` });
+    }
+    for (const r of stray(await this.#db.all('SELECT settlement_id, COUNT(*) AS n FROM delegated_credits GROUP BY settlement_id ORDER BY settlement_id'))) {
+      this.#report({ check: 'delegation', settlementId: r['settlement_id'] as string, field: 'settlement_id', expected: 'delegated parts of a verified settlement', found: `${Number(r['n'])} delegated_credits rows` });
+    }
+    for (const r of stray(await this.#db.all('SELECT settlement_id, COUNT(*) AS n FROM reports GROUP BY settlement_id ORDER BY settlement_id'))) {
+      this.#report({ check: 'report', settlementId: r['settlement_id'] as string, field: 'settlement_id', expected: 'reports of a verified settlement', found: `${Number(r['n'])} reports` });
+    }
   }
 
   #checkReferenceConserves(): void {
