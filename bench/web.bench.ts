@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import puppeteer, { type Page } from 'puppeteer-core';
+import type { ArweaveAddress } from '../src/address.ts';
 import { ManualClock } from '../src/clock.ts';
 import { AO_MAINNET, TICK_MS } from '../src/emission/index.ts';
 import { statement } from '../src/ledger/audit/index.ts';
@@ -28,7 +29,7 @@ const ACCOUNTS = 100;
 const TICKS = 100;
 const RUNS = 15;
 const GENESIS_MS = Date.parse('2024-06-18T15:00:00Z');
-const RECIPIENT = `${'R'.repeat(42)}A`;
+const RECIPIENT = `${'R'.repeat(42)}A` as ArweaveAddress;
 const dir = mkdtempSync(join(tmpdir(), 'ao-emission-bench-web-'));
 const clock = new ManualClock(GENESIS_MS + TICK_MS);
 const ledger = await openLedger({ url: `sqlite:${join(dir, 'web.db')}`, clock });
@@ -37,7 +38,7 @@ await ledger.migrate();
 const t0 = performance.now();
 for (let k = 1; k <= TICKS; k++) {
   const updates = k === 1 ? Array.from({ length: ACCOUNTS }, (_, i) => ({ account: `a${String(i).padStart(42, '0')}`, recipient: RECIPIENT, weight: BigInt(1_000_000 + i) * 10n ** 12n })) : [];
-  await ledger.applyTick({ tick: k, genesisMs: GENESIS_MS, policy: AO_MAINNET, snapshots: [{ pool: 'ar', pin: { height: k }, complete: k === 1, updates, cursor: JSON.stringify({ height: k }), notes: [] }] });
+  await ledger.applyTick({ tick: k, genesisMs: GENESIS_MS, policy: AO_MAINNET, snapshots: [{ pool: 'ar', pin: { chain: 'arweave', height: String(k), hash: `h${k}`, timeMs: GENESIS_MS + k * TICK_MS }, complete: k === 1, updates, cursor: JSON.stringify({ height: k }), notes: [] }] });
   await ledger.settle('ar', k);
   clock.advance(TICK_MS);
 }

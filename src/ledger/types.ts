@@ -1,63 +1,14 @@
 import type { Policy } from '../emission/policy.ts';
 
-/**
- * What the ledger reads of a source snapshot. The ledger may not import src/bridges (DESIGN.md §6),
- * so these are structural copies of the fields it uses from src/bridges/types.ts: a bridges
- * `Snapshot` is assignable to `LedgerSnapshot` as is (the service passes it straight through).
- */
-export type PoolId = 'ar' | 'steth' | 'dai' | 'usds' | 'sol';
+import type { DelegationChange, DelegationSnapshot, PoolId, Snapshot, WeightUpdate, YieldQuote } from '../snapshot.ts';
 
-export interface LedgerWeightUpdate {
-  readonly account: string;
-  /** null = no valid recipient yet: accrues under `account` as unclaimed, never dropped. */
-  readonly recipient: string | null;
-  /** New weight in the asset's base units; 0 = left the pool. */
-  readonly weight: bigint;
-}
-
-export interface LedgerYieldQuote {
-  readonly asset: string;
-  readonly decimals: number;
-  readonly priceUsd: string;
-  readonly apr: string;
-  readonly priceSource: string;
-  readonly aprSource: string;
-}
-
-export interface LedgerSnapshot {
-  readonly pool: PoolId;
-  /** Recorded (canonical JSON) with the tick and hashed. */
-  readonly pin: unknown;
-  /** true: every account with weight > 0 is listed; a stored account absent here goes to 0. */
-  readonly complete: boolean;
-  readonly updates: readonly LedgerWeightUpdate[];
-  readonly yield?: LedgerYieldQuote;
-  readonly cursor: string;
-  /** Changes to the rows the source remembers (source-state.ts), applied and hashed with the tick. */
-  readonly sourceState?: {
-    readonly reset: boolean;
-    readonly changes: readonly { readonly kind: string; readonly key: string; readonly value: string | null }[];
-  };
-  readonly notes: readonly string[];
-}
-
-/** One wallet's whole preference set after a change: targets other than the wallet itself ([] = it keeps everything). */
-export interface LedgerDelegationChange {
-  readonly wallet: string;
-  readonly prefs: readonly { readonly target: string; readonly factor: number }[];
-}
-
-/**
- * What the delegation source (src/bridges/ao/delegation-source.ts) hands a tick: the wallets whose
- * preferences changed since its cursor, pinned to the delegation process's change sequence. Applied
- * and hashed with the tick (delegation.ts); the preferences take effect from this tick on.
- */
-export interface LedgerDelegationSnapshot {
-  readonly pin: unknown;
-  readonly cursor: string;
-  readonly changes: readonly LedgerDelegationChange[];
-  readonly notes: readonly string[];
-}
+/** The snapshot contract (src/snapshot.ts) under the names the ledger uses: the sources' own types, not copies. */
+export type { PoolId };
+export type LedgerWeightUpdate = WeightUpdate;
+export type LedgerYieldQuote = YieldQuote;
+export type LedgerSnapshot = Snapshot;
+export type LedgerDelegationChange = DelegationChange;
+export type LedgerDelegationSnapshot = DelegationSnapshot;
 
 export interface TickInput {
   /** Must be lastAppliedTick() + 1, else EngineError('TICK_CONFLICT') and nothing changes. */

@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { EngineError } from '../../errors.ts';
 import { parseCursor } from '../cursor.ts';
+import type { DelegationSnapshot } from '../../snapshot.ts';
+
+export type { DelegationPin, DelegationSnapshot } from '../../snapshot.ts';
 
 /**
  * The delegation source (issue 21, DESIGN.md §9): each tick reads from the delegation process
@@ -11,20 +14,6 @@ import { parseCursor } from '../cursor.ts';
  *
  * The ledger (src/ledger/delegation.ts) checks every preference again and applies them with the tick.
  */
-export interface DelegationPin {
-  readonly chain: 'ao';
-  readonly process: string;
-  /** The process's change sequence the snapshot is complete up to. */
-  readonly seq: number;
-}
-
-export interface DelegationSnapshot {
-  readonly pin: DelegationPin;
-  readonly cursor: string;
-  readonly changes: readonly { readonly wallet: string; readonly prefs: readonly { readonly target: string; readonly factor: number }[] }[];
-  readonly notes: readonly string[];
-}
-
 export interface DelegationSource {
   readonly processId: string;
   snapshot(cursor: string | null, signal?: AbortSignal): Promise<DelegationSnapshot>;

@@ -31,7 +31,7 @@ async function settledLedger(): Promise<{ ledger: Ledger; s: SettlementResult }>
     genesisMs: DEFAULT_GENESIS_MS,
     policy: AO_MAINNET,
     snapshots: [{ pool: 'ar', pin, complete: false, cursor: 'c', notes: [], updates: [{ account: stranger.address, recipient: stranger.address as never, weight: 1n }] }],
-    delegations: { pin: null, cursor: '{"seq":1}', notes: [], changes: [{ wallet: stranger.address, prefs: [{ target: node.projects[0]!.processId, factor: 5000 }] }] },
+    delegations: { pin: { chain: 'ao', process: node.delegationProcessId!, seq: 1 }, cursor: '{"seq":1}', notes: [], changes: [{ wallet: stranger.address, prefs: [{ target: node.projects[0]!.processId, factor: 5000 }] }] },
   });
   const s = (await ledger.settle('ar', 1))!;
   return { ledger, s };
