@@ -54,15 +54,15 @@ export interface EthereumSourceOptions {
   readonly asset?: EthereumAsset;
   /** The tick grid the deposit delay counts on (DESIGN.md §2). Default: the default genesis. */
   readonly genesisMs?: number;
-  /** Default: @lido-sdk/constants' stETH for chainId. */
+  /** Without `asset`: the stETH token; default @lido-sdk/constants' stETH for chainId. */
   readonly stETH?: string;
-  /** Chainlink ETH/USD aggregator; default on mainnet 0x5f4eC3Df9cbd43714FE2740f5E3616155c5b8419. */
+  /** Without `asset`: the Chainlink ETH/USD aggregator; default on mainnet 0x5f4eC3Df9cbd43714FE2740f5E3616155c5b8419. */
   readonly chainlinkEthUsd?: string;
   /** Pin to latest − confirmations instead of the `finalized` block (chains without finality). */
   readonly confirmations?: number;
   /** Blocks to stay behind the finalized block (local chains answer `latest` for `finalized`). Default 0. */
   readonly finalityLagBlocks?: number;
-  /** Where a first scan starts: the pre-bridge's deployment block. Default 0. */
+  /** Where a first scan starts: the bridge's deployment block. Default 0. */
   readonly startBlock?: number;
   /** Blocks per eth_getLogs; halved (down to 1) when the node refuses a range. Default 2,000. */
   readonly chunkBlocks?: number;
@@ -70,8 +70,9 @@ export interface EthereumSourceOptions {
   readonly scanConcurrency?: number;
   /** How far back a first snapshot looks for a TokenRebased before startBlock. Default 57,600 (≈ 8 days). */
   readonly aprLookbackBlocks?: number;
-  /** A Chainlink answer older than this (vs the pinned block's time) is an error: the tick waits. Default 86,400 s. */
+  /** Without `asset`: a Chainlink answer older than this (vs the pinned block's time) is an error: the tick waits. Default 86,400 s. */
   readonly priceMaxAgeSec?: number;
+  /** Without `asset`: constants replacing the feed's price or the Lido APR (an asset says so in its own price / apr). */
   readonly overrides?: { readonly priceUsd?: string; readonly apr?: string };
   /** Tries of one RPC request, the first included (src/retry.ts). Default 5. */
   readonly attemptsMax?: number;
