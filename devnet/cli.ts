@@ -82,7 +82,8 @@ function registerAoNodeCommand(program: Command): void {
     .option('--max-supply <units>', 'max supply in base units', '21000000000000000000')
     .option('--gate <rule>', "the token's transfer gate: mintCount:N or supplyShare:P/Q", 'mintCount:100000')
     .option('--logo <txid>', "the token's Logo (an Arweave transaction id); none by default")
-    .action(async (opts: { db: string; minter: string; port: string; maxSupply: string; gate: string; logo?: string }) => {
+    .option('--flps <names>', 'also spawn the yield-delegation process with PI and these comma-separated FLP projects (ao/delegation.lua, ao/flp.lua)')
+    .action(async (opts: { db: string; minter: string; port: string; maxSupply: string; gate: string; logo?: string; flps?: string }) => {
       const port = Number(opts.port);
       if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new EngineError('INVALID_ARGUMENT', `--port: ${JSON.stringify(opts.port)} is not a port; expected 0..65535`);
       if (!/^(0|[1-9][0-9]{0,77})$/.test(opts.maxSupply)) throw new EngineError('INVALID_AMOUNT', `--max-supply: ${JSON.stringify(opts.maxSupply)} is not a decimal string of base units`);
@@ -92,8 +93,10 @@ function registerAoNodeCommand(program: Command): void {
         throw new EngineError('INVALID_ARGUMENT', `--gate: ${JSON.stringify(opts.gate)} is not a gate rule; expected mintCount:N or supplyShare:P/Q`);
       }
       if (opts.logo !== undefined && !PROCESS_ID.test(opts.logo)) throw new EngineError('INVALID_ARGUMENT', `--logo: ${JSON.stringify(opts.logo)} is not a transaction id; expected 43 base64url characters`);
-      const node = await startLocalAoNode({ dbPath: opts.db, minter: opts.minter, port, maxSupply: opts.maxSupply, gate: opts.gate, ...(opts.logo !== undefined && { logo: opts.logo }) });
-      writeJson({ url: node.url, processId: node.processId, replayed: node.replayed });
+      const flps = opts.flps === undefined ? undefined : opts.flps.split(',').map((n) => n.trim());
+      if (flps !== undefined && flps.some((n) => n.length === 0 || n.length > 64)) throw new EngineError('INVALID_ARGUMENT', `--flps: ${JSON.stringify(opts.flps)} is not a list of names; expected e.g. "APUS,Botega" (1..64 characters each)`);
+      const node = await startLocalAoNode({ dbPath: opts.db, minter: opts.minter, port, maxSupply: opts.maxSupply, gate: opts.gate, ...(opts.logo !== undefined && { logo: opts.logo }), ...(flps !== undefined && { delegation: { flps } }) });
+      writeJson({ url: node.url, processId: node.processId, replayed: node.replayed, ...(flps !== undefined && { delegationProcessId: node.delegationProcessId, projects: node.projects }) });
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);
