@@ -12,6 +12,10 @@ import { decodeReport, reportIdOf } from '../../src/ledger/reports.ts';
 import { verifyLedger } from '../../src/ledger/audit/index.ts';
 import { statement } from '../../src/ledger/audit/statement.ts';
 import { settlementLeaves } from '../../src/ledger/audit/merkle.ts';
+import { exportHistory } from '../../src/ledger/audit/export.ts';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 /**
  * Yield delegation in the ledger (issue 21, DESIGN.md §9), once per dialect
@@ -191,6 +195,14 @@ export function delegationSuite(opts: DelegationSuiteOptions): void {
         [B, B, '5'],
         ['c'.padEnd(43, 'c'), B, '7'],
       ]);
+      // audit export: one delegated_credits.csv row per part, one reports.csv row per project.
+      const dir = mkdtempSync(join(tmpdir(), 'delegation-export-'));
+      await exportHistory(delegating.db, dir);
+      const csv = (f: string) => readFileSync(join(dir, f), 'utf8').trim().split('\n');
+      const parts = await delegating.db.all('SELECT * FROM delegated_credits');
+      expect(csv('delegated_credits.csv')).toHaveLength(1 + parts.length);
+      expect(csv('delegated_credits.csv')[0]).toBe('settlement_id,pool,to_tick,account_id,account,recipient,target,amount');
+      expect(csv('reports.csv').slice(1).map((l) => l.split(',')[2]).sort()).toEqual([FLP, FLP2].sort());
       // Merkle leaves stay (recipient, amount), projects among the recipients: exactly the outbox's sums.
       expect(new Map((await settlementLeaves(delegating.db, b.id)).map(([r, q]) => [r, BigInt(q)]))).toEqual(sent);
       // Σ over recipients is the same credit either way.

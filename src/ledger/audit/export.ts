@@ -74,6 +74,8 @@ export const EXPORT_COLUMNS: Readonly<Record<string, readonly Column[]>> = {
   'weight_changes.csv': [['tick', INT], ['pool', TEXT], ['account_id', INT], ['account', TEXT], ['old_weight', AMOUNT], ['new_weight', AMOUNT], ['recipient_set', BOOL], ['recipient', TEXT]],
   'settlements.csv': [['id', TEXT], ['pool', TEXT], ['from_tick', INT], ['to_tick', INT], ['index_value', WIDE], ['credit_count', INT], ['recipient_count', INT], ['batch_count', INT], ['total', AMOUNT], ['created_at_ms', MS]],
   'credits.csv': [['settlement_id', TEXT], ['pool', TEXT], ['to_tick', INT], ['account_id', INT], ['account', TEXT], ['recipient', TEXT], ['amount', AMOUNT]],
+  'delegated_credits.csv': [['settlement_id', TEXT], ['pool', TEXT], ['to_tick', INT], ['account_id', INT], ['account', TEXT], ['recipient', TEXT], ['target', TEXT], ['amount', AMOUNT]],
+  'reports.csv': [['report_id', TEXT], ['settlement_id', TEXT], ['project', TEXT], ['pool', TEXT], ['from_tick', INT], ['to_tick', INT], ['row_count', INT], ['total', AMOUNT], ['status', TEXT], ['attempts', INT], ['message_id', TEXT], ['last_error', TEXT]],
   'outbox.csv': [['batch_id', TEXT], ['settlement_id', TEXT], ['batch_index', INT], ['pool', TEXT], ['from_tick', INT], ['to_tick', INT], ['credit_count', INT], ['total', AMOUNT], ['status', TEXT], ['attempts', INT], ['message_id', TEXT], ['last_error', TEXT]],
 };
 
@@ -151,6 +153,27 @@ export async function exportHistory(db: Db, dir: string, options: { force?: bool
     const keyOf = (r: Row): unknown[] => [Number(r['to_tick']), Number(r['to_tick']), r['pool'], r['pool'], Number(r['batch_index'])];
     for await (const rows of pages(db, (a) => `SELECT * FROM outbox_batches${a ? after : ''} ORDER BY to_tick, pool, batch_index LIMIT ?`, keyOf)) {
       out.write(rows.map((r) => [r['batch_id'], r['settlement_id'], r['batch_index'], r['pool'], r['from_tick'], r['to_tick'], r['credit_count'], r['total'], r['status'], r['attempts'], r['message_id'], r['last_error']]));
+    }
+  });
+  // Yield delegation (DESIGN.md §9): the parts of credits that went to projects, and the Report.Mint messages.
+  await run('delegated_credits.csv', header('delegated_credits.csv'), async (out) => {
+    const after = ' WHERE d.settlement_id > ? OR (d.settlement_id = ? AND (d.account_id > ? OR (d.account_id = ? AND d.target > ?)))';
+    const keyOf = (r: Row): unknown[] => [r['settlement_id'], r['settlement_id'], Number(r['account_id']), Number(r['account_id']), r['target']];
+    for await (const rows of pages(
+      db,
+      (a) =>
+        `SELECT d.settlement_id, s.pool, s.to_tick, d.account_id, c.recipient, d.target, d.amount FROM delegated_credits d JOIN settlements s ON s.id = d.settlement_id
+         JOIN credits c ON c.settlement_id = d.settlement_id AND c.account_id = d.account_id${a ? after : ''} ORDER BY d.settlement_id, d.account_id, d.target LIMIT ?`,
+      keyOf,
+    )) {
+      out.write(rows.map((r) => [r['settlement_id'], r['pool'], r['to_tick'], r['account_id'], keys.get(Number(r['account_id'])), r['recipient'], r['target'], r['amount']]));
+    }
+  });
+  await run('reports.csv', header('reports.csv'), async (out) => {
+    const after = ' WHERE to_tick > ? OR (to_tick = ? AND (pool > ? OR (pool = ? AND project > ?)))';
+    const keyOf = (r: Row): unknown[] => [Number(r['to_tick']), Number(r['to_tick']), r['pool'], r['pool'], r['project']];
+    for await (const rows of pages(db, (a) => `SELECT * FROM reports${a ? after : ''} ORDER BY to_tick, pool, project LIMIT ?`, keyOf)) {
+      out.write(rows.map((r) => [r['report_id'], r['settlement_id'], r['project'], r['pool'], r['from_tick'], r['to_tick'], r['row_count'], r['total'], r['status'], r['attempts'], r['message_id'], r['last_error']]));
     }
   });
   writeSchema(dir);

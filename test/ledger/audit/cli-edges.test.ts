@@ -209,7 +209,7 @@ describe('audit export onto existing files (issue 24: was internal error: EEXIST
     expect((await cli('audit', 'export', out, '--database', url)).code).toBe(0);
     const again = await cli('audit', 'export', out, '--database', url);
     expect(again.code).toBe(2);
-    expect(again.err).toBe(`ao-emission: export: ${join(out, 'ticks.csv')} already exists (and 7 more); pass --force to overwrite\n`);
+    expect(again.err).toBe(`ao-emission: export: ${join(out, 'ticks.csv')} already exists (and 9 more); pass --force to overwrite\n`);
     expect((await cli('audit', 'export', out, '--database', url, '--force')).code).toBe(0);
   });
 });
