@@ -1,7 +1,7 @@
 import { Decimal } from 'decimal.js';
 import { z } from 'zod';
 import { EngineError } from '../src/errors.ts';
-import { toAo } from './apy.ts';
+import { AO_UNIT } from '../src/units.ts';
 import type { Pools } from './pools.ts';
 
 /**
@@ -47,6 +47,8 @@ export interface DelegationResult {
 }
 
 const BASIS = 10_000;
+/** Base units → AO (apy.ts has the same; not imported: scenario.ts imports this module and apy.ts imports scenario.ts). */
+const toAo = (units: bigint): Decimal => new Decimal(units.toString()).div(AO_UNIT.toString());
 const shareSchema = z.number().finite().min(0).max(1);
 const schema = z
   .object({
@@ -81,8 +83,12 @@ export function parseDelegationScenario(input: unknown, bridgeAssets: readonly s
   return { projects, shares: out };
 }
 
-/** AO per day per project and the holders' effective yield, from the exact pool amounts. */
-export function simulateDelegation(pools: Pools, bridgeAssets: readonly string[], tvlUsd: readonly number[], arSupply: Decimal.Value, d: DelegationScenario): DelegationResult {
+/**
+ * AO per day per project and the holders' effective yield, from the exact pool amounts. `aoPerUnit`:
+ * the undelegated yield of each pool over the horizon (AO per AR, then AO per USD of each asset:
+ * Simulation.aoPerAr, aoPerBridgeUsd); the kept yield is it × the pool's kept AO / its AO.
+ */
+export function simulateDelegation(pools: Pools, bridgeAssets: readonly string[], aoPerUnit: readonly Decimal[], d: DelegationScenario): DelegationResult {
   const poolNames = ['AR', ...bridgeAssets];
   const bps = poolNames.map((p) => d.shares.get(p) ?? d.projects.map(() => 0));
   const totals = d.projects.map(() => 0n);
@@ -105,9 +111,10 @@ export function simulateDelegation(pools: Pools, bridgeAssets: readonly string[]
   });
   const amountsTotal = [pools.arPool, ...pools.byAsset];
   const effective = poolNames.map((pool, p) => {
-    const unit = p === 0 ? new Decimal(arSupply) : new Decimal(tvlUsd[p - 1]!);
-    const per = (units: bigint): Decimal => (unit.isZero() ? new Decimal(0) : toAo(units).div(unit));
-    return { pool, delegated: new Decimal(bps[p]!.reduce((a, b) => a + b, 0)).div(BASIS), aoPerUnit: per(amountsTotal[p]!), keptAoPerUnit: per(keptTotals[p]!) };
+    const full = aoPerUnit[p]!;
+    const total = amountsTotal[p]!;
+    const kept = total === 0n ? full : full.mul(keptTotals[p]!.toString()).div(total.toString());
+    return { pool, delegated: new Decimal(bps[p]!.reduce((a, b) => a + b, 0)).div(BASIS), aoPerUnit: full, keptAoPerUnit: kept };
   });
   return { projects: d.projects, days, totals, effective };
 }

@@ -5,6 +5,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { EngineError } from '../src/errors.ts';
 import { DEFAULT_GENESIS_MS, parseInstant, parsePolicyName, policyFromData, type Policy } from '../src/emission/index.ts';
+import { parseDelegationScenario, type DelegationScenario } from './delegation.ts';
 
 /**
  * The scenario file (JSON or YAML): what an analyst asks the simulator. Minimal form
@@ -131,6 +132,8 @@ export const scenarioSchema = z
       .strict(),
     sweep: z.object({ fdvUsd: valuesSchema.optional(), arPriceUsd: valuesSchema.optional(), tvlUsd: valuesSchema.optional() }).strict().default({}),
     monteCarlo: monteCarloSchema.optional(),
+    /** Yield delegation (delegation.ts): {projects, shares: {pool: {project: fraction}}}. */
+    delegation: z.unknown().optional(),
   })
   .strict();
 
@@ -160,6 +163,8 @@ export interface Scenario {
   readonly bridges: readonly BridgeAsset[];
   readonly fdvUsd: ValueList;
   readonly sweep: { readonly fdvUsd: ValueList; readonly arPriceUsd: ValueList; readonly tvlUsd: ValueList };
+  /** Share of each pool delegated to each project (delegation.ts), when the scenario asks. */
+  readonly delegation: DelegationScenario | undefined;
   readonly monteCarlo:
     | { readonly runs: number; readonly seed: number; readonly startFdvUsd: number; readonly driftPerYear: number; readonly volatilityPerYear: number; readonly percentiles: readonly number[] }
     | undefined;
@@ -248,6 +253,7 @@ export function parseScenario(data: unknown, fallbackName = 'scenario'): Scenari
     bridges,
     fdvUsd,
     sweep,
+    delegation: s.delegation === undefined ? undefined : parseDelegationScenario(s.delegation, bridges.map((b) => b.asset)),
     monteCarlo:
       mc === undefined
         ? undefined

@@ -4,6 +4,7 @@ import { calculatorProjection, type CalculatorProjection } from './calculator.ts
 import { curveSeries, type CurveSeries } from './curve-series.ts';
 import { runMonteCarlo, type MonteCarloResult } from './monte-carlo.ts';
 import { accruePools, type Pools } from './pools.ts';
+import { simulateDelegation, type DelegationResult } from './delegation.ts';
 import { tvlAtStart, type Scenario } from './scenario.ts';
 import { runSweep, type Progress, type SweepPoint } from './sweep.ts';
 
@@ -36,6 +37,8 @@ export interface Simulation {
   readonly rows: readonly FdvRow[];
   readonly sweep: readonly SweepPoint[];
   readonly monteCarlo: MonteCarloResult | undefined;
+  /** AO per day per project and the holders' kept yield, when the scenario delegates (delegation.ts). */
+  readonly delegation: DelegationResult | undefined;
 }
 
 export interface SimulateOptions {
@@ -108,5 +111,6 @@ export function simulate(scenario: Scenario, options: SimulateOptions = {}): Sim
     rows,
     sweep,
     monteCarlo,
+    delegation: scenario.delegation === undefined ? undefined : simulateDelegation(pools, scenario.bridges.map((b) => b.asset), [aoPerAr, ...pools.aoPerBridgeUsd], scenario.delegation),
   };
 }

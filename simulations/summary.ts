@@ -44,6 +44,15 @@ export function summaryTables(sim: Simulation): SummaryTables {
     figures.push(['  AR APY percentiles', mc.percentiles.map((p) => `p${p} ${pct(mc.arApy[p]!)}`).join(', ')]);
     s.bridges.forEach((b, i) => figures.push([`  ${b.asset} APY percentiles`, mc.percentiles.map((p) => `p${p} ${pct(mc.bridgeApy[i]![p]!)}`).join(', ')]));
   }
+  if (sim.delegation) {
+    // Yield delegation (delegation.ts): what each project receives, and what a holder delegating its pool's shares keeps.
+    const d = sim.delegation;
+    d.projects.forEach((p, j) => figures.push([`delegated to ${p}`, `${formatAo(d.totals[j]!)} (${formatAo(d.totals[j]! / BigInt(Math.max(1, d.days.length)))} a day on average)`]));
+    for (const e of d.effective) {
+      if (e.delegated.isZero()) continue;
+      figures.push([`${e.pool} holder delegating ${pct(e.delegated)}`, `keeps ${e.keptAoPerUnit.toSignificantDigits(6).toString()} of ${e.aoPerUnit.toSignificantDigits(6).toString()} AO per ${e.pool === 'AR' ? 'AR' : 'USD'}`]);
+    }
+  }
   const header = ['FDV', 'AO price', 'AR APY', ...s.bridges.flatMap((b) => [`${b.asset} APY`, `${b.asset} APR`, `${b.asset} net`])];
   const rows = sim.rows.map((r) => [
     compactUsd(r.fdvUsd),

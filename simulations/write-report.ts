@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { prepareOutputDir } from '../src/output-dir.ts';
 import { csvFiles } from './csv.ts';
+import { delegationCsv } from './delegation.ts';
 import { reportHtml } from './report-html.ts';
 import { fullResults } from './results.ts';
 import type { Simulation } from './simulate.ts';
@@ -16,6 +17,7 @@ export function writeReport(sim: Simulation, dir: string): string[] {
   const files: Record<string, string> = {
     'results.json': `${JSON.stringify(results, null, 2)}\n`,
     ...csvFiles(results),
+    ...(sim.delegation === undefined ? {} : { 'delegation.csv': delegationCsv(sim.delegation) }),
     'report.html': reportHtml(results),
   };
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);

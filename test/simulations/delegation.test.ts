@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { EngineError } from '../../src/errors.ts';
-import { accruePools } from '../../simulations/pools.ts';
 import { parseScenario } from '../../simulations/scenario.ts';
-import { delegationCsv, parseDelegationScenario, simulateDelegation } from '../../simulations/delegation.ts';
+import { simulate } from '../../simulations/simulate.ts';
+import { summaryTables } from '../../simulations/summary.ts';
+import { delegationCsv, parseDelegationScenario } from '../../simulations/delegation.ts';
 
 /** The delegation scenario (issue 21): AO per day per project and the holder's effective yield, from the exact pool amounts. */
 const base = {
@@ -18,10 +19,10 @@ const base = {
 
 describe('delegation scenario', () => {
   it('gives each project floor(pool AO of the day · share) per pool and day; the holders keep the rest; pool totals unchanged', () => {
-    const s = parseScenario(base);
-    const pools = accruePools(s);
-    const d = parseDelegationScenario({ projects: ['PI', 'APUS'], shares: { AR: { PI: 0.25 }, stETH: { PI: 0.1, APUS: 0.4 } } }, ['stETH', 'DAI']);
-    const r = simulateDelegation(pools, ['stETH', 'DAI'], [320e6, 100e6], '65000000', d);
+    // The scenario file's `delegation` field; simulate() gives the result beside the pools.
+    const sim = simulate(parseScenario({ ...base, delegation: { projects: ['PI', 'APUS'], shares: { AR: { PI: 0.25 }, stETH: { PI: 0.1, APUS: 0.4 } } } }));
+    const pools = sim.pools;
+    const r = sim.delegation!;
     expect(r.days).toHaveLength(pools.days.length);
     for (const [i, day] of r.days.entries()) {
       const p = pools.days[i]!;
@@ -37,12 +38,20 @@ describe('delegation scenario', () => {
     expect(ar.keptAoPerUnit.div(ar.aoPerUnit).toNumber()).toBeCloseTo(0.75, 9);
     expect(r.effective[1]!.keptAoPerUnit.div(r.effective[1]!.aoPerUnit).toNumber()).toBeCloseTo(0.5, 9);
     expect(r.effective[2]!.keptAoPerUnit.eq(r.effective[2]!.aoPerUnit)).toBe(true);
+    expect(ar.aoPerUnit.eq(sim.aoPerAr)).toBe(true);
+    expect(simulate(parseScenario(base)).delegation).toBeUndefined();
+    // The terminal summary names each project's total and the kept yield of a delegating holder.
+    const figures = new Map(summaryTables(sim).figures);
+    expect(figures.get('delegated to PI')).toMatch(/^[\d,]+\.\d{12} AO \([\d,]+\.\d{12} AO a day on average\)$/);
+    expect(figures.get('AR holder delegating 25.00 %')).toMatch(/^keeps [\d.e-]+ of [\d.e-]+ AO per AR$/);
+    expect(figures.has('DAI holder delegating 0.00 %')).toBe(false);
     const csv = delegationCsv(r).split('\n');
     expect(csv[0]).toBe('day_start,day_end,PI_ao,APUS_ao');
     expect(csv[1]).toMatch(/^2025-03-14T00:00:00\.000Z,2025-03-15T00:00:00\.000Z,\d+\.\d{12},\d+\.\d{12}$/);
   });
 
   it('refuses shares above 100 %, unknown pools and projects, in one line naming the field', () => {
+    expect(() => parseScenario({ ...base, delegation: { projects: ['PI'], shares: { SOL: { PI: 0.1 } } } })).toThrow(/^delegation\.shares\.SOL: not a pool of the scenario; expected one of AR, stETH, DAI$/);
     const bad = (input: unknown, message: RegExp) => {
       const e = (() => {
         try {
