@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { basename, extname } from 'node:path';
+import { basename, dirname, extname, resolve } from 'node:path';
 import { Decimal } from 'decimal.js';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
@@ -90,14 +90,34 @@ const tvlSchema = z.union(
   { error: 'expected a number (constant USD), {path: [{at, tvlUsd}, …]} or {start, growthPerMonth}' },
 );
 
+/** "on-chain": the value of the snapshot's yield quote for the asset (the scenario's `yields` file). */
+export const ON_CHAIN = 'on-chain';
+/** A number as `schema` reads it, or "on-chain"; a bad number keeps the schema's own message. */
+const orOnChain = <T extends z.ZodType<number>>(schema: T) =>
+  z
+    .any()
+    .superRefine((v, ctx) => {
+      if (v === ON_CHAIN) return;
+      const r = schema.safeParse(v);
+      if (!r.success) for (const issue of r.error.issues) ctx.addIssue({ code: 'custom', message: issue.message });
+    })
+    .transform((v): number | typeof ON_CHAIN => (v === ON_CHAIN ? ON_CHAIN : schema.parse(v)));
+
 const bridgeSchema = z
   .object({
     asset: z.string({ error: 'expected an asset name' }).regex(/^[A-Za-z0-9._-]{1,32}$/, { error: 'expected an asset name of letters, digits, . _ -' }),
     tvlUsd: tvlSchema,
-    apr: fraction,
-    priceUsd: positive.optional(),
+    apr: orOnChain(fraction),
+    priceUsd: orOnChain(positive).optional(),
   })
   .strict();
+
+/**
+ * A snapshot's yield quotes (the `yield` a source records with its snapshot and the ledger keeps in
+ * tick_pools.yield_quote): asset, priceUsd and apr as decimal strings, with where each came from.
+ */
+const quoteSchema = z.object({ asset: z.string(), priceUsd: z.string().regex(DECIMAL_STRING), apr: z.string().regex(DECIMAL_STRING), priceSource: z.string().optional(), aprSource: z.string().optional() });
+export type YieldQuoteInput = z.infer<typeof quoteSchema>;
 
 const gbmSchema = z
   .object({
@@ -125,6 +145,8 @@ export const scenarioSchema = z
     end: isoInstant.optional(),
     policy: z.union([z.string(), z.record(z.string(), z.unknown())], { error: 'expected a policy name (ao-mainnet, ao-announced, flat:A/B) or a policy object' }).default('ao-mainnet'),
     genesis: isoInstant.optional(),
+    /** A JSON file of yield quotes (an array, or {quotes: [...]}), relative to the scenario: what `on-chain` reads. */
+    yields: z.string().min(1).optional(),
     ar: z.object({ supply: wholeTokens, priceUsd: positive }).strict(),
     bridges: z.array(bridgeSchema).min(1, { error: 'expected at least one bridge asset' }).max(16),
     ao: z
@@ -147,6 +169,8 @@ export interface BridgeAsset {
   readonly tvl: TvlSpec;
   readonly apr: number;
   readonly priceUsd: number | undefined;
+  /** Where an `on-chain` APR or price came from (the quote's aprSource / priceSource), for the report. */
+  readonly onChain?: { readonly apr?: string; readonly priceUsd?: string };
 }
 
 export interface Scenario {
@@ -180,8 +204,11 @@ const invalid = (path: readonly PropertyKey[], reason: string): never => {
 /** Default sweep axes when the scenario gives none: around the base value, so every report has its heat maps. */
 const aroundBase = (base: number, low: number, high: number, steps: number): number[] => expandRange({ from: base * low, to: base * high, steps, scale: 'log' });
 
-/** Validates a parsed scenario document; `fallbackName` names it when it has no `name`. */
-export function parseScenario(data: unknown, fallbackName = 'scenario'): Scenario {
+/**
+ * Validates a parsed scenario document; `fallbackName` names it when it has no `name`. `quotes` are the
+ * yield quotes of its `yields` file (loadScenario reads it), for the fields that say "on-chain".
+ */
+export function parseScenario(data: unknown, fallbackName = 'scenario', quotes?: readonly YieldQuoteInput[]): Scenario {
   const parsed = scenarioSchema.safeParse(data);
   if (!parsed.success) {
     const messages = parsed.error.issues.map((issue) => {
@@ -221,7 +248,17 @@ export function parseScenario(data: unknown, fallbackName = 'scenario'): Scenari
   const bridges = s.bridges.map((b, i): BridgeAsset => {
     if (seen.has(b.asset)) invalid(['bridges', i, 'asset'], `${b.asset} appears twice`);
     seen.add(b.asset);
-    return { asset: b.asset, apr: b.apr, priceUsd: b.priceUsd, tvl: parseTvl(b.tvlUsd, ['bridges', i, 'tvlUsd']) };
+    const quoteOf = (field: 'apr' | 'priceUsd'): YieldQuoteInput => {
+      if (quotes === undefined) return invalid(['bridges', i, field], `"on-chain" reads the scenario's yields file (a snapshot's yield quotes); give yields`);
+      const q = quotes.find((x) => x.asset.toLowerCase() === b.asset.toLowerCase());
+      return q ?? invalid(['bridges', i, field], `the yields file has no quote for ${b.asset} (it has ${quotes.map((x) => x.asset).join(', ') || 'none'})`);
+    };
+    // Decimal strings to doubles: the simulator's APR and price inputs are analytics (DESIGN.md §1).
+    const apr = b.apr === ON_CHAIN ? Number(quoteOf('apr').apr) : b.apr;
+    const priceUsd = b.priceUsd === ON_CHAIN ? Number(quoteOf('priceUsd').priceUsd) : b.priceUsd;
+    if (b.priceUsd === ON_CHAIN && !(priceUsd! > 0)) invalid(['bridges', i, 'priceUsd'], `the ${b.asset} quote's price is ${quoteOf('priceUsd').priceUsd}; expected > 0`);
+    const onChain = { ...(b.apr === ON_CHAIN ? { apr: quoteOf('apr').aprSource ?? 'on-chain' } : {}), ...(b.priceUsd === ON_CHAIN ? { priceUsd: quoteOf('priceUsd').priceSource ?? 'on-chain' } : {}) };
+    return { asset: b.asset, apr, priceUsd, tvl: parseTvl(b.tvlUsd, ['bridges', i, 'tvlUsd']), ...(Object.keys(onChain).length === 0 ? {} : { onChain }) };
   });
 
   if ((s.ao.fdvUsd === undefined) === (s.ao.priceUsd === undefined)) invalid(['ao'], 'give exactly one of fdvUsd or priceUsd');
@@ -326,5 +363,23 @@ export function loadScenario(file: string): Scenario {
   } catch (error) {
     throw new EngineError('INVALID_SCENARIO', `scenario: ${file} is not valid ${ext === '.yaml' || ext === '.yml' ? 'YAML' : 'JSON'} (${(error as Error).message.split('\n')[0]})`);
   }
-  return parseScenario(data, basename(file, extname(file)));
+  const yields = (data as { yields?: unknown } | null)?.yields;
+  return parseScenario(data, basename(file, extname(file)), typeof yields === 'string' ? loadQuotes(resolve(dirname(file), yields)) : undefined);
+}
+
+/** The yield quotes of a `yields` file: an array of quotes, or an object with `quotes`. */
+function loadQuotes(file: string): YieldQuoteInput[] {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    return invalid(['yields'], `cannot read ${file} as JSON (${(error as NodeJS.ErrnoException).code ?? (error as Error).message.split('\n')[0]})`);
+  }
+  const list = Array.isArray(json) ? json : (json as { quotes?: unknown } | null)?.quotes;
+  const parsed = z.array(quoteSchema).safeParse(list);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    return invalid(['yields', ...issue.path], `${issue.message.replace(/^Invalid input: /, '')} (expected quotes {asset, priceUsd, apr} as a snapshot records them)`);
+  }
+  return parsed.data;
 }

@@ -36,6 +36,8 @@ export function summaryTables(sim: Simulation): SummaryTables {
     figures.push([`${b.asset} AO per USD`, sim.aoPerBridgeUsd[i]!.toSignificantDigits(6).toString()]);
     const perUnit = sim.aoPerAssetUnit[i];
     if (perUnit !== undefined) figures.push([`${b.asset} AO per ${b.asset}`, `${perUnit.toSignificantDigits(6).toString()} (at ${usd(b.priceUsd!)})`]);
+    if (b.onChain?.apr !== undefined) figures.push([`${b.asset} APR on chain`, `${b.apr} (${b.onChain.apr})`]);
+    if (b.onChain?.priceUsd !== undefined) figures.push([`${b.asset} price on chain`, `${usd(b.priceUsd!)} (${b.onChain.priceUsd})`]);
   });
   if (pools.carried > 0n) figures.push(['bridge units unallocated (no TVL)', formatAo(pools.carried)]);
   if (sim.monteCarlo) {

@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EngineError } from '../../src/errors.ts';
+import { Decimal } from 'decimal.js';
 import { expandRange, loadScenario, MONTH_MS, parseScenario, tvlAt } from '../../simulations/scenario.ts';
+import { simulate, summaryTables } from '../../simulations/index.ts';
 import { engineErrorOf } from '../support/errors.ts';
 
 /** The minimal form quoted in issue 9. */
@@ -150,3 +152,50 @@ describe('scenario files', () => {
     expect(tvlAt({ kind: 'growth', startUsd: 100, perMonth: 0.1 }, t0 + 2 * MONTH_MS, t0)).toBeCloseTo(121, 9);
   });
 });
+
+describe('on-chain APR and price from a snapshot (issue 19)', () => {
+  // The quotes as the bridges' snapshots record them (the devnet's, tick 1 of `npm start`).
+  const QUOTES = [
+    { asset: 'stETH', decimals: 18, priceUsd: '3000.12345678', apr: '0.03', priceSource: 'chainlink:0xdc64a140aa3e981100a9beca4e685f962f0cf6c9@66 age 3s', aprSource: 'lido:TokenRebased@66' },
+    { asset: 'DAI', decimals: 18, priceUsd: '1.0001', apr: '0.05', priceSource: 'chainlink:0x610178da211fef7d417bc0e6fed39f05609ad788@66 age 2s', aprSource: 'maker:Pot.dsr=1000000001547125957863212448@66' },
+    { asset: 'USDS', decimals: 18, priceUsd: '0.9999', apr: '0.065', priceSource: 'config', aprSource: 'sky:sUSDS.ssr=1000000001996917783620820123@66' },
+  ];
+  const scenario = (bridges: unknown[], yields: string | null = 'quotes.json') => {
+    const dir = mkdtempSync(join(tmpdir(), 'ao-scenario-onchain-'));
+    writeFileSync(join(dir, 'quotes.json'), JSON.stringify({ quotes: QUOTES }));
+    writeFileSync(join(dir, 's.json'), JSON.stringify({ ...MINIMAL, ...(yields === null ? {} : { yields }), bridges }));
+    return join(dir, 's.json');
+  };
+
+  it('takes each "on-chain" APR and price from the quote of its asset, and records where it came from', () => {
+    const s = loadScenario(
+      scenario([
+        { asset: 'stETH', tvlUsd: 5e8, apr: 'on-chain', priceUsd: 'on-chain' },
+        { asset: 'dai', tvlUsd: 8e7, apr: 'on-chain' }, // asset names match case-insensitively
+        { asset: 'USDS', tvlUsd: 2e8, apr: 0.04 }, // a number still wins where one is given
+        { asset: 'SOL', tvlUsd: 5e7, apr: 0.07, priceUsd: 150 },
+      ]),
+    );
+    expect(s.bridges.map((b) => [b.asset, b.apr, b.priceUsd, b.onChain])).toEqual([
+      ['stETH', 0.03, 3000.12345678, { apr: 'lido:TokenRebased@66', priceUsd: 'chainlink:0xdc64a140aa3e981100a9beca4e685f962f0cf6c9@66 age 3s' }],
+      ['dai', 0.05, undefined, { apr: 'maker:Pot.dsr=1000000001547125957863212448@66' }],
+      ['USDS', 0.04, undefined, undefined],
+      ['SOL', 0.07, 150, undefined],
+    ]);
+    // The summary says which figures came from the chain, and from where.
+    const figures = new Map(summaryTables(simulate({ ...s, months: new Decimal(0.1), endMs: s.startMs + Math.round(0.1 * MONTH_MS) })).figures);
+    expect(figures.get('stETH APR on chain')).toBe('0.03 (lido:TokenRebased@66)');
+    expect(figures.get('dai APR on chain')).toBe('0.05 (maker:Pot.dsr=1000000001547125957863212448@66)');
+    expect(figures.get('stETH price on chain')).toMatch(/^\$3,000\.12 \(chainlink:0xdc64a140aa3e981100a9beca4e685f962f0cf6c9@66 age 3s\)$/);
+  });
+
+  it.each([
+    ['"on-chain" without a yields file', [{ asset: 'DAI', tvlUsd: 1e8, apr: 'on-chain' }], null, /^bridges\.0\.apr: "on-chain" reads the scenario's yields file/],
+    ['an asset the file has no quote for', [{ asset: 'WBTC', tvlUsd: 1e8, apr: 'on-chain' }], 'quotes.json', /^bridges\.0\.apr: the yields file has no quote for WBTC \(it has stETH, DAI, USDS\)$/],
+    ['a yields file that is not there', [{ asset: 'DAI', tvlUsd: 1e8, apr: 'on-chain' }], 'nope.json', /^yields: cannot read .*nope\.json as JSON \(ENOENT\)$/],
+    ['another word than on-chain', [{ asset: 'DAI', tvlUsd: 1e8, apr: 'onchain' }], 'quotes.json', /^bridges\.0\.apr: expected a number, got "onchain"$/],
+  ])('refuses %s in one line naming the field', (_what, bridges, yields, message) => {
+    expect(engineErrorOf(() => loadScenario(scenario(bridges, yields))).message).toMatch(message);
+  });
+});
+
