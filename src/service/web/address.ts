@@ -71,6 +71,32 @@ function accrualOption(lines: readonly StatementLine[]): unknown {
   };
 }
 
+/** Basis points as a percentage: 2500 → "25 %", 1250 → "12.5 %". */
+const percent = (factor: number): string => `${(factor / 100).toString()} %`;
+
+/**
+ * The address's yield-delegation preferences as the ledger recorded them (delegation_history):
+ * from which tick which targets took which share; what is not listed stays with the address.
+ */
+function delegationSection(s: Statement): string {
+  const heading = '<h2 id="h-deleg">Yield delegation</h2>';
+  if (s.delegations.length === 0) return `<section aria-labelledby="h-deleg">${heading}<p data-field="delegation-none">No delegation: this address keeps all of its AO yield.</p></section>`;
+  const rows = s.delegations.flatMap((d) => {
+    const kept = 10_000 - d.prefs.reduce((sum, p) => sum + p.factor, 0);
+    return [...d.prefs.map((p) => ({ tick: d.tick, target: p.target, share: percent(p.factor) })), { tick: d.tick, target: null, share: percent(kept) }];
+  });
+  return `<section aria-labelledby="h-deleg">${heading}${table<(typeof rows)[number]>(
+    'Preferences in force from each tick (the rest stays with the address)',
+    [
+      { head: 'From tick', cell: (r) => String(r.tick), numeric: true },
+      { head: 'Goes to', cell: (r) => (r.target === null ? 'kept by the address' : `<code>${esc(r.target)}</code>`) },
+      { head: 'Share', cell: (r) => esc(r.share), numeric: true },
+    ],
+    rows,
+    ' id="delegations"',
+  )}</section>`;
+}
+
 export async function addressPage(ctx: StatusContext, address: string, rawPage: string | null): Promise<WebPage> {
   const found = await lookUp(ctx, address);
   if (found.kind === 'error') return found.page;
@@ -92,6 +118,7 @@ export async function addressPage(ctx: StatusContext, address: string, rawPage: 
 <div><dt>Accrued (Σ spans, ticks ${s.fromTick}..${s.toTick})</dt><dd>${aoCell(s.accrued, 'accrued')}</dd></div>
 <div><dt>Credited</dt><dd>${aoCell(s.credited, 'credited')}</dd></div>
 <div><dt>Credits / messages</dt><dd><span data-field="credit-count">${credits}</span> / <span data-field="message-count">${messages}</span></dd></div>
+<div><dt>Delegated to projects</dt><dd>${aoCell(s.delegated, 'delegated')}</dd></div>
 </dl>
 <p><a href="${esc(`${self}/statement.csv`)}" download>Download the statement as CSV</a> (the columns of <code>audit statement --csv</code>).</p>
 <section aria-labelledby="h-acc"><h2 id="h-acc">Accounts</h2>${table<AccountJson>(
@@ -107,6 +134,7 @@ export async function addressPage(ctx: StatusContext, address: string, rawPage: 
       ],
       accounts,
     )}</section>
+${delegationSection(s)}
 <section aria-labelledby="h-chart"><h2 id="h-chart">Accrual over time</h2>${chart('chart-accrual', accrualOption(s.lines), summary)}</section>
 <section aria-labelledby="h-credits"><h2 id="h-credits">Credits and the AO messages that carried them</h2>${table<StatementLine>(
       `Credits and messages, tick order (${rows.length} rows)`,

@@ -9,7 +9,8 @@ import { TICK_MS } from '../../../src/emission/index.ts';
 import { LEAF_ENCODING, proofFor, settlementTree } from '../../../src/ledger/audit/index.ts';
 import { cliCaptured as cli } from '../../support/cli.ts';
 import type { ServiceHandle } from '../../../src/service/service.ts';
-import type { Source } from '../../../src/bridges/types.ts';
+import type { DelegationChange, Source } from '../../../src/bridges/types.ts';
+import type { DelegationSource } from '../../../src/bridges/ao/delegation-source.ts';
 import { launchChromium } from '../../support/chromium.ts';
 import { clockAtTickEnd, syntheticService, syntheticSources, tempDir } from '../support/harness.ts';
 
@@ -33,6 +34,23 @@ let recipient: string;
 let settlementId: string;
 /** Set by the stale-source test: the SOL source then fails every snapshot, as an unreachable RPC would. */
 let solDown = false;
+/**
+ * The delegation process's changes the next tick reads (then cleared): a seeded input like the
+ * synthetic chains; the delegation process itself is tested on the local AO node (test/ao).
+ */
+let delegationChanges: DelegationChange[] = [];
+const DELEGATION_PROCESS = `D${'e'.repeat(42)}`;
+const PROJECT = `P${'r'.repeat(42)}`;
+let delegationSeq = 0;
+const delegationSource: DelegationSource = {
+  processId: DELEGATION_PROCESS,
+  snapshot: async () => {
+    const changes = delegationChanges;
+    delegationChanges = [];
+    if (changes.length > 0) delegationSeq++;
+    return { pin: { chain: 'ao', process: DELEGATION_PROCESS, seq: delegationSeq }, cursor: JSON.stringify({ seq: delegationSeq }), changes, notes: [] };
+  },
+};
 
 
 async function runTicks(n: number): Promise<void> {
@@ -51,7 +69,7 @@ beforeAll(async () => {
   const sources = syntheticSources(population, clock).map(
     (s): Source => (s.pool !== 'sol' ? s : { pool: s.pool, snapshot: (cursor, signal) => (solDown ? Promise.reject(new Error('sol rpc: connection refused')) : s.snapshot(cursor, signal)) }),
   );
-  service = await syntheticService({ databaseUrl: dbUrl, population, clock, http: true, settlementTicks: { ar: 1, steth: 288, sol: 288 }, extra: { sources } });
+  service = await syntheticService({ databaseUrl: dbUrl, population, clock, http: true, settlementTicks: { ar: 1, steth: 288, sol: 288 }, extra: { sources, delegationSource } });
   base = service.http!.url;
   await runTicks(TICKS);
   const db = service.ledger.db;
@@ -170,6 +188,30 @@ describe('dashboard pages in Chromium', () => {
     // The CSV download is the same rows as `audit statement --csv`.
     const csv = await (await fetch(`${base}/address/${encodeURIComponent(recipient)}/statement.csv`)).text();
     expect(csv).toBe((await cli('audit', 'statement', recipient, '--database', dbUrl, '--csv')).out);
+  });
+
+  it("the address page shows the address's delegation as the ledger recorded it, and what went to the project equals `audit statement --json`", async () => {
+    // The AR holder with the largest balance: the synthetic chain moves weights, but seldom empties it.
+    const [{ wallet } = { wallet: '' }] = await service.ledger.db.all<{ wallet: string }>(
+      "SELECT s.recipient AS wallet FROM accounts a JOIN account_state s ON s.id = a.id WHERE a.pool = 'ar' AND s.recipient IS NOT NULL ORDER BY LENGTH(s.weight) DESC, s.weight DESC LIMIT 1",
+    );
+    const before = await open(`/address/${encodeURIComponent(wallet)}`);
+    expect(await before.page.$eval('[data-field="delegation-none"]', (e) => e.textContent)).toMatch(/keeps all of its AO yield/);
+    await before.page.close();
+    delegationChanges = [{ wallet, prefs: [{ target: PROJECT, factor: 2500 }] }];
+    await runTicks(2);
+    const r = await cli('audit', 'statement', wallet, '--database', dbUrl, '--json');
+    const s = JSON.parse(r.out) as { delegated: string; delegations: { tick: number }[] };
+    expect(BigInt(s.delegated)).toBeGreaterThan(0n);
+    const { page, errors } = await open(`/address/${encodeURIComponent(wallet)}`);
+    expect(errors).toEqual([]);
+    expect(await page.$eval('[data-field="delegated"]', (e) => e.getAttribute('data-units'))).toBe(s.delegated);
+    const rows = await page.$$eval('#delegations tbody tr', (trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td'), (td) => td.textContent?.trim())));
+    expect(rows).toEqual([
+      [String(s.delegations[0]!.tick), PROJECT, '25 %'],
+      [String(s.delegations[0]!.tick), 'kept by the address', '75 %'],
+    ]);
+    await page.close();
   });
 
   it('a correct proof verifies in the page, and the same proof with amount + 1 or a changed sibling does not', async () => {
