@@ -185,6 +185,8 @@ class Verification {
   #delegationLog = new Map<number, Row>();
   /** Each wallet's preference sets with the tick each took effect (DESIGN.md §9). */
   readonly #prefHistory = new Map<string, { tick: number; prefs: DelegationPref[] }[]>();
+  /** recipient → the accounts it receives for, kept by the replayed changes (marks touch only them). */
+  readonly #byRecipient = new Map<string, Set<Acc>>();
   /** Each account's marks (cumulative accrual where its recipient's preferences changed), since its last settlement. */
   readonly #marks = new Map<number, { tick: number; accrued: bigint }[]>();
   /** The source-state changes of the page being replayed (source-state.ts), hashed with their ticks. */
@@ -378,8 +380,8 @@ class Verification {
   /**
    * Step 1b: the tick's delegation snapshot, after its weight changes and before the index steps:
    * the preferences in force from this tick, and a mark (accrual up to I_{k−1}) for every account
-   * the changed wallets receive for. The reference model is told the same. O(accounts) per tick
-   * with delegation changes (one scan for all its wallets).
+   * the changed wallets receive for. The reference model is told the same. O(accounts of the
+   * changed wallets), from the replay's recipient index.
    */
   #replayDelegation(k: number): { pin: unknown; cursor: string; changes: DelegationTuple[]; notes: string[] } | undefined {
     const r = this.#delegationLog.get(k);
@@ -400,12 +402,11 @@ class Verification {
       h.push({ tick: k, prefs: list });
     }
     if (changed.size > 0) {
-      for (const p of this.#pools.values()) {
-        for (const a of p.accounts) {
-          if (a.recipient === null || !changed.has(a.recipient)) continue;
+      for (const wallet of changed.keys()) {
+        for (const a of this.#byRecipient.get(wallet) ?? []) {
           let marks = this.#marks.get(a.id);
           if (marks === undefined) this.#marks.set(a.id, (marks = []));
-          marks.push({ tick: k, accrued: accruedAt(a, p.index) });
+          marks.push({ tick: k, accrued: accruedAt(a, this.#pools.get(a.pool as PoolId)!.index) });
         }
       }
       for (const [wallet, prefs] of changes) this.#reference.delegate(wallet, prefs, k);
@@ -471,7 +472,15 @@ class Verification {
         a.indexAtChange = pool.index;
       }
       const oldRecipient = a.recipient;
-      if (c.recipient !== undefined) a.recipient = c.recipient;
+      if (c.recipient !== undefined && c.recipient !== a.recipient) {
+        if (a.recipient !== null) this.#byRecipient.get(a.recipient)?.delete(a);
+        if (c.recipient !== null) {
+          let set = this.#byRecipient.get(c.recipient);
+          if (set === undefined) this.#byRecipient.set(c.recipient, (set = new Set()));
+          set.add(a);
+        }
+        a.recipient = c.recipient;
+      }
       pool.totalWeight += c.newWeight - a.weight;
       a.weight = c.newWeight;
       a.changedTick = k;

@@ -71,14 +71,16 @@ export class ReferenceModel {
   readonly #prefs = new Map<string, { from: number; targets: readonly (readonly [string, number])[] }[]>();
   /** account → the entitlements at which its recipient's preferences changed, with the tick of the change. */
   readonly #cuts = new Map<number, { tick: number; at: bigint }[]>();
+  /** recipient → the accounts it receives for (so a preference change touches only them). */
+  readonly #byRecipient = new Map<string, Set<number>>();
 
   /** A wallet's new preference set from `tick` on: every account it receives for is cut at its entitlement now (the end of tick − 1). */
   delegate(wallet: string, targets: readonly (readonly [string, number])[], tick: number): void {
     let list = this.#prefs.get(wallet);
     if (list === undefined) this.#prefs.set(wallet, (list = []));
     list.push({ from: tick, targets });
-    for (const [id, a] of this.#accounts) {
-      if (a.recipient !== wallet) continue;
+    for (const id of this.#byRecipient.get(wallet) ?? []) {
+      const a = this.#accounts.get(id)!;
       let cuts = this.#cuts.get(id);
       if (cuts === undefined) this.#cuts.set(id, (cuts = []));
       cuts.push({ tick, at: this.#entitlement(a) });
@@ -150,7 +152,15 @@ export class ReferenceModel {
     a.mark = p.index;
     p.weight += weight - a.weight;
     a.weight = weight;
-    if (recipient !== undefined) a.recipient = recipient;
+    if (recipient !== undefined && recipient !== a.recipient) {
+      if (a.recipient !== null) this.#byRecipient.get(a.recipient)?.delete(id);
+      if (recipient !== null) {
+        let ids = this.#byRecipient.get(recipient);
+        if (ids === undefined) this.#byRecipient.set(recipient, (ids = new Set()));
+        ids.add(id);
+      }
+      a.recipient = recipient;
+    }
   }
 
   /** The index step of one pool receiving `amount` base units this tick. */
