@@ -9,6 +9,7 @@ import { ACCOUNT_SELECT, toAccountRow } from './db.ts';
 import type { AccountRow, AccountState, AccountUpdate, CreditTuple, Db, Param, Row, SettleTuple } from './db.ts';
 import { DeferredState } from './deferred-state.ts';
 import type { ChangeLogRow, DeferredAccount } from './deferred-state.ts';
+import { AccountIds } from './account-ids.ts';
 
 const MIGRATIONS = fileURLToPath(new URL('../../drizzle/sqlite', import.meta.url));
 /** Page cache, KiB: holds the hot account pages of a 1 M-account pool. */
@@ -77,17 +78,8 @@ export class SqliteDb implements Db {
   /** The open transaction's partial rewrite: the ids written, account_state_tick after it, the sweep position. */
   #stagedRewrite: { readonly ids: readonly number[]; readonly checkpoint: number; readonly sweepAfter: number } | null = null;
   readonly #statements = new Map<string, Database.Statement>();
-  /**
-   * pool → account key → id of every account, loaded by the first lookup inside a transaction
-   * (≈ 1 s and ≈ 100 MiB at 1 M accounts) and kept in step by writeAccounts. A tick then reads each
-   * changed account's account_state row by rowid instead of probing the (pool, account) text index
-   * first. Exact, or absent: dropped on rollback (its inserts did not happen), when another
-   * connection has committed (PRAGMA data_version moved) and when run() writes the accounts table
-   * directly; reloaded on next use. (Measured, and not kept: a full copy of every account in memory
-   * made ticks slower, not faster, at 1 M accounts: the collector's work on ≈ 300 MiB of small
-   * objects outweighed the reads it saved.)
-   */
-  #ids: Map<string, Map<string, number>> | null = null;
+  /** Account key → id (account-ids.ts). */
+  readonly #ids = new AccountIds();
   /** The committed deferred state; null: not loaded (rebuilt from the database on next use). */
   #deferred: DeferredState | null = null;
   /** Another connection has committed since #deferred was built: replay what it logged. */
@@ -146,7 +138,7 @@ export class SqliteDb implements Db {
   }
 
   async run(sql: string, params: readonly Param[] = []): Promise<number> {
-    if (ACCOUNTS_TABLE.test(sql)) this.#ids = null;
+    if (ACCOUNTS_TABLE.test(sql)) this.#ids.drop();
     if (!this.#inTransaction && DEFERRED_SOURCES.test(sql)) this.#deferred = null;
     return this.#prepare(sql).run(...params).changes;
   }
@@ -163,7 +155,7 @@ export class SqliteDb implements Db {
       return result;
     } catch (error) {
       // #deferred stays: the transaction's own deferred updates were only staged.
-      this.#ids = null;
+      this.#ids.drop();
       if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
       throw error;
     } finally {
@@ -179,7 +171,7 @@ export class SqliteDb implements Db {
   #checkDataVersion(): void {
     const version = this.#prepare('PRAGMA data_version').pluck().get() as number;
     if (version !== this.#dataVersion) {
-      this.#ids = null;
+      this.#ids.drop();
       this.#deferredStale = true;
     }
     this.#dataVersion = version;
@@ -344,22 +336,16 @@ export class SqliteDb implements Db {
     }
   }
 
-  #loadIds(): Map<string, Map<string, number>> {
-    const ids = new Map<string, Map<string, number>>();
-    for (const [id, pool, account] of this.#prepare('SELECT id, pool, account FROM accounts').raw(true).iterate() as IterableIterator<[number, string, string]>) {
-      let keys = ids.get(pool);
-      if (keys === undefined) ids.set(pool, (keys = new Map()));
-      keys.set(account, id);
-    }
-    return ids;
+  #accountRows(): Iterable<readonly [number, string, string]> {
+    return this.#prepare('SELECT id, pool, account FROM accounts').raw(true).iterate() as IterableIterator<[number, string, string]>;
   }
 
   async lookupAccounts(pool: string, keys: readonly string[]): Promise<AccountRow[]> {
     // Outside a transaction (a query) the map is used if present but never loaded for one lookup.
     if (!this.#inTransaction) this.#checkDataVersion();
-    else if (this.#ids === null) this.#ids = this.#loadIds();
+    else this.#ids.ensure(() => this.#accountRows());
     const rows: AccountRow[] = [];
-    if (this.#ids === null) {
+    if (!this.#ids.loaded) {
       const byKey = this.#prepare(`${ACCOUNT_SELECT} WHERE a.pool = ? AND a.account = ?`);
       for (const key of keys) {
         const r = byKey.get(pool, key) as Row | undefined;
@@ -367,11 +353,10 @@ export class SqliteDb implements Db {
       }
       return rows;
     }
-    const ids = this.#ids.get(pool);
     // Accounts behind account_state come from memory, the others from one read.
     const accountOf = new Map<number, string>();
     for (const key of keys) {
-      const id = ids?.get(key);
+      const id = this.#ids.idOf(pool, key);
       if (id === undefined) continue;
       const pending = this.#pending(id);
       if (pending !== undefined) rows.push(rowOf(id, pool, key, pending));
@@ -475,11 +460,7 @@ export class SqliteDb implements Db {
     for (const a of inserts) {
       account.run(a.id, a.pool, a.account);
       initial.run(a.id, a.recipient, a.weight.toString(), a.indexAtChange.toString(), a.accrued.toString(), a.joinedTick, a.changedTick);
-      if (this.#ids !== null) {
-        let keys = this.#ids.get(a.pool);
-        if (keys === undefined) this.#ids.set(a.pool, (keys = new Map()));
-        keys.set(a.account, a.id);
-      }
+      this.#ids.add(a.pool, a.account, a.id);
     }
   }
 
@@ -503,13 +484,13 @@ export class SqliteDb implements Db {
 
   async migrate(): Promise<void> {
     migrate(drizzle({ client: this.#db }), { migrationsFolder: MIGRATIONS });
-    this.#ids = null;
+    this.#ids.drop();
     this.#deferred = null;
   }
 
   async close(): Promise<void> {
     this.#statements.clear();
-    this.#ids = null;
+    this.#ids.drop();
     this.#deferred = null;
     if (this.#db.open) this.#db.close();
   }
