@@ -18,8 +18,8 @@ import { AO_MAINNET } from '../src/emission/policy.ts';
 import { DEFAULT_GENESIS_MS } from '../src/emission/ticks.ts';
 import { openLedger } from '../src/ledger/index.ts';
 import type { Ledger } from '../src/ledger/index.ts';
-import { createAoClient, createAoWriter, reconcile } from '../src/ledger/ao/index.ts';
-import type { ArweaveJwk } from '../src/ledger/ao/index.ts';
+import { createAoClient, createAoWriter, reconcile } from '../src/ledger/delivery/ao/index.ts';
+import type { ArweaveJwk } from '../src/ledger/delivery/ao/index.ts';
 
 const BATCHED_CREDITS = 50_000;
 const BATCH_SIZE = 10_000;

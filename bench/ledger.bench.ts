@@ -14,7 +14,7 @@ import type { WeightUpdate } from '../src/bridges/types.ts';
 import { mintAt } from '../src/emission/curve.ts';
 import { AO_MAINNET } from '../src/emission/policy.ts';
 import { SCALE, openLedger } from '../src/ledger/index.ts';
-import { DEFAULT_DEFER_ACCOUNTS, DEFAULT_REWRITE_ACCOUNTS } from '../src/ledger/sqlite-db.ts';
+import { DEFAULT_DEFER_ACCOUNTS, DEFAULT_REWRITE_ACCOUNTS } from '../src/ledger/store/sqlite-db.ts';
 import { mulberry32 } from '../src/prng.ts';
 import { intKnob } from './knob.ts';
 import { quantile, tickInput } from './ledger-input.ts';

@@ -8,7 +8,7 @@
  * reproduce one seed: npm run simulate:soak -- --from N --count 1
  */
 import { parseArgs } from 'node:util';
-import { wallet } from '../test/ledger/ao/fixture.ts';
+import { wallet } from '../test/ledger/delivery/ao/fixture.ts';
 import type { FaultKind } from '../test/sim/faults.ts';
 import { firedTotals, runSeed } from '../test/sim/run-seeds.ts';
 import type { SeedOutcome } from '../test/sim/run-seeds.ts';

@@ -70,7 +70,7 @@ export interface Snapshot {
  * is not in its cursor but in rows (pool, kind, key) → value that the ledger keeps and writes in the
  * tick's own transaction, so a tick writes O(changes) bytes however many depositors there are.
  * A snapshot returns the changes; the next snapshot reads the rows it needs through the reader it
- * was handed at construction (implemented by the ledger, src/ledger/source-state.ts).
+ * was handed at construction (implemented by the ledger, src/ledger/store/source-state.ts).
  */
 export interface SourceStateChange {
   /** The source's name for a family of rows, e.g. "depositor", "recipient". */

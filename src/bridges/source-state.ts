@@ -2,7 +2,7 @@ import { EngineError } from '../errors.ts';
 import type { PoolId, Snapshot, SourceStateDelta, SourceStateReader } from './types.ts';
 
 /**
- * Source state held in memory, applied the way the ledger applies it (src/ledger/source-state.ts):
+ * Source state held in memory, applied the way the ledger applies it (src/ledger/store/source-state.ts):
  * a reset deletes the pool's rows, then each change upserts or deletes one row. The ledger is
  * the store in production; this one serves a source run without a ledger (tests, bench, one-off
  * snapshots) and stands in for the ledger where a test applies snapshots itself.

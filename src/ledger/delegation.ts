@@ -1,6 +1,6 @@
 import { EngineError } from '../errors.ts';
-import { ACCOUNT_SELECT, toAccountRow } from './db.ts';
-import type { AccountRow, Db } from './db.ts';
+import { ACCOUNT_SELECT, toAccountRow } from './store/db.ts';
+import type { AccountRow, Db } from './store/db.ts';
 import { accruedAt } from './distribution/index.ts';
 import { FACTOR_MIN, FACTOR_TOTAL } from './distribution/delegation-step.ts';
 import type { DelegationPref } from './distribution/delegation-step.ts';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import type { JournalSourceState } from './source-state.ts';
+import type { JournalSourceState } from './store/source-state.ts';
 import type { JournalDelegation } from './delegation.ts';
 
 /**

@@ -3,15 +3,15 @@ import { redactUrl } from '../redact-url.ts';
 import { systemClock } from '../clock.ts';
 import type { Clock } from '../clock.ts';
 import { applyTickIn, lastTickRow } from './apply-tick.ts';
-import type { Db, Dialect } from './db.ts';
-import { OutboxStore } from './outbox.ts';
-import { ReportStore } from './reports.ts';
+import type { Db, Dialect } from './store/db.ts';
+import { OutboxStore } from './store/outbox.ts';
+import { ReportStore } from './store/reports.ts';
 import { delegationCursor } from './delegation.ts';
 import { IndexHistory } from './pool-state.ts';
 import { accountView, accountsByRecipient, conservation, poolTotals, tickRecord } from './queries.ts';
 import { DEFAULT_BATCH_SIZE, settleIn } from './settle.ts';
-import { sourceStateReader } from './source-state.ts';
-import type { LedgerSourceStateReader } from './source-state.ts';
+import { sourceStateReader } from './store/source-state.ts';
+import type { LedgerSourceStateReader } from './store/source-state.ts';
 import type { AccountView, AppliedTick, Conservation, PoolId, PoolTotals, SettlementResult, TickInput, TickRecord } from './types.ts';
 
 export const DEFAULT_DATABASE_URL = 'sqlite:./data/ao-emission.db';
@@ -158,8 +158,8 @@ export async function openLedger(opts: OpenLedgerOptions): Promise<Ledger> {
   const readOnly = opts.readOnly ?? false;
   const db =
     dialect === 'sqlite'
-      ? new (await import('./sqlite-db.ts')).SqliteDb(target, opts.deferAccounts, opts.rewriteAccounts, readOnly)
-      : new (await import('./postgres-db.ts')).PostgresDb(target, readOnly);
+      ? new (await import('./store/sqlite-db.ts')).SqliteDb(target, opts.deferAccounts, opts.rewriteAccounts, readOnly)
+      : new (await import('./store/postgres-db.ts')).PostgresDb(target, readOnly);
   return new Ledger(db, opts.clock ?? systemClock);
 }
 

@@ -1,4 +1,4 @@
-import type { Db, Row } from './db.ts';
+import type { Db, Row } from './store/db.ts';
 import { emptyBook } from './distribution/index.ts';
 import type { PoolBook } from './distribution/index.ts';
 import type { PoolId } from './types.ts';

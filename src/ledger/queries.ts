@@ -2,8 +2,8 @@ import { EngineError } from '../errors.ts';
 import { MAX_SUPPLY } from '../emission/curve.ts';
 import { SCALE, accrual, accruedAt } from './accrual.ts';
 import { lastTickRow } from './apply-tick.ts';
-import { decodeChanges } from './change-log.ts';
-import type { AccountRow, Db, Row } from './db.ts';
+import { decodeChanges } from './store/change-log.ts';
+import type { AccountRow, Db, Row } from './store/db.ts';
 import { indexAt, loadPools } from './pool-state.ts';
 import type { AccountView, Conservation, PoolId, PoolTotals, TickPoolRecord, TickRecord } from './types.ts';
 

@@ -2,11 +2,11 @@ import { EngineError } from '../errors.ts';
 import { accrual, owedStep, settlementStep } from './distribution/index.ts';
 import { delegateSegments, segmentUnits } from './distribution/delegation-step.ts';
 import { settlementDelegations } from './delegation.ts';
-import { writeReports } from './reports.ts';
-import type { ReportRow } from './reports.ts';
-import type { CreditTuple, Db } from './db.ts';
+import { writeReports } from './store/reports.ts';
+import type { ReportRow } from './store/reports.ts';
+import type { CreditTuple, Db } from './store/db.ts';
 import { lastTickRow } from './apply-tick.ts';
-import { batchIdOf, encodePayload, settlementIdOf } from './outbox.ts';
+import { batchIdOf, encodePayload, settlementIdOf } from './store/outbox.ts';
 import { loadPools, savePool } from './pool-state.ts';
 import type { PoolId, SettlementResult } from './types.ts';
 

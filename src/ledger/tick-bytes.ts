@@ -1,4 +1,4 @@
-import type { Db } from './db.ts';
+import type { Db } from './store/db.ts';
 
 /**
  * The bytes one tick wrote for its pools, its journal and its sources: the text length of every

@@ -1,11 +1,11 @@
 import type { Ledger } from '../ledger/index.ts';
-import { createAoClient, createAoWriter, type ArweaveJwk } from '../ledger/ao/index.ts';
-import { createReportWriter } from '../ledger/ao/report-writer.ts';
+import { createAoClient, createAoWriter, type ArweaveJwk } from '../ledger/delivery/ao/index.ts';
+import { createReportWriter } from '../ledger/delivery/ao/report-writer.ts';
 import type { Logger } from './logger.ts';
 import type { Deliverer } from './runner.ts';
 
 /**
- * The runner's delivery step on the AO writer (src/ledger/ao): one bounded pass over the pending
+ * The runner's delivery step on the AO writer (src/ledger/delivery/ao): one bounded pass over the pending
  * outbox per run. The writer retries transport failures itself (idempotent: the token process
  * applies a Batch-Id once) and leaves batches pending when the node stays unreachable. Then the
  * delegation reports (issue 21): each Report.Mint whose settlement's batches are now delivered goes

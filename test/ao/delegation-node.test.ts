@@ -8,10 +8,10 @@ import { AO_MAINNET } from '../../src/emission/policy.ts';
 import { DEFAULT_GENESIS_MS } from '../../src/emission/ticks.ts';
 import { openLedger } from '../../src/ledger/index.ts';
 import type { Ledger } from '../../src/ledger/index.ts';
-import { createAoClient, createAoWriter } from '../../src/ledger/ao/index.ts';
-import type { AoClient, ArweaveJwk } from '../../src/ledger/ao/index.ts';
-import { createReportWriter } from '../../src/ledger/ao/report-writer.ts';
-import { tempDir, wallet } from '../ledger/ao/fixture.ts';
+import { createAoClient, createAoWriter } from '../../src/ledger/delivery/ao/index.ts';
+import type { AoClient, ArweaveJwk } from '../../src/ledger/delivery/ao/index.ts';
+import { createReportWriter } from '../../src/ledger/delivery/ao/report-writer.ts';
+import { tempDir, wallet } from '../ledger/delivery/ao/fixture.ts';
 
 /**
  * Yield delegation end to end on the local AO node (issue 21): holders set their preferences in

@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startLocalAoNode } from '../../devnet/ao-node/server.ts';
-import { createAoClient, reconcile } from '../../src/ledger/ao/index.ts';
+import { createAoClient, reconcile } from '../../src/ledger/delivery/ao/index.ts';
 import { openLedger } from '../../src/ledger/index.ts';
 import { runDemo } from '../../devnet/demo.ts';
 import { tempDir } from '../service/support/harness.ts';

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../support/child.ts';
-import { tempDir } from '../ledger/ao/fixture.ts';
+import { tempDir } from '../ledger/delivery/ao/fixture.ts';
 
 /** `ao-emission ao node --flps …` (issue 21): the local node with the delegation process, PI and the named FLPs. */
 describe('ao node --flps', () => {

@@ -2,9 +2,9 @@ import { createData, ArweaveSigner } from '@dha-team/arbundles';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { processIdOf, startLocalAoNode } from '../../devnet/ao-node/server.ts';
 import type { LocalAoNode } from '../../devnet/ao-node/server.ts';
-import { createAoClient } from '../../src/ledger/ao/index.ts';
-import type { AoClient, AoResultIn, ArweaveJwk } from '../../src/ledger/ao/index.ts';
-import { tempDir, wallet } from '../ledger/ao/fixture.ts';
+import { createAoClient } from '../../src/ledger/delivery/ao/index.ts';
+import type { AoClient, AoResultIn, ArweaveJwk } from '../../src/ledger/delivery/ao/index.ts';
+import { tempDir, wallet } from '../ledger/delivery/ao/fixture.ts';
 
 /**
  * The local AO node over loopback HTTP, driven by aoconnect with real RSA-PSS signatures:

@@ -5,7 +5,7 @@ import { ProcessVm } from '../../devnet/ao-node/vm.ts';
 import type { AoEnvelope, AoOutMessage, AoResult, ProcessEnv } from '../../devnet/ao-node/vm.ts';
 import { AO_ANNOUNCED, AO_MAINNET, gateTick, isTransferable, supplyAt } from '../../src/emission/index.ts';
 import type { Policy } from '../../src/emission/index.ts';
-import { transferGateOf } from '../../src/ledger/ao/index.ts';
+import { transferGateOf } from '../../src/ledger/delivery/ao/index.ts';
 import { Lua53Vm, lua53Missing } from './lua53.ts';
 
 /**

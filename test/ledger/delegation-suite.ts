@@ -8,7 +8,7 @@ import { DEFAULT_GENESIS_MS } from '../../src/emission/ticks.ts';
 import { EngineError } from '../../src/errors.ts';
 import { decodePayload, openLedger } from '../../src/ledger/index.ts';
 import type { Ledger, LedgerDelegationChange, PoolId } from '../../src/ledger/index.ts';
-import { decodeReport, reportIdOf } from '../../src/ledger/reports.ts';
+import { decodeReport, reportIdOf } from '../../src/ledger/store/reports.ts';
 import { verifyLedger } from '../../src/ledger/audit/index.ts';
 import { statement } from '../../src/ledger/audit/statement.ts';
 import { settlementLeaves } from '../../src/ledger/audit/merkle.ts';

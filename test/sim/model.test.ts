@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Snapshot } from '../../src/bridges/types.ts';
-import { wallet } from '../ledger/ao/fixture.ts';
+import { wallet } from '../ledger/delivery/ao/fixture.ts';
 import { PipelineModel } from './model.ts';
 import { simulate } from './pipeline.ts';
 

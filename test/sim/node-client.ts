@@ -1,11 +1,11 @@
 import { ArweaveSigner, createData } from '@dha-team/arbundles';
-import type { AoClient, AoResultIn, ArweaveJwk } from '../../src/ledger/ao/index.ts';
+import type { AoClient, AoResultIn, ArweaveJwk } from '../../src/ledger/delivery/ao/index.ts';
 
 /**
  * An AoClient that signs ANS-104 data items with arbundles and speaks the local AO node's HTTP
  * interface itself (devnet/ao-node/README.md), for the simulator: aoconnect's signer admits 100 signatures
  * per key per wall-clock minute (ao-core-libs' CRYPTO_RATE_LIMIT_EXCEEDED), and 200 seeds sign
- * thousands. aoconnect against the same node is exercised by test/ledger/ao/writer.test.ts. Like
+ * thousands. aoconnect against the same node is exercised by test/ledger/delivery/ao/writer.test.ts. Like
  * aoconnect, a result the CU does not know comes back as `{ error }`, and an MU refusal throws
  * "<status>: <body>".
  */

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
-import { wallet } from '../ledger/ao/fixture.ts';
+import { wallet } from '../ledger/delivery/ao/fixture.ts';
 import { freshPostgresDatabase } from '../support/postgres.ts';
 import { simulate } from './pipeline.ts';
 

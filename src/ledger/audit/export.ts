@@ -1,8 +1,8 @@
 import { closeSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { prepareOutputDir } from '../../output-dir.ts';
-import { decodeChanges } from '../change-log.ts';
-import type { Db, Row } from '../db.ts';
+import { decodeChanges } from '../store/change-log.ts';
+import type { Db, Row } from '../store/db.ts';
 
 /**
  * `audit export <dir>`: the whole history as CSV files for analysts (RFC 4180: comma, CRLF-free

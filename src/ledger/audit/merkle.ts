@@ -1,7 +1,7 @@
 import { StandardMerkleTree } from '@openzeppelin/merkle-tree';
 import { keccak256 } from 'ethers';
 import { EngineError } from '../../errors.ts';
-import type { Db } from '../db.ts';
+import type { Db } from '../store/db.ts';
 
 /**
  * Per settlement, a Merkle root over what each recipient received, in OpenZeppelin's standard format

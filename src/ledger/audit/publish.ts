@@ -1,7 +1,7 @@
 import type Arweave from 'arweave';
 import type { JWKInterface } from 'arweave/node/lib/wallet.js';
 import { EngineError } from '../../errors.ts';
-import type { Db } from '../db.ts';
+import type { Db } from '../store/db.ts';
 import { divergence } from './divergence.ts';
 import type { Divergence } from './divergence.ts';
 import { LEAF_ENCODING, settlementTree } from './merkle.ts';

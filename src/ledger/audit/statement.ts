@@ -1,8 +1,8 @@
 import { EngineError } from '../../errors.ts';
 import { SCALE, accrual } from '../accrual.ts';
-import { decodeChanges } from '../change-log.ts';
-import type { Db } from '../db.ts';
-import { decodePayload } from '../outbox.ts';
+import { decodeChanges } from '../store/change-log.ts';
+import type { Db } from '../store/db.ts';
+import { decodePayload } from '../store/outbox.ts';
 import { indexAt } from '../pool-state.ts';
 import type { PoolId } from '../types.ts';
 

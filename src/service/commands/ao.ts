@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { EngineError } from '../../errors.ts';
 import { formatAo } from '../../units.ts';
-import type { ReconcileReport } from '../../ledger/ao/index.ts';
+import type { ReconcileReport } from '../../ledger/delivery/ao/index.ts';
 import { printTable, writeJson } from '../output.ts';
 
 // The ledger and aoconnect load only when an ao command runs: every other command of the CLI starts
@@ -58,7 +58,7 @@ export function registerAoCommands(program: Command): void {
       const concurrency = Number(opts.concurrency);
       if (!/^[1-9][0-9]{0,2}$/.test(opts.concurrency) || concurrency > 256) throw new EngineError('INVALID_ARGUMENT', `--concurrency: ${JSON.stringify(opts.concurrency)} is not an integer in 1..256`);
       const cu = parseUrl(opts.cu, '--cu');
-      const [{ openLedger }, { createAoClient, reconcile }] = await Promise.all([import('../../ledger/index.ts'), import('../../ledger/ao/index.ts')]);
+      const [{ openLedger }, { createAoClient, reconcile }] = await Promise.all([import('../../ledger/index.ts'), import('../../ledger/delivery/ao/index.ts')]);
       const ledger = await openLedger({ url: opts.database });
       try {
         const read = opts.via === 'hyperbeam' ? { hyperbeam: { url: cu, concurrency } } : { client: createAoClient({ muUrl: cu, cuUrl: cu }) };

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import type { ArweaveJwk } from '../../ledger/ao/index.ts';
+import type { ArweaveJwk } from '../../ledger/delivery/ao/index.ts';
 
 // The service, its config parser, the AO writer and the chain clients load when serve
 // runs, not when the CLI starts (see src/service/cli.ts).

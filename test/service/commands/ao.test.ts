@@ -5,8 +5,8 @@ import { startLocalAoNode } from '../../../devnet/ao-node/server.ts';
 import { runCli } from '../../../src/service/cli.ts';
 import type { LocalAoNode } from '../../../devnet/ao-node/server.ts';
 import type { Ledger } from '../../../src/ledger/index.ts';
-import { createAoWriter } from '../../../src/ledger/ao/index.ts';
-import { freshLedger, settleTick, tempDir, wallet } from '../../ledger/ao/fixture.ts';
+import { createAoWriter } from '../../../src/ledger/delivery/ao/index.ts';
+import { freshLedger, settleTick, tempDir, wallet } from '../../ledger/delivery/ao/fixture.ts';
 
 const BIN = fileURLToPath(new URL('../../../bin/ao-emission.js', import.meta.url));
 const cli = (...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> =>

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { EngineError } from '../../../src/errors.ts';
-import { addressOfJwk, loadWallet } from '../../../src/ledger/ao/index.ts';
+import type { EngineError } from '../../../../src/errors.ts';
+import { addressOfJwk, loadWallet } from '../../../../src/ledger/delivery/ao/index.ts';
 import { arweave, tempDir, wallet } from './fixture.ts';
 
 describe('loadWallet', () => {

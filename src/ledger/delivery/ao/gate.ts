@@ -1,5 +1,5 @@
-import { EngineError } from '../../errors.ts';
-import type { Policy } from '../../emission/index.ts';
+import { EngineError } from '../../../errors.ts';
+import type { Policy } from '../../../emission/index.ts';
 
 /** The token process keeps P and Q of a supplyShare gate as Lua integers below 10^9 (ao/token.lua parseGate). */
 const SHARE_DIGITS_MAX = 9;

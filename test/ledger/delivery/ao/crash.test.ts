@@ -3,8 +3,8 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createAoClient, createAoWriter, readProcessBalances, reconcile } from '../../../src/ledger/ao/index.ts';
-import { CRASH_AT_ENV, killPoint } from '../crash-at-statement.ts';
+import { createAoClient, createAoWriter, readProcessBalances, reconcile } from '../../../../src/ledger/delivery/ao/index.ts';
+import { CRASH_AT_ENV, killPoint } from '../../crash-at-statement.ts';
 import { freshLedger, settleTick, tempDir, wallet } from './fixture.ts';
 
 /**

@@ -1,14 +1,14 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { EngineError } from '../../src/errors.ts';
-import { verifyLedger } from '../../src/ledger/audit/index.ts';
-import { decodeChanges, encodeChanges } from '../../src/ledger/index.ts';
-import type { Ledger, PoolId } from '../../src/ledger/index.ts';
-import { CRASH_TICKS, crashInput } from './crash-history.ts';
-import { sqliteLedgers } from './sqlite-files.ts';
+import { EngineError } from '../../../src/errors.ts';
+import { verifyLedger } from '../../../src/ledger/audit/index.ts';
+import { decodeChanges, encodeChanges } from '../../../src/ledger/index.ts';
+import type { Ledger, PoolId } from '../../../src/ledger/index.ts';
+import { CRASH_TICKS, crashInput } from '../crash-history.ts';
+import { sqliteLedgers } from '../sqlite-files.ts';
 
 /**
- * SQLite's deferred account state (src/ledger/deferred-state.ts, DESIGN.md §4): a tick appends its
+ * SQLite's deferred account state (src/ledger/store/deferred-state.ts, DESIGN.md §4): a tick appends its
  * changes to weight_changes and leaves account_state behind until deferAccounts accounts are
  * behind. Every reader — this connection, another one, a restarted process, the audit — must see
  * exactly the accounts of a ledger that writes account_state in every tick (deferAccounts 1).

@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalAoNode } from '../../../devnet/ao-node/server.ts';
-import type { LocalAoNode } from '../../../devnet/ao-node/server.ts';
-import { mintAt } from '../../../src/emission/curve.ts';
-import { AO_MAINNET } from '../../../src/emission/policy.ts';
-import { batchIdOf, encodePayload, settlementIdOf } from '../../../src/ledger/index.ts';
-import type { Ledger } from '../../../src/ledger/index.ts';
-import { createAoClient, createAoWriter, readProcessBalances, reconcile } from '../../../src/ledger/ao/index.ts';
-import type { ArweaveJwk } from '../../../src/ledger/ao/index.ts';
-import { statement } from '../../../src/ledger/audit/statement.ts';
+import { startLocalAoNode } from '../../../../devnet/ao-node/server.ts';
+import type { LocalAoNode } from '../../../../devnet/ao-node/server.ts';
+import { mintAt } from '../../../../src/emission/curve.ts';
+import { AO_MAINNET } from '../../../../src/emission/policy.ts';
+import { batchIdOf, encodePayload, settlementIdOf } from '../../../../src/ledger/index.ts';
+import type { Ledger } from '../../../../src/ledger/index.ts';
+import { createAoClient, createAoWriter, readProcessBalances, reconcile } from '../../../../src/ledger/delivery/ao/index.ts';
+import type { ArweaveJwk } from '../../../../src/ledger/delivery/ao/index.ts';
+import { statement } from '../../../../src/ledger/audit/statement.ts';
 import { freshLedger, settleTick, tempDir, wallet } from './fixture.ts';
 
 /**

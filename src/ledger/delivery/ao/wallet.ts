@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Arweave from 'arweave';
-import { EngineError } from '../../errors.ts';
+import { EngineError } from '../../../errors.ts';
 import type { ArweaveJwk } from './client.ts';
 
 /** An Arweave wallet's address: base64url(SHA-256(n)) of its RSA modulus — what the AO node sees as From. */

@@ -1,11 +1,11 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { ArweaveAddress } from '../../src/address.ts';
-import type { Snapshot } from '../../src/bridges/types.ts';
-import { flatPolicy } from '../../src/emission/policy.ts';
-import { DEFAULT_GENESIS_MS } from '../../src/emission/ticks.ts';
-import type { EngineError } from '../../src/errors.ts';
-import { sqliteLedgers } from './sqlite-files.ts';
+import type { ArweaveAddress } from '../../../src/address.ts';
+import type { Snapshot } from '../../../src/bridges/types.ts';
+import { flatPolicy } from '../../../src/emission/policy.ts';
+import { DEFAULT_GENESIS_MS } from '../../../src/emission/ticks.ts';
+import type { EngineError } from '../../../src/errors.ts';
+import { sqliteLedgers } from '../sqlite-files.ts';
 
 /**
  * The SQLite hot path's in-memory account key → id map (sqlite-db.ts) and its recipient-preserving

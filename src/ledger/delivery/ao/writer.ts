@@ -1,6 +1,6 @@
-import { EngineError } from '../../errors.ts';
-import { retry } from '../../retry.ts';
-import type { OutboxBatch, OutboxStore } from '../outbox.ts';
+import { EngineError } from '../../../errors.ts';
+import { retry } from '../../../retry.ts';
+import type { OutboxBatch, OutboxStore } from '../../store/outbox.ts';
 import { createAoClient, tagOf } from './client.ts';
 import type { AoClient, AoEndpoints, AoResultIn, ArweaveJwk } from './client.ts';
 

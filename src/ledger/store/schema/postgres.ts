@@ -221,7 +221,7 @@ export const credits = pgTable(
   (t) => [primaryKey({ columns: [t.settlementId, t.accountId] })],
 );
 
-/** The outbox (DESIGN.md §5): written in the settlement's transaction, delivered by src/ledger/ao. */
+/** The outbox (DESIGN.md §5): written in the settlement's transaction, delivered by src/ledger/delivery/ao. */
 export const outboxBatches = pgTable(
   'outbox_batches',
   {

@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
-import { EngineError } from '../errors.ts';
-import type { Clock } from '../clock.ts';
+import { EngineError } from '../../errors.ts';
+import type { Clock } from '../../clock.ts';
 import type { Db, Row } from './db.ts';
-import type { PoolId } from './types.ts';
+import type { PoolId } from '../types.ts';
 
 /**
  * The outbox (DESIGN.md §5): settlement writes its credits as batches in its own transaction; the AO
- * writer (src/ledger/ao) delivers them. Each batch's id is deterministic, so a retry after a crash
+ * writer (src/ledger/delivery/ao) delivers them. Each batch's id is deterministic, so a retry after a crash
  * re-sends the same batch under the same id:
  *   batch_id = lowercase hex sha256(UTF-8 `${settlement_id}:${batch_index}`)   (64 chars)
  *   payload  = canonical JSON array of [recipient, "quantity"] sorted by recipient (code-unit order),

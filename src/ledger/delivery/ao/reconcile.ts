@@ -1,7 +1,7 @@
-import { EngineError } from '../../errors.ts';
-import { parseUnits } from '../../units.ts';
-import type { Db } from '../db.ts';
-import type { OutboxStatus } from '../outbox.ts';
+import { EngineError } from '../../../errors.ts';
+import { parseUnits } from '../../../units.ts';
+import type { Db } from '../../store/db.ts';
+import type { OutboxStatus } from '../../store/outbox.ts';
 import type { AoClient } from './client.ts';
 
 /**

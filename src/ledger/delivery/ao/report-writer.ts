@@ -1,6 +1,6 @@
-import { EngineError } from '../../errors.ts';
-import { retry } from '../../retry.ts';
-import type { ReportMessage, ReportStore } from '../reports.ts';
+import { EngineError } from '../../../errors.ts';
+import { retry } from '../../../retry.ts';
+import type { ReportMessage, ReportStore } from '../../store/reports.ts';
 import { tagOf } from './client.ts';
 import type { AoClient, AoResultIn } from './client.ts';
 

@@ -1,14 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalAoNode } from '../../../devnet/ao-node/server.ts';
-import type { LocalAoNode } from '../../../devnet/ao-node/server.ts';
-import { ManualClock } from '../../../src/clock.ts';
-import { AO_MAINNET } from '../../../src/emission/policy.ts';
-import { DEFAULT_GENESIS_MS } from '../../../src/emission/ticks.ts';
-import { openLedger } from '../../../src/ledger/index.ts';
-import type { Ledger, SettlementResult } from '../../../src/ledger/index.ts';
-import { createAoClient } from '../../../src/ledger/ao/index.ts';
-import type { ArweaveJwk } from '../../../src/ledger/ao/index.ts';
-import { createReportWriter } from '../../../src/ledger/ao/report-writer.ts';
+import { startLocalAoNode } from '../../../../devnet/ao-node/server.ts';
+import type { LocalAoNode } from '../../../../devnet/ao-node/server.ts';
+import { ManualClock } from '../../../../src/clock.ts';
+import { AO_MAINNET } from '../../../../src/emission/policy.ts';
+import { DEFAULT_GENESIS_MS } from '../../../../src/emission/ticks.ts';
+import { openLedger } from '../../../../src/ledger/index.ts';
+import type { Ledger, SettlementResult } from '../../../../src/ledger/index.ts';
+import { createAoClient } from '../../../../src/ledger/delivery/ao/index.ts';
+import type { ArweaveJwk } from '../../../../src/ledger/delivery/ao/index.ts';
+import { createReportWriter } from '../../../../src/ledger/delivery/ao/report-writer.ts';
 import { tempDir, wallet } from './fixture.ts';
 
 /**

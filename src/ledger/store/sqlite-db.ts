@@ -4,14 +4,14 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
-import { EngineError } from '../errors.ts';
+import { EngineError } from '../../errors.ts';
 import { ACCOUNT_SELECT, toAccountRow } from './db.ts';
 import type { AccountRow, AccountState, AccountUpdate, CreditTuple, Db, Param, Row, SettleTuple } from './db.ts';
 import { DeferredState } from './deferred-state.ts';
 import type { ChangeLogRow, DeferredAccount } from './deferred-state.ts';
 import { AccountIds } from './account-ids.ts';
 
-const MIGRATIONS = fileURLToPath(new URL('../../drizzle/sqlite', import.meta.url));
+const MIGRATIONS = fileURLToPath(new URL('../../../drizzle/sqlite', import.meta.url));
 /** Page cache, KiB: holds the hot account pages of a 1 M-account pool. */
 const CACHE_KIB = 256 * 1024;
 const MMAP_BYTES = 2 ** 30;

@@ -5,7 +5,7 @@ import pg from 'pg';
 import { ACCOUNT_SELECT, toAccountRow } from './db.ts';
 import type { AccountRow, AccountState, AccountUpdate, CreditTuple, Db, Param, Row, SettleTuple } from './db.ts';
 
-const MIGRATIONS = fileURLToPath(new URL('../../drizzle/postgres', import.meta.url));
+const MIGRATIONS = fileURLToPath(new URL('../../../drizzle/postgres', import.meta.url));
 /** Rows per array-parameter statement: bounds one statement's size (and pg's parameter buffer). */
 const CHUNK_ROWS = 10_000;
 

@@ -2,13 +2,13 @@ import Arweave from 'arweave';
 import { existsSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ArweaveAddress } from '../../../src/address.ts';
-import { ManualClock } from '../../../src/clock.ts';
-import { AO_MAINNET } from '../../../src/emission/policy.ts';
-import { DEFAULT_GENESIS_MS } from '../../../src/emission/ticks.ts';
-import { openLedger } from '../../../src/ledger/index.ts';
-import type { Ledger, SettlementResult } from '../../../src/ledger/index.ts';
-import type { ArweaveJwk } from '../../../src/ledger/ao/index.ts';
+import type { ArweaveAddress } from '../../../../src/address.ts';
+import { ManualClock } from '../../../../src/clock.ts';
+import { AO_MAINNET } from '../../../../src/emission/policy.ts';
+import { DEFAULT_GENESIS_MS } from '../../../../src/emission/ticks.ts';
+import { openLedger } from '../../../../src/ledger/index.ts';
+import type { Ledger, SettlementResult } from '../../../../src/ledger/index.ts';
+import type { ArweaveJwk } from '../../../../src/ledger/delivery/ao/index.ts';
 
 /** Shared set-up for the writer tests: real wallets, a real SQLite ledger with real settlements. */
 export const arweave = Arweave.init({});

@@ -1,5 +1,5 @@
-import { EngineError } from '../errors.ts';
-import { accruedAt } from './distribution/index.ts';
+import { EngineError } from '../../errors.ts';
+import { accruedAt } from '../distribution/index.ts';
 import { decodeChanges } from './change-log.ts';
 import type { AccountState } from './db.ts';
 

@@ -1,5 +1,5 @@
-import { EngineError } from '../../errors.ts';
-import type { Db } from '../db.ts';
+import { EngineError } from '../../../errors.ts';
+import type { Db } from '../../store/db.ts';
 import type { AoClient } from './client.ts';
 
 /**

@@ -1,6 +1,6 @@
-import { EngineError } from '../errors.ts';
+import { EngineError } from '../../errors.ts';
 import type { Db } from './db.ts';
-import type { LedgerSnapshot, PoolId } from './types.ts';
+import type { LedgerSnapshot, PoolId } from '../types.ts';
 
 /**
  * The ledger side of the source-state contract (src/bridges/types.ts): what a source remembers per
