@@ -1,5 +1,5 @@
 --[[
-  The delegation process (issue 21): where each AO holder's yield goes — to itself, to PI, or to
+  The delegation process: where each AO holder's yield goes — to itself, to PI, or to
   fair-launch processes (FLPs). aos Lua, 5.3-compatible; tested in wasmoon (5.4) and Debian's
   lua5.3 (test/ao/delegation.test.ts) under the aos slice devnet/ao-node/aos.lua.
 

@@ -1,5 +1,5 @@
 --[[
-  A minimal fair-launch process (FLP) consumer (issue 21), for tests and the demo: it receives the
+  A minimal fair-launch process (FLP) consumer, for tests and the demo: it receives the
   minter's Report.Mint messages in AO's format and accumulates the AO each delegating user sent it.
   aos Lua, 5.3-compatible (tested in wasmoon and Debian's lua5.3: test/ao/flp.test.ts).
 

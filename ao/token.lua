@@ -1,5 +1,5 @@
 --[[
-  The AO token process (issues 7, 20). Written for aos: Handlers, ao.send, msg.reply, msg.Tags,
+  The AO token process. Written for aos: Handlers, ao.send, msg.reply, msg.Tags,
   require('json'). Lua 5.3-compatible: real aos runs 5.3; the test suite runs it in wasmoon's 5.4
   and in Debian's lua5.3 (test/ao/token.test.ts), under the aos slice devnet/ao-node/aos.lua.
 

@@ -108,7 +108,7 @@ async function startDemoNetwork(dataDir: string, seed: number, say: (line: strin
     const minter = await arweave.newWallet();
     const sender = await arweave.newWallet();
     const holders = Array.from({ length: 8 }, (_, i) => demoAddress(seed, `ar-${i}`));
-    // Three holders with keys of their own: they sign their yield-delegation preferences (issue 21).
+    // Three holders with keys of their own: they sign their yield-delegation preferences.
     const delegators = [await arweave.newWallet(), await arweave.newWallet(), await arweave.newWallet()];
     const seedRows: string[] = ['address,winston'];
     for (const address of [...holders, ...delegators.map((d) => d.address), sender.address]) {

@@ -5,7 +5,7 @@ import { AO_UNIT } from '../src/units.ts';
 import type { Pools } from './pools.ts';
 
 /**
- * A yield-delegation scenario (issue 21, DESIGN.md §9): which share of each pool's AO its holders
+ * A yield-delegation scenario (DESIGN.md §9): which share of each pool's AO its holders
  * delegate to each project, e.g.
  *
  *   {"projects": ["PI", "APUS"], "shares": {"AR": {"PI": 0.25}, "stETH": {"PI": 0.1, "APUS": 0.4}}}

@@ -11,7 +11,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const error = engineErrorOf;
 
-describe('prepareOutputDir (issue 24: was internal error: EEXIST)', () => {
+describe('prepareOutputDir (was internal error: EEXIST)', () => {
   it('an existing file at the folder path is bad input naming it', () => {
     const file = join(dir, 'report.txt');
     writeFileSync(file, 'x');

@@ -27,7 +27,7 @@ export interface TokenProcessSpec {
 }
 
 /**
- * Yield delegation (issue 21): the delegation process (ao/delegation.lua) spawned beside the token,
+ * Yield delegation: the delegation process (ao/delegation.lua) spawned beside the token,
  * with PI and each named FLP as a project process (ao/flp.lua, accepting Report.Mint from the minter).
  */
 export interface DelegationSpec {

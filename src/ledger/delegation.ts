@@ -7,7 +7,7 @@ import type { DelegationPref } from './distribution/delegation-step.ts';
 import type { LedgerDelegationSnapshot } from './types.ts';
 
 /**
- * Delegation preferences as ledger state (issue 21, DESIGN.md §9). A tick's delegation snapshot is
+ * Delegation preferences as ledger state (DESIGN.md §9). A tick's delegation snapshot is
  * checked, applied to `delegations` (the preferences in force), appended to `delegation_history`
  * (each wallet's whole set from that tick on) and `delegation_log` (the snapshot as hashed into the
  * journal entry's `delegation`, absent when the tick had none so older entries hash as before), and

@@ -20,7 +20,7 @@ export interface TickInput {
   readonly snapshots: readonly LedgerSnapshot[];
   /** Facts the service records (catch-up, late snapshot …), hashed with the tick. */
   readonly notes?: readonly string[];
-  /** The delegation source's snapshot, when the service has one (issue 21). */
+  /** The delegation source's snapshot, when the service has one. */
   readonly delegations?: LedgerDelegationSnapshot;
 }
 

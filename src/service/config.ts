@@ -123,7 +123,7 @@ const rawSchema = z.strictObject({
         .strictObject({
           rpcUrls: z.array(httpUrl).min(1),
           chainId: bounded(ETHEREUM_OPTION_BOUNDS.chainId).default(1),
-          /** The stETH bridge alone (the form before issue 19); or `assets`. */
+          /** The stETH bridge alone (the older form); or `assets`. */
           preBridge: evmAddress.optional(),
           /** The bridges read, by pool (steth, dai, usds), each its own source. */
           assets: z.record(z.string(), ethereumAsset).optional(),

@@ -8,7 +8,7 @@ import type { Deliverer } from './runner.ts';
  * The runner's delivery step on the AO writer (src/ledger/delivery/ao): one bounded pass over the pending
  * outbox per run. The writer retries transport failures itself (idempotent: the token process
  * applies a Batch-Id once) and leaves batches pending when the node stays unreachable. Then the
- * delegation reports (issue 21): each Report.Mint whose settlement's batches are now delivered goes
+ * delegation reports: each Report.Mint whose settlement's batches are now delivered goes
  * to its project (a project applies a Report-Id once).
  */
 export function aoDeliverer(ledger: Ledger, opts: { processId: string; muUrl: string; cuUrl: string; jwk: ArweaveJwk; log: Logger; batchesPerPass?: number }): Deliverer {

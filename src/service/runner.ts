@@ -44,7 +44,7 @@ export interface TickReport {
 export interface RunnerOptions {
   readonly ledger: Ledger;
   readonly sources: readonly Source[];
-  /** The delegation process's preferences (issue 21): read every tick beside the pools' snapshots, applied with the tick. */
+  /** The delegation process's preferences: read every tick beside the pools' snapshots, applied with the tick. */
   readonly delegationSource?: DelegationSource | null | undefined;
   readonly policy: Policy;
   /** The recorded policy label a ledger may switch away from to `policy` (config policyChange). */

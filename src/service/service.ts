@@ -30,7 +30,7 @@ export interface ServiceOptions {
   /** Settlement cadence per pool (ticks); every source's pool must have one. */
   readonly settlementTicks: Readonly<Partial<Record<PoolId, number>>>;
   readonly sources: readonly Source[];
-  /** The delegation process's source (issue 21), when the service reads yield-delegation preferences. */
+  /** The delegation process's source, when the service reads yield-delegation preferences. */
   readonly delegationSource?: DelegationSource | null;
   /** The reader the sources were handed (sources.ts LateSourceState), bound to the ledger's once it is open. */
   readonly sourceState?: { bind(reader: ReturnType<Ledger['sourceState']>): void };

@@ -80,7 +80,7 @@ export function sourcesFromConfig(config: ServiceConfig, state: SourceStateReade
   return sources;
 }
 
-/** The delegation source of sources.delegation (issue 21), or null when the config names none. */
+/** The delegation source of sources.delegation, or null when the config names none. */
 export function delegationSourceFromConfig(config: ServiceConfig): DelegationSource | null {
   const d = config.sources.delegation;
   return d === undefined ? null : createDelegationSource({ cuUrl: d.cuUrl, processId: d.process, limit: d.limit });

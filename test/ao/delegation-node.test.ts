@@ -14,7 +14,7 @@ import { createReportWriter } from '../../src/ledger/delivery/ao/report-writer.t
 import { tempDir, wallet } from '../ledger/delivery/ao/fixture.ts';
 
 /**
- * Yield delegation end to end on the local AO node (issue 21): holders set their preferences in
+ * Yield delegation end to end on the local AO node: holders set their preferences in
  * the delegation process with signed messages; the engine's delegation source reads them into the
  * ledger's ticks; settlement splits the credits; the Mint-Batch credits the projects and each
  * project's Report.Mint follows. Each FLP's per-user totals then equal the ledger's delegated

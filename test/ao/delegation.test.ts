@@ -5,7 +5,7 @@ import type { AoEnvelope, AoOutMessage, AoResult, ProcessEnv } from '../../devne
 import { Lua53Vm, lua53Missing } from './lua53.ts';
 
 /**
- * ao/delegation.lua and ao/flp.lua under the node's aos slice, message by message (issue 21), in
+ * ao/delegation.lua and ao/flp.lua under the node's aos slice, message by message, in
  * wasmoon (Lua 5.4) and in Debian's lua5.3. Each refusal is checked with its Error-Code and message,
  * and against the state before it: a refusal changes nothing.
  */

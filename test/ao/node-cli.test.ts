@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { ROOT } from '../support/child.ts';
 import { tempDir } from '../ledger/delivery/ao/fixture.ts';
 
-/** `ao-emission ao node --flps …` (issue 21): the local node with the delegation process, PI and the named FLPs. */
+/** `ao-emission ao node --flps …`: the local node with the delegation process, PI and the named FLPs. */
 describe('ao node --flps', () => {
   it('spawns the delegation process and the projects beside the token and prints their ids', async () => {
     const args = ['ao', 'node', '--db', join(tempDir(), 'node.db'), '--minter', Buffer.alloc(32, 7).toString('base64url'), '--flps', 'APUS,Botega'];

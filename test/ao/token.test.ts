@@ -12,7 +12,7 @@ import { Lua53Vm, lua53Missing } from './lua53.ts';
  * ao/token.lua under the node's aos slice (devnet/ao-node/aos.lua), message by message — no HTTP, no
  * signatures (those are test/ao/node.test.ts). Every case runs twice: in wasmoon (Lua 5.4, what
  * the local node uses) and in Debian's lua5.3 interpreter (the Lua aos runs). Expected numbers are
- * exact BigInt sums; the gate tick 100,000 is the deployed law's (issue 16, DESIGN.md §2: the AO
+ * exact BigInt sums; the gate tick 100,000 is the deployed law's (DESIGN.md §2: the AO
  * process refuses transfers while MintCount < 100000).
  */
 const TOKEN = readFileSync(new URL('../../ao/token.lua', import.meta.url), 'utf8');

@@ -92,7 +92,7 @@ describe('the emission policies (DESIGN.md §2–§3)', () => {
   it('rejects malformed policies with one line naming the field', () => {
     const base = policyToData(AO_MAINNET);
     expect(() => parsePolicyName('flat:0/0')).toThrow(/flat:0\/0/);
-    // issue 24: flat:A/B is a ratio, unlike policy data's fraction; the messages say which.
+    // flat:A/B is a ratio, unlike policy data's fraction; the messages say which.
     expect(() => parsePolicyName('flat:0/0')).toThrow(/\(flat:A\/B is the ratio AR:bridges, AR gets A\/\(A\+B\)\)$/);
     expect(() => parsePolicyName('half')).toThrow(/flat:A\/B \(a ratio AR:bridges, e\.g\. flat:1\/2 gives AR a third; policy data's ar: "1\/3" is a fraction\)$/);
     expect(() => parsePolicyName('mainnet')).toThrow(/policy: "mainnet" is not a policy; expected ao-mainnet, ao-announced/);

@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /**
- * Yield delegation in the ledger (issue 21, DESIGN.md §9), once per dialect
+ * Yield delegation in the ledger (DESIGN.md §9), once per dialect
  * (delegation.sqlite.test.ts, delegation.postgres.test.ts).
  */
 export interface DelegationSuiteOptions {

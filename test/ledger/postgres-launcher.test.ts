@@ -8,7 +8,7 @@ import { startPostgres } from '../support/postgres-server.ts';
 
 /**
  * The tests' Postgres (test/support/postgres-server.ts) in a clone the `postgres` user cannot
- * traverse (issue 23: as root, `npm test` under /root or a 0700 folder died with no message).
+ * traverse (as root, `npm test` under /root or a 0700 folder died with no message).
  * Simulated with a copy of the binaries inside a 0700 folder and a 0700 first-choice temp folder.
  */
 const closed = mkdtempSync(join(tmpdir(), 'ao-emission-closed-'));

@@ -125,7 +125,7 @@ describe('bytes per tick with the stETH source on a Hardhat chain', () => {
     expect(await ledger.sourceState().count('steth', 'depositor')).toBe(2_000);
     await twentyMore();
     const at2000 = await tick();
-    // Before issue 17 the cursor held every depositor (≈ 107 bytes each), stored twice a tick: ≈ 430 KB
+    // Before the source-state rows the cursor held every depositor (≈ 107 bytes each), stored twice a tick: ≈ 430 KB
     // at 2,000 vs ≈ 43 KB at 200. Now only counts and totals grow, by a few digits.
     expect(at2000).toBeLessThan(at200 * 1.05 + 64);
     expect(at2000).toBeLessThan(20 * 2_000);

@@ -81,7 +81,7 @@ describe('config', () => {
     ['genesis without a zone', (c) => (c['genesis'] = '2024-02-27T18:00:00'), 'genesis', /ISO-8601/],
     ['AO key file missing', (c) => (c['ao'] = { processId: 'AOTokenProcess00000000000000000000000000000', muUrl: 'http://mu.test', cuUrl: 'http://cu.test', signerKeyFile: join(dir, 'none.json') }), 'ao.signerKeyFile', /does not exist/],
     ['AO key written inline', (c) => (c['ao'] = { processId: 'AOTokenProcess00000000000000000000000000000', muUrl: 'http://mu.test', cuUrl: 'http://cu.test', signerKeyFile: keyFile, signerKey: { kty: 'RSA' } }), 'ao.signerKey', /unknown field/],
-    // issue 24: the fields named are the config's own, and a bad checksum is called one.
+    // the fields named are the config's own, and a bad checksum is called one.
     ['pre-bridge with a wrong EIP-55 checksum (one letter lower case)', (c) => ((c['sources'] as Record<string, Record<string, unknown>>)['ethereum']!['preBridge'] = '0xfe08D40Eee53d64936D3128838867c867602665c'), 'sources.ethereum.preBridge', /^sources\.ethereum\.preBridge: 0xfe08D40Eee53d64936D3128838867c867602665c has a bad EIP-55 checksum; expected 0xfE08D40Eee53d64936D3128838867c867602665c \(or all lower case\)$/],
     ['a chain with no Lido stETH and no APR', (c) => ((c['sources'] as Record<string, Record<string, unknown>>)['ethereum']!['chainId'] = 31337), 'sources.ethereum.steth', /^sources\.ethereum\.steth: @lido-sdk\/constants has no stETH for chain 31337; set sources\.ethereum\.steth or sources\.yield\.steth\.apr$/],
     ['a chain with no ETH/USD feed and no price', (c) => Object.assign((c['sources'] as Record<string, Record<string, unknown>>)['ethereum']!, { chainId: 31337, steth: '0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed' }), 'sources.ethereum.chainlinkEthUsd', /set sources\.ethereum\.chainlinkEthUsd or sources\.yield\.steth\.priceUsd$/],
@@ -98,7 +98,7 @@ describe('config', () => {
     });
   }
 
-  it('numbers: a JSON number or a decimal string, the same value either way (issue 24)', () => {
+  it('numbers: a JSON number or a decimal string, the same value either way', () => {
     const yieldOf = (v: unknown) => parseConfig({ ...base(), sources: { ...base().sources, yield: { steth: { priceUsd: v, apr: v } } } }).sources.yield?.steth;
     expect(yieldOf(3500.25)).toEqual({ priceUsd: '3500.25', apr: '3500.25' });
     expect(yieldOf('3500.25')).toEqual(yieldOf(3500.25));
@@ -172,7 +172,7 @@ describe('config', () => {
     expect(existsSync(join(work, 'db'))).toBe(false);
   });
 
-  describe('Ethereum bridge assets (issue 19)', () => {
+  describe('Ethereum bridge assets', () => {
     const eth = (ethereum: Record<string, unknown>) => ({ database: { url: 'sqlite::memory:' }, sources: { ethereum: { rpcUrls: ['http://127.0.0.1:8545'], ...ethereum } } });
 
     it("on chain 1, assets: {steth, dai, usds} are AO's presets: bridges, feeds, Lido / Pot / sUSDS, USDS at a constant 1 USD, 24 h delay, in pool order", () => {

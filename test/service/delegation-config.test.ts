@@ -3,7 +3,7 @@ import { EngineError } from '../../src/errors.ts';
 import { parseConfig } from '../../src/service/config.ts';
 import { delegationSourceFromConfig } from '../../src/service/sources.ts';
 
-/** sources.delegation (issue 21): the delegation process `serve` reads every tick. */
+/** sources.delegation: the delegation process `serve` reads every tick. */
 const PROCESS = 'D'.padEnd(43, 'd');
 const arweave = { urls: ['http://127.0.0.1:1984'] };
 

@@ -6,7 +6,7 @@ import { runDemo } from '../../devnet/demo.ts';
 import { tempDir } from './support/harness.ts';
 
 /**
- * What a new user sees at the end of `npm start` (issue 23): the holders the demo announces earn,
+ * What a new user sees at the end of `npm start`: the holders the demo announces earn,
  * the summary's figures add up to the base unit, and the audit command it prints works as printed.
  */
 describe('demo summary and new holders', () => {

@@ -37,7 +37,7 @@ describe('demo (npm start) on the local network', () => {
     expect(lines.some((l) => l.includes('chain: '))).toBe(true);
     expect(lines.some((l) => /^conservation ok$/.test(l))).toBe(true);
     expect(existsSync(join(dataDir, 'demo.sqlite'))).toBe(true);
-    // Yield delegation (issue 21): the AR settlements send parts to PI and both demo FLPs, and each
+    // Yield delegation: the AR settlements send parts to PI and both demo FLPs, and each
     // project's per-user totals (Get-Yield) equal the ledger's delegated credits.
     expect(summary.delegationReconciled).toBe(true);
     expect(summary.delegated).toBeGreaterThan(0n);

@@ -5,7 +5,7 @@ import { simulate } from '../../simulations/simulate.ts';
 import { summaryTables } from '../../simulations/summary.ts';
 import { delegationCsv, parseDelegationScenario } from '../../simulations/delegation.ts';
 
-/** The delegation scenario (issue 21): AO per day per project and the holder's effective yield, from the exact pool amounts. */
+/** The delegation scenario: AO per day per project and the holder's effective yield, from the exact pool amounts. */
 const base = {
   start: '2025-03-14T00:00:00Z',
   months: 1,

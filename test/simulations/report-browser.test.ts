@@ -90,7 +90,7 @@ describe('report.html in headless Chromium', () => {
         model: document.getElementById('monte-carlo-model')?.textContent ?? '',
       };
     });
-    // issue 24: a negative net APY is drawn (a log axis maps it to NaN), on a linear axis.
+    // a negative net APY is drawn (a log axis maps it to NaN), on a linear axis.
     expect(fixes.negativeNet).toBeLessThan(0);
     expect(fixes.netAxis).toBe('value');
     expect(fixes.negativePixel.every((v) => Number.isFinite(v))).toBe(true);

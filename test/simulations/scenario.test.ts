@@ -8,7 +8,7 @@ import { expandRange, loadScenario, MONTH_MS, parseScenario, tvlAt } from '../..
 import { simulate, summaryTables } from '../../simulations/index.ts';
 import { engineErrorOf } from '../support/errors.ts';
 
-/** The minimal form quoted in issue 9. */
+/** The minimal scenario form: every field that has no default. */
 const MINIMAL = {
   start: '2024-06-18T15:00:00Z',
   months: 12,
@@ -106,7 +106,7 @@ describe('scenario files', () => {
     expect(error.message).not.toContain('\n');
   });
 
-  it('takes every numeric field as a JSON number or a decimal string, to the same scenario (issue 24)', () => {
+  it('takes every numeric field as a JSON number or a decimal string, to the same scenario', () => {
     const asStrings = {
       ...MINIMAL,
       months: '12',
@@ -153,7 +153,7 @@ describe('scenario files', () => {
   });
 });
 
-describe('on-chain APR and price from a snapshot (issue 19)', () => {
+describe('on-chain APR and price from a snapshot', () => {
   // The quotes as the bridges' snapshots record them (the devnet's, tick 1 of `npm start`).
   const QUOTES = [
     { asset: 'stETH', decimals: 18, priceUsd: '3000.12345678', apr: '0.03', priceSource: 'chainlink:0xdc64a140aa3e981100a9beca4e685f962f0cf6c9@66 age 3s', aprSource: 'lido:TokenRebased@66' },

@@ -6,7 +6,7 @@ import type { DelegationSnapshot } from '../../snapshot.ts';
 export type { DelegationPin, DelegationSnapshot } from '../../snapshot.ts';
 
 /**
- * The delegation source (issue 21, DESIGN.md §9): each tick reads from the delegation process
+ * The delegation source (DESIGN.md §9): each tick reads from the delegation process
  * (ao/delegation.lua) the wallets whose preferences changed since its cursor, with one dry-run of
  * Get-Delegations-Since on the CU. The answer is pinned to the process's change sequence `until`
  * (the next cursor); at most `limit` wallets a tick, the rest come with the next ticks (noted). A

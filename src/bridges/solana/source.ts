@@ -76,7 +76,7 @@ const MAINNET_NEW_RATE_EPOCH = 565n;
 export const RECIPIENT_KIND = 'recipient';
 
 const slot = z.string().regex(/^[0-9]+$/);
-/** Version 1 (until issue 17) carried every registration; read once, they become source-state rows. */
+/** Version 1 (before the source-state rows) carried every registration; read once, they become source-state rows. */
 const cursorV1 = z.object({ v: z.literal(1), slot, lastSignature: z.string().nullable(), recipients: z.record(z.string(), z.string()) });
 const cursorV2 = z.object({ v: z.literal(CURSOR_VERSION), slot, lastSignature: z.string().nullable(), registrations: z.number().int().nonnegative() });
 const cursorSchema = z.discriminatedUnion('v', [cursorV1, cursorV2]);

@@ -7,7 +7,7 @@ import type { Divergence } from './divergence.ts';
 import { LEAF_ENCODING, settlementTree } from './merkle.ts';
 
 /**
- * Publishing (issue 10): each settlement's Merkle root and summary as one Arweave data transaction
+ * Publishing: each settlement's Merkle root and summary as one Arweave data transaction
  * (arweave-js), so anyone can check the ledger without its database. No table is needed: what is
  * published is read back from the gateway (GraphQL by owner and tags), and what it should say is
  * recomputed from the ledger.

@@ -15,7 +15,7 @@ import type { PoolId } from '../types.ts';
  *   credit   a settlement's credit of one account to this recipient (base units);
  *   message  an outbox batch carrying this recipient's sum, with its status and AO message id;
  *   delegated the part of a credit the address's preferences sent to a project (recipient = the
- *            project; issue 21, DESIGN.md §9), its Report.Mint's status. `delegations` lists the
+ *            project; DESIGN.md §9), its Report.Mint's status. `delegations` lists the
  *            preference sets the address had, each with the tick it took effect.
  * Running totals: accruedScaled (Σ spans of the address's accounts) and credited (Σ credits to it).
  * Cost: the accounts' change-log rows (pre-filtered like queries.ts) and one index read per boundary.

@@ -2,7 +2,7 @@ import { EngineError } from '../../errors.ts';
 import { SCALE } from './index-step.ts';
 
 /**
- * Yield delegation at settlement (issue 21, DESIGN.md §9), pure. A wallet's preferences are targets
+ * Yield delegation at settlement (DESIGN.md §9), pure. A wallet's preferences are targets
  * (PI or FLP processes) with factors in basis points; what they leave stays with the wallet.
  *
  *   part(target) = floor(units · factor / 10000)      (rounds down: a target never gets more than its share)

@@ -1,5 +1,5 @@
 /**
- * The distribution as a pure state machine (issue 17; DESIGN.md §4): explicit state per pool
+ * The distribution as a pure state machine (DESIGN.md §4): explicit state per pool
  * (state.ts), a change step per account (change-step.ts), a tick step (tick-step.ts) and a
  * settlement step (settlement-step.ts), each asserting its invariants (invariants.ts). No I/O, no
  * database, no clock: the ledger (apply-tick.ts, settle.ts, deferred-state.ts) is an adapter around it.

@@ -21,7 +21,7 @@ function* chunks<T>(rows: readonly T[]): Generator<readonly T[]> {
 
 type Queryable = pg.Pool | pg.PoolClient;
 
-// ---- The hot paths' statements (issue 23: index-driven reads, set-based writes, no FK checks). ----
+// ---- The hot paths' statements (index-driven reads, set-based writes, no FK checks). ----
 
 const LOOKUP_SQL = `SELECT a.id, a.account, s.recipient, s.weight::text, s.index_at_change::text, s.accrued::text, s.joined_tick, s.changed_tick
   FROM unnest($2::text[]) AS k(account)

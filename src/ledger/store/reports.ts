@@ -6,7 +6,7 @@ import type { OutboxStatus, Serialize } from './outbox.ts';
 import type { PoolId } from '../types.ts';
 
 /**
- * The report outbox (issue 21, DESIGN.md §9): per settlement, one Report.Mint per project credited
+ * The report outbox (DESIGN.md §9): per settlement, one Report.Mint per project credited
  * by delegation, written in the settlement's transaction and delivered by src/ledger/delivery/ao/report-writer.ts
  * after every Mint-Batch of that settlement is delivered (the project holds the AO before it is told).
  *   report_id = lowercase hex sha256(UTF-8 `${settlement_id}:report:${project}`)

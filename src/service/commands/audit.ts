@@ -16,7 +16,7 @@ import type { AddressKind } from './audit-address.ts';
 import { registerCheckProofCommand } from './check-proof.ts';
 
 /**
- * `ao-emission audit …` (issue 10). verify exits 0 when everything holds, 1 on a divergence
+ * `ao-emission audit …`. verify exits 0 when everything holds, 1 on a divergence
  * (AUDIT_MISMATCH, the first one on stderr), 2 on bad input; check-proof exits 1 when the proof
  * does not hold. Progress on stderr only when it is a terminal.
  */

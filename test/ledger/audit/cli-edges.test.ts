@@ -105,7 +105,7 @@ describe('messages', () => {
   });
 });
 
-describe('address operands are validated (issue 24)', () => {
+describe('address operands are validated', () => {
   it('"not an address" is exit 2 with one line naming the argument, for statement and proof', async () => {
     for (const argv of [['audit', 'statement', 'not an address'], ['audit', 'proof', 'not an address', '--settlement', 'ar:1-2']]) {
       const r = await cli(...argv, '--database', url);
@@ -131,7 +131,7 @@ describe('address operands are validated (issue 24)', () => {
   });
 });
 
-describe('audit statement, human output (issue 24)', () => {
+describe('audit statement, human output', () => {
   // A stETH depositor (the Ethereum source stores its key in lower case) credited to OTHER.
   const DEPOSITOR = '0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed';
   // The bridge pools' share follows the AO yield of their deposits (as in fixture.ts's quotes).
@@ -176,7 +176,7 @@ describe('audit statement, human output (issue 24)', () => {
   });
 });
 
-describe('audit verify wording (issue 24)', () => {
+describe('audit verify wording', () => {
   it('an empty ledger says it is empty, not "ticks 1..0 of 0"', async () => {
     const emptyUrl = `sqlite:${join(dir, 'empty-ledger.db')}`;
     const ledger = await openLedger({ url: emptyUrl, clock: new ManualClock(DEFAULT_GENESIS_MS) });
@@ -198,7 +198,7 @@ describe('audit verify wording (issue 24)', () => {
   });
 });
 
-describe('audit export onto existing files (issue 24: was internal error: EEXIST)', () => {
+describe('audit export onto existing files (was internal error: EEXIST)', () => {
   it('a file at <dir> is exit 2 naming it; a second export into the same folder needs --force', async () => {
     const file = join(dir, 'export.txt');
     writeFileSync(file, 'keep me');

@@ -122,7 +122,7 @@ describe('ao-emission audit', () => {
     const outbox = read('outbox.csv');
     expect(outbox[0]).toContain('message_id');
     expect(outbox).toHaveLength(Number((await ledger.db.all<{ n: number }>('SELECT COUNT(*) AS n FROM outbox_batches'))[0]!.n) + 1);
-    // Sorted by tick, then pool and batch index (issue 24: it was by batch_id, a hash).
+    // Sorted by tick, then pool and batch index (it was by batch_id, a hash).
     const [h, ...body] = outbox;
     const col = (name: string): number => h!.indexOf(name);
     const keys = body.map((r) => [Number(r[col('to_tick')]), r[col('pool')]!, Number(r[col('batch_index')])] as const);

@@ -7,7 +7,7 @@ import { createSyntheticSource } from '../../../devnet/synthetic-source.ts';
 import { clockAtTickEnd, syntheticService, tempDir, TEST_GENESIS_MS } from '../support/harness.ts';
 
 /**
- * The dashboard and its JSON with all five pools (issue 19): ar, steth, dai, usds, sol, fed by the
+ * The dashboard and its JSON with all five pools: ar, steth, dai, usds, sol, fed by the
  * seeded synthetic chains into a real SQLite ledger; dai settles every tick. Plain HTTP, no browser
  * (the browser test of every page is dashboard.test.ts).
  */

@@ -3,7 +3,7 @@ import type { Db } from '../../store/db.ts';
 import type { AoClient } from './client.ts';
 
 /**
- * Reconciles the projects' view of delegation with the ledger's (issue 21): for each project, the
+ * Reconciles the projects' view of delegation with the ledger's: for each project, the
  * AO it recorded per user (Get-Yield, ao/flp.lua) against Σ delegated_credits per (project, user)
  * of the reports the ledger holds as delivered. Equal to the base unit, or the differences named.
  */

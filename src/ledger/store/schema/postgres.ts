@@ -249,7 +249,7 @@ export const outboxBatches = pgTable(
 );
 
 /**
- * Yield delegation (issue 21, DESIGN.md §9). The preferences in force: one row per (wallet, target)
+ * Yield delegation (DESIGN.md §9). The preferences in force: one row per (wallet, target)
  * with a non-zero factor in basis points (the wallet's own share is what the others leave, never a
  * row). Written by the tick that brought the change (since_tick); a wallet with no rows keeps all.
  */

@@ -12,7 +12,7 @@ import { createReportWriter } from '../../../../src/ledger/delivery/ao/report-wr
 import { tempDir, wallet } from './fixture.ts';
 
 /**
- * The report writer (issue 21) against the local node's project processes: a refusal marks the
+ * The report writer against the local node's project processes: a refusal marks the
  * report failed with the project's reason and is never retried; an unreachable node leaves it
  * pending with the attempts counted; a report waits for its settlement's Mint-Batches.
  */

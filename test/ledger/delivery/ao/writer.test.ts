@@ -56,7 +56,7 @@ describe('AO writer → local AO node', () => {
     const rows = await ledger.db.all<{ message_id: string; assignment_slot: number }>('SELECT message_id, assignment_slot FROM outbox_batches ORDER BY assignment_slot');
     expect(rows.map((row) => Number(row.assignment_slot))).toEqual([1, 2]);
     for (const row of rows) expect(row.message_id).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    // Both went through on the first try (retries: 0 above): one attempt each, not 0 (issue 24).
+    // Both went through on the first try (retries: 0 above): one attempt each, not 0.
     expect((await ledger.db.all<{ attempts: number }>('SELECT attempts FROM outbox_batches')).map((row) => Number(row.attempts))).toEqual([1, 1]);
     // …and audit statement shows it on the recipient's message line.
     const [first] = await ledger.db.all<{ payload: string; assignment_slot: number }>('SELECT payload, assignment_slot FROM outbox_batches ORDER BY assignment_slot LIMIT 1');
