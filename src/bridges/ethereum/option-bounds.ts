@@ -1,6 +1,6 @@
 /**
  * The bounds of the whole-number options the service's config also takes, [min, max]: the one
- * statement of them, read by the source (source.ts) and by the config schema (src/service/config.ts).
+ * statement of them, read by the source (context.ts) and by the config schema (src/service/config.ts).
  */
 export const ETHEREUM_OPTION_BOUNDS = {
   chainId: [1, 2 ** 48],
