@@ -103,7 +103,7 @@ function checkAddress(value: unknown, field: string): string {
   }
 }
 
-/** The asset a source without `asset` reads: stETH as before issue 19 (legacy options, no delay). */
+/** The asset a source without `asset` reads: stETH alone, as the older options give it (no delay). */
 function legacyStETH(opts: EthereumSourceOptions, chainId: number, lidoStETH: string | undefined): EthereumAsset {
   const overrides = { priceUsd: checkDecimal(opts.overrides?.priceUsd, 'overrides.priceUsd'), apr: checkDecimal(opts.overrides?.apr, 'overrides.apr') };
   const stETHRaw = opts.stETH ?? lidoStETH;

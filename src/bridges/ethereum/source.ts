@@ -16,7 +16,7 @@ export type { EthereumSourceOptions } from './options.ts';
 export type { SnapshotTimings } from './snapshot.ts';
 
 /**
- * One Ethereum bridge's source (issues 5, 19): per-depositor deposits at a pinned block, indexed
+ * One Ethereum bridge's source: per-depositor deposits at a pinned block, indexed
  * incrementally from UserStaked/UserWithdrawn, cross-checked against the contract's own views at that
  * block, with the asset's price (a Chainlink-style feed) and APR (Lido TokenRebased, Maker dsr(), Sky
  * ssr()) for the cross-asset split, and the deposit delay applied at tick boundaries (DESIGN.md §3).
