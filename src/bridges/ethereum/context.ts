@@ -62,17 +62,8 @@ export function checkOptions(opts: EthereumSourceOptions): Omit<EthereumContext,
   // The public chains Lido knows all have the canonical Multicall3; elsewhere (a local chain) only a configured one.
   const multicall3 = opts.multicall3 === null ? null : opts.multicall3 !== undefined ? checkAddress(opts.multicall3, 'multicall3') : lidoStETH !== undefined ? CANONICAL_MULTICALL3 : null;
   const multicallSize = checkInt(opts.multicallSize, 'multicallSize', 500, 1, 5_000);
-  const rpc = new RpcClient({
-    urls: opts.rpcUrls,
-    provider: opts.provider,
-    attemptsMax: checkInt(opts.attemptsMax, 'attemptsMax', 5, 1, 21),
-    timeoutMs: checkInt(opts.timeoutMs, 'timeoutMs', 10_000, 1, 600_000),
-    backoffMsBase: checkInt(opts.backoffMsBase, 'backoffMsBase', 200, 0, 60_000),
-    backoffMsMax: 5_000,
-    batchSize: checkInt(opts.batchSize, 'batchSize', 500, 1, 10_000),
-  });
   return {
-    rpc,
+    rpc: rpcClientOf(opts),
     chainId,
     asset,
     pool: asset.pool,
@@ -92,6 +83,19 @@ export function checkOptions(opts: EthereumSourceOptions): Omit<EthereumContext,
     multicall3,
     multicallSize,
   };
+}
+
+/** The RPC client of the options, checked last (the client refuses both or neither of rpcUrls and provider). */
+function rpcClientOf(opts: EthereumSourceOptions): RpcClient {
+  return new RpcClient({
+    urls: opts.rpcUrls,
+    provider: opts.provider,
+    attemptsMax: checkInt(opts.attemptsMax, 'attemptsMax', 5, 1, 21),
+    timeoutMs: checkInt(opts.timeoutMs, 'timeoutMs', 10_000, 1, 600_000),
+    backoffMsBase: checkInt(opts.backoffMsBase, 'backoffMsBase', 200, 0, 60_000),
+    backoffMsMax: 5_000,
+    batchSize: checkInt(opts.batchSize, 'batchSize', 500, 1, 10_000),
+  });
 }
 
 function checkAddress(value: unknown, field: string): string {

@@ -14,7 +14,7 @@ import type { ScanState } from './state.ts';
  * each depositor checked (many per eth_call through Multicall3 when there is one), the public
  * pool's total (a 'pools' bridge) and the bridge's total. Any difference stops the snapshot.
  */
-export type CrossCheckContext = Pick<EthereumContext, 'pool' | 'kind' | 'preBridge' | 'asset' | 'multicall3' | 'multicallSize'>;
+type CrossCheckContext = Pick<EthereumContext, 'pool' | 'kind' | 'preBridge' | 'asset' | 'multicall3' | 'multicallSize'>;
 
 /** The depositors checked, one group per eth_call. */
 function groupsOf(ctx: CrossCheckContext, check: readonly string[]): string[][] {

@@ -12,7 +12,7 @@ import { lidoApr, RAY_RATE_MAX, rayApr, scaledToDecimal, usableRebase } from './
  * Chainlink-style feed (refused when older than priceMaxAgeSec) or the config, and its APR from
  * Lido's TokenRebased, Maker's Pot dsr(), Sky's sUSDS ssr() or the config.
  */
-export type QuoteContext = Pick<EthereumContext, 'pool' | 'asset' | 'stETH' | 'priceMaxAgeSec'>;
+type QuoteContext = Pick<EthereumContext, 'pool' | 'asset' | 'stETH' | 'priceMaxAgeSec'>;
 
 export interface Quoted {
   readonly quote: YieldQuote;

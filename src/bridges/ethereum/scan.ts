@@ -11,7 +11,7 @@ import { isRangeTooLarge, MalformedAnswer } from './rpc.ts';
 import { applyLog, depositorsIn } from './state.ts';
 import type { ScanState } from './state.ts';
 
-export type ScanContext = Pick<EthereumContext, 'rpc' | 'pool' | 'kind' | 'preBridge' | 'stETH' | 'chunkBlocks' | 'scanConcurrency' | 'delaySec' | 'genesisMs' | 'sourceState'>;
+type ScanContext = Pick<EthereumContext, 'rpc' | 'pool' | 'kind' | 'preBridge' | 'stETH' | 'chunkBlocks' | 'scanConcurrency' | 'delaySec' | 'genesisMs' | 'sourceState'>;
 
 /** The bridge's deposit events, staked first (the one whose block time starts a deposit's delay). */
 const DEPOSIT_TOPICS: Record<BridgeKind, readonly [string, string]> = {
