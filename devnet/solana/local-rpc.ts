@@ -10,7 +10,7 @@ import { MEMO_PROGRAM_ID } from '../../src/bridges/solana/registration.ts';
  *
  * It answers exactly the methods the SOL source and its bench call, with the response shapes of
  * the Solana RPC documentation (https://solana.com/docs/rpc/http):
- *   getSlot, getEpochInfo, getEpochSchedule, getBlock (transactionDetails "none"), getAccountInfo,
+ *   getSlot, getEpochInfo, getEpochSchedule, getBlock (transactionDetails "none"), getBlocks, getAccountInfo,
  *   getProgramAccounts (dataSize/memcmp filters, withContext), getSignaturesForAddress,
  *   getTransaction (json encoding), getInflationRate, getInflationReward.
  * Anything else answers -32601 "Method not found"; a bad parameter answers -32602.
@@ -281,6 +281,8 @@ export class LiteSvmRpc {
         return { ...this.#scheduleJson() };
       case 'getBlock':
         return this.#getBlock(params);
+      case 'getBlocks':
+        return this.#getBlocks(params);
       case 'getAccountInfo':
         return this.#getAccountInfo(params);
       case 'getProgramAccounts':
@@ -340,6 +342,15 @@ export class LiteSvmRpc {
     if (block === undefined) throw new RpcError(-32007, `Slot ${slot} was skipped, or missing due to ledger jump to recent snapshot`);
     const { blockhash, previousBlockhash, parentSlot, blockTime, blockHeight } = block;
     return { blockhash, previousBlockhash, parentSlot, blockTime, blockHeight, ...(config.rewards === false ? {} : { rewards: [] }) };
+  }
+
+  /** The slots in [start, end] that have a block (a slot the VM skipped over has none), as a node answers; at most 500,000 slots wide. */
+  #getBlocks(params: Params): number[] {
+    const [start, end] = params;
+    if (typeof start !== 'number' || !Number.isSafeInteger(start) || start < 0) throw new RpcError(-32602, 'Invalid params: start slot must be a non-negative integer');
+    const last = typeof end === 'number' ? end : this.slot;
+    if (!Number.isSafeInteger(last) || last < start || last - start > 500_000) throw new RpcError(-32602, 'Invalid params: end slot must be at or above start and within 500,000 slots');
+    return [...this.#blocks.keys()].filter((slot) => slot >= start && slot <= Math.min(last, this.slot)).sort((a, b) => a - b);
   }
 
   #accountJson(account: EncodedAccount, dataSlice: unknown): unknown {

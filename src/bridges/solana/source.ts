@@ -2,11 +2,13 @@ import { Connection, PublicKey } from '@solana/web3.js';
 import { Decimal } from 'decimal.js';
 import { z } from 'zod';
 import { type ArweaveAddress, parseArweaveAddress } from '../../address.ts';
+import { DEFAULT_GENESIS_MS, tickAt } from '../../emission/ticks.ts';
 import { EngineError } from '../../errors.ts';
 import { parseCursor } from '../cursor.ts';
 import { OwnSourceState } from '../source-state.ts';
 import type { Snapshot, Source, SourceStateChange, SourceStateReader, WeightUpdate, YieldQuote } from '../types.ts';
-import { decodeStakeAccount, STAKE_ACCOUNT_BYTES, STAKE_PROGRAM_ID, VOTER_OFFSET } from './stake-account.ts';
+import { settleEpochs } from './deposit-delay.ts';
+import { decodeStakeAccount, STAKE_ACCOUNT_BYTES, STAKE_PROGRAM_ID, U64_MAX, VOTER_OFFSET } from './stake-account.ts';
 import { decodeStakeHistory, STAKE_HISTORY_SYSVAR, stakeActivation } from './stake-activation.ts';
 import { MEMO_PROGRAM_ID, parseRegistrationMemo, type MemoInstruction } from './registration.ts';
 import { createFailoverFetch, type FetchLike } from './transport.ts';
@@ -38,6 +40,11 @@ import { aprFromRewards, configDecimal, toDecimal18 } from './yield-quote.ts';
  * the newest registration signature processed and how many signers have registered; the
  * registrations themselves are source-state rows (kind "recipient": signer → Arweave address)
  * that the snapshot reads for its depositors and returns as changes (bridges/types.ts).
+ *
+ * Deposit delay (depositDelaySec > 0, deposit-delay.ts): a stake account's effective stake counts
+ * from the first tick starting at or after its first effective epoch's first block time + the
+ * delay; the cursor then also carries the latest epoch already due (settledEpoch), and the start
+ * times of the epochs still in their delay are source-state rows (kind "epoch-start").
  */
 export interface SolanaSourceOptions {
   /** RPC URLs in failover order, or an in-process fetch (e.g. LiteSvmRpc.fetch). */
@@ -64,6 +71,10 @@ export interface SolanaSourceOptions {
   /** Pages of 1,000 registry signatures read per snapshot before giving up with LIMIT_EXCEEDED; default 100. */
   readonly registrationPagesMax?: number;
   readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Seconds after its stake first counts on chain before it counts here (DESIGN.md §3); default 0: no delay. */
+  readonly depositDelaySec?: number;
+  /** The tick grid the deposit delay counts on (DESIGN.md §2). Default: the default genesis. */
+  readonly genesisMs?: number;
   /** The registrations as of the cursor's tick (the ledger's, service/sources.ts); default: kept in memory (source-state.ts). */
   readonly state?: SourceStateReader;
 }
@@ -72,13 +83,22 @@ const CURSOR_VERSION = 2;
 const SIGNATURES_PAGE = 1_000;
 const TRANSACTIONS_BATCH = 100;
 const MAINNET_NEW_RATE_EPOCH = 565n;
+/** A year: the Ethereum assets' bound too (bridges/ethereum/context.ts). */
+const MAX_DELAY_SEC = 365 * 86_400;
 /** The source-state kind of a registration: key = the signer (withdraw authority), value = its Arweave address. */
 export const RECIPIENT_KIND = 'recipient';
 
 const slot = z.string().regex(/^[0-9]+$/);
 /** Version 1 (before the source-state rows) carried every registration; read once, they become source-state rows. */
 const cursorV1 = z.object({ v: z.literal(1), slot, lastSignature: z.string().nullable(), recipients: z.record(z.string(), z.string()) });
-const cursorV2 = z.object({ v: z.literal(CURSOR_VERSION), slot, lastSignature: z.string().nullable(), registrations: z.number().int().nonnegative() });
+/** settledEpoch: with a deposit delay, the latest first-effective epoch already due (absent: none yet, or no delay). */
+const cursorV2 = z.object({
+  v: z.literal(CURSOR_VERSION),
+  slot,
+  lastSignature: z.string().nullable(),
+  registrations: z.number().int().nonnegative(),
+  settledEpoch: z.number().int().nonnegative().optional(),
+});
 const cursorSchema = z.discriminatedUnion('v', [cursorV1, cursorV2]);
 
 interface Cursor {
@@ -88,13 +108,14 @@ interface Cursor {
   readonly registrations: number;
   /** The registrations a version-1 cursor carried; set = the stored rows are replaced (reset). */
   readonly carried: Readonly<Record<string, string>> | null;
+  readonly settledEpoch: number | null;
 }
 
 function decodeCursor(text: string | null): Cursor {
-  if (text === null) return { slot: '0', lastSignature: null, registrations: 0, carried: {} };
+  if (text === null) return { slot: '0', lastSignature: null, registrations: 0, carried: {}, settledEpoch: null };
   const c = parseCursor('sol', text, cursorSchema);
-  if (c.v === 1) return { slot: c.slot, lastSignature: c.lastSignature, registrations: Object.keys(c.recipients).length, carried: c.recipients };
-  return { slot: c.slot, lastSignature: c.lastSignature, registrations: c.registrations, carried: null };
+  if (c.v === 1) return { slot: c.slot, lastSignature: c.lastSignature, registrations: Object.keys(c.recipients).length, carried: c.recipients, settledEpoch: null };
+  return { slot: c.slot, lastSignature: c.lastSignature, registrations: c.registrations, carried: null, settledEpoch: c.settledEpoch ?? null };
 }
 
 function base58Key(text: string, field: string): string {
@@ -125,6 +146,12 @@ export function createSolanaSource(options: SolanaSourceOptions): Source {
   const newRate = options.newRateActivationEpoch === undefined ? MAINNET_NEW_RATE_EPOCH : options.newRateActivationEpoch;
   const aprSampleMax = options.aprSampleMax ?? 64;
   const pagesMax = options.registrationPagesMax ?? 100;
+  const delaySec = options.depositDelaySec ?? 0;
+  if (!Number.isSafeInteger(delaySec) || delaySec < 0 || delaySec > MAX_DELAY_SEC) {
+    throw new EngineError('INVALID_CONFIG', `solana depositDelaySec: ${delaySec}; expected whole seconds from 0 to ${MAX_DELAY_SEC}`);
+  }
+  const genesisMs = options.genesisMs ?? DEFAULT_GENESIS_MS;
+  if (!Number.isSafeInteger(genesisMs)) throw new EngineError('INVALID_CONFIG', `solana genesisMs: ${genesisMs} is not an integer millisecond instant`);
   const inProcess = !Array.isArray(options.rpcUrls) ? (options.rpcUrls as { fetch: FetchLike }).fetch : undefined;
   const urls = inProcess ? ['http://in-process.invalid/'] : (options.rpcUrls as readonly string[]);
   // Validate the transport options now (fail fast at start-up, not at the first tick).
@@ -225,7 +252,7 @@ export function createSolanaSource(options: SolanaSourceOptions): Source {
 
   return {
     pool: 'sol',
-    async snapshot(cursorText, signal) {
+    async snapshot(cursorText, signal, at) {
       const cursor = decodeCursor(cursorText);
       own?.continueFrom(cursorText);
       const conn = connect(signal);
@@ -262,23 +289,45 @@ export function createSolanaSource(options: SolanaSourceOptions): Source {
         if (block === null || block.blockTime === null) throw new EngineError('SOURCE_UNAVAILABLE', `sol snapshot: block ${pinSlot} has no block time yet`);
 
         // 2. Effective stake per withdraw authority.
-        const weights = new Map<string, bigint>();
-        const bridgeStakes: { address: PublicKey; effective: bigint }[] = [];
+        const bridgeStakes: { address: PublicKey; effective: bigint; withdrawer: string; firstEpoch: number | null }[] = [];
         for (const listing of listings) {
           for (const { pubkey: address, account } of listing.value) {
             const stake = decodeStakeAccount(account.data, address);
             if (stake.delegation === null || stake.withdrawer === null) continue;
             const { effective } = stakeActivation(stake.delegation, BigInt(epoch), history, newRate);
-            bridgeStakes.push({ address, effective });
-            if (effective > 0n) weights.set(stake.withdrawer, (weights.get(stake.withdrawer) ?? 0n) + effective);
+            // Effective stake exists from the epoch after activation on; bootstrap stake (activation u64::MAX) since genesis.
+            const firstEpoch = stake.delegation.activationEpoch === U64_MAX ? null : Number(stake.delegation.activationEpoch) + 1;
+            bridgeStakes.push({ address, effective, withdrawer: stake.withdrawer, firstEpoch });
           }
         }
+        const reset = cursor.carried !== null;
+
+        // 2b. The deposit delay: stake whose first effective epoch is not due by the tick does not count yet.
+        let settledEpoch: number | null = null;
+        const delayChanges: SourceStateChange[] = [];
+        let counts = (_s: (typeof bridgeStakes)[number]): boolean => true;
+        if (delaySec > 0) {
+          step = 'deposit delay';
+          const pinMs = block.blockTime * 1000;
+          const tick = at?.tick ?? (pinMs >= genesisMs ? tickAt(pinMs, genesisMs) : 0);
+          const effectiveEpochs = new Set(bridgeStakes.flatMap((s) => (s.effective > 0n && s.firstEpoch !== null ? [s.firstEpoch] : [])));
+          const delay = await settleEpochs({ conn, schedule, commitment, sourceState, reset, delaySec, genesisMs, tick, pinSlot, cursorSlot: minContextSlot, settledEpoch: cursor.settledEpoch, epochs: effectiveEpochs });
+          settledEpoch = delay.settledEpoch;
+          delayChanges.push(...delay.changes);
+          counts = (s) => s.firstEpoch === null || (settledEpoch !== null && s.firstEpoch <= settledEpoch);
+          const waiting = bridgeStakes.filter((s) => s.effective > 0n && !counts(s));
+          if (waiting.length > 0) {
+            const lamports = waiting.reduce((sum, s) => sum + s.effective, 0n);
+            notes.push(`${waiting.length} stake account(s) with ${lamports} effective lamports in the deposit delay (the first counts from tick ${Math.min(...delay.queued.values())}); tick ${tick} counts what is due by its start`);
+          }
+        }
+        const weights = new Map<string, bigint>();
+        for (const s of bridgeStakes) if (s.effective > 0n && counts(s)) weights.set(s.withdrawer, (weights.get(s.withdrawer) ?? 0n) + s.effective);
 
         // 3. Registrations up to the pinned slot.
         step = 'registrations';
         const registrations = await readRegistrations(conn, cursor, pinSlot, notes);
         step = 'source state';
-        const reset = cursor.carried !== null;
         if (!reset) {
           const held = await sourceState.count('sol', RECIPIENT_KIND);
           if (held !== cursor.registrations) throw new EngineError('INVALID_ARGUMENT', `sol cursor: counts ${cursor.registrations} registrations but the source state holds ${held}; the state is not the cursor's`);
@@ -302,7 +351,9 @@ export function createSolanaSource(options: SolanaSourceOptions): Source {
           changes.push({ kind: RECIPIENT_KIND, key: signer, value: recipient });
           if (!before.has(signer)) count++;
         }
-        changes.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+        changes.push(...delayChanges);
+        const order = (a: SourceStateChange): string => `${a.kind}\u0000${a.key}`;
+        changes.sort((a, b) => (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0));
 
         step = 'yield';
         const yieldQuote = await quote(conn, bridgeStakes, epoch, schedule.slotsPerEpoch, signal);
@@ -316,7 +367,13 @@ export function createSolanaSource(options: SolanaSourceOptions): Source {
           });
         const unclaimed = updates.filter((u) => u.recipient === null).length;
         if (unclaimed > 0) notes.push(`${unclaimed} depositor(s) without a registered recipient: accruing unclaimed`);
-        const next: z.infer<typeof cursorV2> = { v: CURSOR_VERSION, slot: String(pinSlot), lastSignature: registrations.lastSignature, registrations: count };
+        const next: z.infer<typeof cursorV2> = {
+          v: CURSOR_VERSION,
+          slot: String(pinSlot),
+          lastSignature: registrations.lastSignature,
+          registrations: count,
+          ...(settledEpoch === null ? {} : { settledEpoch }),
+        };
         const snapshot: Snapshot = {
           pool: 'sol',
           pin: { chain: 'solana', height: String(pinSlot), hash: block.blockhash, timeMs: block.blockTime * 1000 },
