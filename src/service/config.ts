@@ -147,6 +147,8 @@ const rawSchema = z.strictObject({
           /** The registration reference address (base58) that depositors' memos name. */
           registry: base58,
           commitment: z.enum(['confirmed', 'finalized']).default('finalized'),
+          /** Stake counts from the first tick starting at or after its first effective epoch's first block + this (DESIGN.md §3). Default 0s: no delay. */
+          depositDelay: duration.optional(),
         })
         .optional(),
       /** The yield-delegation process (ao/delegation.lua; DESIGN.md §9), read every tick through a CU's dry-run. */
@@ -210,6 +212,8 @@ export interface ServiceConfig {
   readonly sources: RawConfig['sources'];
   /** The Ethereum bridges to read, one source each, resolved from sources.ethereum (presets, overrides, defaults). */
   readonly ethereumBridges: readonly EthereumBridgeConfig[];
+  /** sources.solana.depositDelay in seconds (0 without it). */
+  readonly solanaDepositDelaySec: number;
   readonly ao: (Omit<NonNullable<RawConfig['ao']>, 'signerKeyFile'> & { readonly signerKeyFile: string }) | null;
   /** Settle a pool after tick k when k is a multiple of this many ticks (1 = every tick). */
   readonly settlementTicks: Readonly<Record<PoolId, number>>;
@@ -236,6 +240,9 @@ const PERIOD_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 const periodSec = (text: string): number => periodMs(text) / 1000;
 /** "15m" → 900000 (the schema has checked the form). */
 const periodMs = (text: string): number => Number(text.slice(0, -1)) * PERIOD_MS[text.slice(-1) as keyof typeof PERIOD_MS];
+
+/** The sources' own bound on a deposit delay (bridges/solana/source.ts, bridges/ethereum/context.ts). */
+const MAX_DEPOSIT_DELAY_SEC = 365 * 86_400;
 
 export const DEFAULT_HEALTH: HealthLimits = { maxLagTicks: 3, maxSourceFailureMs: 15 * 60_000 };
 
@@ -418,6 +425,8 @@ export function parseConfig(input: unknown, options: { baseDir?: string; env?: N
   const ethereumBridges = c.sources.ethereum ? resolveEthereumBridges(c.sources.ethereum, c.sources.yield ?? {}) : [];
   // Solana has no on-chain SOL/USD price the source reads: the operator states one.
   if (c.sources.solana && c.sources.yield?.sol?.priceUsd === undefined) fail('sources.yield.sol.priceUsd', 'required with sources.solana (SOL/USD for the cross-asset split)');
+  const solanaDepositDelaySec = c.sources.solana?.depositDelay === undefined ? 0 : periodSec(c.sources.solana.depositDelay);
+  if (solanaDepositDelaySec > MAX_DEPOSIT_DELAY_SEC) fail('sources.solana.depositDelay', `${c.sources.solana!.depositDelay} is longer than a year`);
   if (c.sources.arweave?.seedFile !== undefined) {
     const seed = resolve(baseDir, c.sources.arweave.seedFile);
     readText(seed, 'sources.arweave.seedFile');
@@ -454,6 +463,7 @@ export function parseConfig(input: unknown, options: { baseDir?: string; env?: N
     deferAccounts: c.database.deferAccounts,
     sources: c.sources,
     ethereumBridges,
+    solanaDepositDelaySec,
     ao: c.ao ? { ...c.ao, signerKeyFile: c.ao.signerKeyFile } : null,
     settlementTicks,
     http: c.http,

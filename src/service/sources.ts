@@ -71,6 +71,8 @@ export function sourcesFromConfig(config: ServiceConfig, state: SourceStateReade
         voteAccounts: s.solana.voteAccounts,
         registry: s.solana.registry,
         commitment: s.solana.commitment,
+        depositDelaySec: config.solanaDepositDelaySec,
+        genesisMs: config.genesisMs,
         state,
         priceUsd: s.yield!.sol!.priceUsd!,
         ...(s.yield?.sol?.apr === undefined ? {} : { apr: s.yield.sol.apr }),

@@ -172,6 +172,32 @@ describe('config', () => {
     expect(existsSync(join(work, 'db'))).toBe(false);
   });
 
+  describe('SOL bridge', () => {
+    const sol = (solana: Record<string, unknown>) => ({
+      database: { url: 'sqlite::memory:' },
+      sources: {
+        solana: { rpcUrls: ['http://127.0.0.1:8899'], voteAccounts: ['BridgeVote1111111111111111111111111111111111'], registry: 'BridgeRegistry11111111111111111111111111111', ...solana },
+        yield: { sol: { priceUsd: '150' } },
+      },
+    });
+
+    it('sources.solana.depositDelay: "24h" is 86,400 s; without it SOL has no delay (0)', () => {
+      expect(parseConfig(sol({ depositDelay: '24h' })).solanaDepositDelaySec).toBe(86_400);
+      expect(parseConfig(sol({})).solanaDepositDelaySec).toBe(0);
+      expect(parseConfig(base()).solanaDepositDelaySec).toBe(0);
+    });
+
+    it.each([
+      ['not a period', '1 day', /^sources\.solana\.depositDelay: expected a period like 0s, 30m, 24h, 1d$/],
+      ['a number', 86_400, /^sources\.solana\.depositDelay: /],
+      ['longer than a year', '366d', /^sources\.solana\.depositDelay: 366d is longer than a year$/],
+    ])('refuses a depositDelay that is %s, naming the field', (_name, depositDelay, expected) => {
+      const error = errorOf(() => parseConfig(sol({ depositDelay })));
+      expect(error.code).toBe('INVALID_CONFIG');
+      expect(error.message).toMatch(expected);
+    });
+  });
+
   describe('Ethereum bridge assets', () => {
     const eth = (ethereum: Record<string, unknown>) => ({ database: { url: 'sqlite::memory:' }, sources: { ethereum: { rpcUrls: ['http://127.0.0.1:8545'], ...ethereum } } });
 
