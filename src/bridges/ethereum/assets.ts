@@ -1,5 +1,5 @@
 /**
- * The Ethereum bridge assets (issue 19): each is its own bridge contract with a deposit token, a
+ * The Ethereum bridge assets: each is its own bridge contract with a deposit token, a
  * price source and a yield source, and a deposit delay. AO runs three — stETH, DAI, USDS — and
  * their mainnet contracts are the presets below (pinned by test/bridges/ethereum/abi-fixture.test.ts).
  */

@@ -134,7 +134,7 @@ export function applyLog(state: ScanState, log: RawLog, stETH: string | null, to
       state.totalDeposited -= amount;
       takeFromQueue(d, amount);
     }
-    // The recipient rule (issue 5): the latest non-zero valid address wins; an event without one keeps the old.
+    // The recipient rule: the latest non-zero valid address wins; an event without one keeps the old.
     if (recipient !== null) d.recipient = recipient;
     state.depositors.set(user, d);
     touched.add(user);
@@ -217,7 +217,7 @@ const head = {
 };
 const queuedSchema = z.array(z.tuple([z.number().int().positive(), dec])).min(1);
 const depositorValueSchema = z.union([z.tuple([dec, z.string().length(43).nullable()]), z.tuple([dec, z.string().length(43).nullable(), queuedSchema])]);
-/** Version 1 (until issue 17) carried every depositor; read once, its depositors become source-state rows. */
+/** Version 1 (before the source-state rows) carried every depositor; read once, its depositors become source-state rows. */
 const cursorV1 = z.object({ v: z.literal(1), ...head, depositors: z.record(z.string().regex(/^0x[0-9a-f]{40}$/), depositorValueSchema) });
 /** Version 2: the depositors are source-state rows; the cursor keeps their count (and, with a deposit delay, the tick counted through). */
 const cursorV2 = z.object({ v: z.literal(2), ...head, depositors: z.number().int().nonnegative(), countedTick: z.number().int().nonnegative().optional() });

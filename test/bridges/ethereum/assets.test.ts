@@ -17,7 +17,7 @@ import type { LocalEthereum, LocalPool } from '../../../devnet/ethereum/local.ts
 import { mulberry32 } from '../../../src/prng.ts';
 
 /**
- * AO's three Ethereum bridges on the Hardhat devnet (issue 19): DAI behind a pool-style bridge, USDS
+ * AO's three Ethereum bridges on the Hardhat devnet: DAI behind a pool-style bridge, USDS
  * behind the single-vault bridge, stETH as before; their APRs from dsr()/ssr()/TokenRebased; the
  * deposit delay at tick boundaries; the three-way split through a real ledger; bad input.
  */
