@@ -28,6 +28,16 @@ export function tickAt(instantMs: number, genesisMs = DEFAULT_GENESIS_MS): numbe
   return Math.floor((instantMs - genesisMs) / TICK_MS) + 1;
 }
 
+/**
+ * The first tick starting at or after the instant (1 for any instant up to genesis): tick k starts at
+ * genesis + (k − 1)·300 s, so k = ⌈(t − genesis) / 300 s⌉ + 1. A deposit confirmed at t with delay d
+ * counts from firstTickStartingAtOrAfter(t + d) (DESIGN.md §3).
+ */
+export function firstTickStartingAtOrAfter(instantMs: number, genesisMs = DEFAULT_GENESIS_MS): number {
+  if (!Number.isFinite(instantMs)) throw new EngineError('INVALID_TIME', `time: ${String(instantMs)} is not a time`);
+  return instantMs <= genesisMs ? 1 : Math.ceil((instantMs - genesisMs) / TICK_MS) + 1;
+}
+
 /** The last tick that has ended at or before the instant (0 if none): what a run at that time may apply. */
 export function lastEndedTick(instantMs: number, genesisMs = DEFAULT_GENESIS_MS): number {
   if (!Number.isFinite(instantMs)) throw new EngineError('INVALID_TIME', `time: ${String(instantMs)} is not a time`);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { DEFAULT_GENESIS_MS, lastEndedTick, parseInstant, tickAt, tickEndMs, tickStartMs } from '../../src/emission/ticks.ts';
+import { DEFAULT_GENESIS_MS, firstTickStartingAtOrAfter, lastEndedTick, parseInstant, tickAt, tickEndMs, tickStartMs } from '../../src/emission/ticks.ts';
 
 describe('ticks and time', () => {
   it('starts tick 1 at genesis 2024-02-27T18:00:00Z and makes each tick 300 s long', () => {
@@ -31,5 +31,20 @@ describe('ticks and time', () => {
     expect(() => parseInstant('2024-06-18T15:00:00', '--at')).toThrow(/not an ISO-8601 instant/);
     expect(() => parseInstant('yesterday', '--from')).toThrow(/--from/);
     expect(parseInstant('2024-06-18', 'x')).toBe(Date.parse('2024-06-18T00:00:00Z'));
+  });
+
+  it('firstTickStartingAtOrAfter: a deposit delayed to the instant t counts from the first tick whose start is ≥ t', () => {
+    expect(firstTickStartingAtOrAfter(DEFAULT_GENESIS_MS - 1)).toBe(1);
+    expect(firstTickStartingAtOrAfter(DEFAULT_GENESIS_MS)).toBe(1);
+    expect(firstTickStartingAtOrAfter(DEFAULT_GENESIS_MS + 1)).toBe(2);
+    expect(firstTickStartingAtOrAfter(DEFAULT_GENESIS_MS + 300_000)).toBe(2);
+    expect(firstTickStartingAtOrAfter(DEFAULT_GENESIS_MS + 300_001)).toBe(3);
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 10_000_000 }), (offsetMs) => {
+        const k = firstTickStartingAtOrAfter(DEFAULT_GENESIS_MS + offsetMs);
+        // Tick k starts at or after the instant, and tick k − 1 starts before it.
+        return tickStartMs(k) >= DEFAULT_GENESIS_MS + offsetMs && tickStartMs(k - 1) < DEFAULT_GENESIS_MS + offsetMs;
+      }),
+    );
   });
 });

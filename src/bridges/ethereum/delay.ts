@@ -1,4 +1,4 @@
-import { TICK_MS } from '../../emission/ticks.ts';
+import { firstTickStartingAtOrAfter } from '../../emission/ticks.ts';
 import type { EthereumContext } from './context.ts';
 import { loadDepositors } from './load-depositors.ts';
 import { countedOf, DUE_KIND, mature, parseDueValue } from './state.ts';
@@ -13,8 +13,7 @@ type DelayContext = Pick<EthereumContext, 'pool' | 'sourceState' | 'delaySec'>;
 
 /** The first tick starting at or after a deposit's block time + the delay: when it starts to count. */
 export function dueTick(ctx: Pick<EthereumContext, 'delaySec' | 'genesisMs'>, blockTimeSec: bigint): number {
-  const ms = Number((blockTimeSec + ctx.delaySec) * 1000n);
-  return ms <= ctx.genesisMs ? 1 : Math.ceil((ms - ctx.genesisMs) / TICK_MS) + 1;
+  return firstTickStartingAtOrAfter(Number((blockTimeSec + ctx.delaySec) * 1000n), ctx.genesisMs);
 }
 
 /**

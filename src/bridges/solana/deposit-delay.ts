@@ -1,5 +1,5 @@
 import type { Connection, EpochSchedule } from '@solana/web3.js';
-import { TICK_MS } from '../../emission/ticks.ts';
+import { firstTickStartingAtOrAfter } from '../../emission/ticks.ts';
 import { EngineError } from '../../errors.ts';
 import type { SourceStateChange, SourceStateReader } from '../types.ts';
 
@@ -30,10 +30,9 @@ const BLOCKS_WINDOW = 1_000;
 /** Row keys read per statement (a catch-up may clear many epochs at once). */
 const READ_KEYS_MAX = 10_000;
 
-/** The first tick starting at or after `startSec` + the delay: tick k starts at genesis + (k − 1)·300 s, so k = ⌈(ms − genesis) / 300 s⌉ + 1. */
+/** The first tick starting at or after `startSec` + the delay (ticks.ts firstTickStartingAtOrAfter). */
 export function dueTick(startSec: number, delaySec: number, genesisMs: number): number {
-  const ms = (startSec + delaySec) * 1000;
-  return ms <= genesisMs ? 1 : Math.ceil((ms - genesisMs) / TICK_MS) + 1;
+  return firstTickStartingAtOrAfter((startSec + delaySec) * 1000, genesisMs);
 }
 
 export interface DelayInput {
