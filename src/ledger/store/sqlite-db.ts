@@ -10,6 +10,7 @@ import type { AccountRow, AccountState, AccountUpdate, CreditTuple, Db, Param, R
 import { DeferredState } from './deferred-state.ts';
 import type { ChangeLogRow, DeferredAccount } from './deferred-state.ts';
 import { AccountIds } from './account-ids.ts';
+import { Checkpointer } from './checkpointer.ts';
 
 const MIGRATIONS = fileURLToPath(new URL('../../../drizzle/sqlite', import.meta.url));
 /** Page cache, KiB: holds the hot account pages of a 1 M-account pool. */
@@ -92,6 +93,7 @@ export class SqliteDb implements Db {
   #flushed = false;
   #dataVersion = -1;
   #inTransaction = false;
+  #checkpointer: Checkpointer | null = null;
 
   constructor(path: string, deferAccounts = DEFAULT_DEFER_ACCOUNTS, rewriteAccounts = DEFAULT_REWRITE_ACCOUNTS, readOnly = false) {
     if (!Number.isSafeInteger(deferAccounts) || deferAccounts < 1) {
@@ -122,6 +124,14 @@ export class SqliteDb implements Db {
     // checkpoint. With the rewrite spread over ticks a 128 MiB checkpoint would land whole in one
     // of them (up to 0.9 s measured); 16 MiB ones are small and spread. Durability is unchanged: WAL commits.
     this.#db.pragma(`wal_autocheckpoint = ${WAL_CHECKPOINT_PAGES}`);
+    if (!readOnly && path !== ':memory:') {
+      // Checkpoints move to a worker thread (checkpointer.ts); if it stops, this connection takes them back.
+      this.#db.pragma('wal_autocheckpoint = 0');
+      this.#checkpointer = new Checkpointer(path, () => {
+        this.#checkpointer = null;
+        if (this.#db.open) this.#db.pragma(`wal_autocheckpoint = ${WAL_CHECKPOINT_PAGES}`);
+      });
+    }
   }
 
   #prepare(sql: string): Database.Statement {
@@ -151,6 +161,7 @@ export class SqliteDb implements Db {
       const result = await fn(this);
       if (this.#staged.size > 0 && this.#behind() >= this.#deferAccounts) this.#rewriteSlice();
       this.#db.exec('COMMIT');
+      this.#checkpointer?.committed();
       this.#commitDeferred();
       return result;
     } catch (error) {
@@ -489,6 +500,8 @@ export class SqliteDb implements Db {
   }
 
   async close(): Promise<void> {
+    await this.#checkpointer?.close();
+    this.#checkpointer = null;
     this.#statements.clear();
     this.#ids.drop();
     this.#deferred = null;
