@@ -1,4 +1,7 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=64
+// --max-semi-space-size=64 (MiB): a young generation large enough that a tick's short-lived
+// objects die there; with the default the 1 M-account ledger's tick p99 was 221–282 ms, with it
+// 201 ms (BENCHMARKS.md, ledger). `node bin/ao-emission.js` without the flag works the same, slower.
 // Runs the CLI from dist/ (JavaScript built at install by bin/build.mjs) while that build is newer
 // than every TypeScript source, so a command starts without transpiling; otherwise (a checkout
 // being edited, or no build) it runs the sources directly through tsx. The devnet commands (demo,
