@@ -161,6 +161,8 @@ class Verification {
   #checking = false;
 
   readonly #accounts = new Map<number, Acc>();
+  /** The tick whose change count fell short, for #nameUnlogged: its divergence and the changes it did log. */
+  #unlogged: { readonly index: number; readonly tick: number; readonly replayed: ReadonlySet<string> } | null = null;
   readonly #pools = new Map<PoolId, PoolReplay>();
   readonly #reference = new ReferenceModel();
   readonly delivery = emptyDelivery();
@@ -207,6 +209,29 @@ class Verification {
 
   get lastTick(): number {
     return this.#lastTick;
+  }
+
+  /**
+   * A tick whose logged changes are fewer than it counted (a weight_changes row deleted or cut):
+   * the accounts the stored rows say joined or last changed in that tick but the log does not
+   * change are named in that first divergence, with their pool. (An account changed again later
+   * shows at its next change instead: its logged old weight disagrees with the replay.)
+   */
+  async #nameUnlogged(): Promise<void> {
+    const { index, tick, replayed } = this.#unlogged!;
+    this.#unlogged = null;
+    const pending = await this.#db.pendingAccountState();
+    const pendingIds = [...pending].filter(([, st]) => st.changedTick === tick).map(([id]) => id);
+    const rows = await this.#db.all<{ id: number | string; pool: string; account: string }>(
+      `SELECT a.id, a.pool, a.account FROM accounts a JOIN account_state s ON s.id = a.id WHERE s.changed_tick = ? OR s.joined_tick = ?${pendingIds.length > 0 ? ` OR a.id IN (${pendingIds.slice(0, 500).join(', ')})` : ''} ORDER BY a.pool, a.account`,
+      [tick, tick],
+    );
+    const missing = rows.filter((r) => !replayed.has(`${r.pool}\u0000${r.account}`) && (pending.get(Number(r.id))?.changedTick ?? tick) >= tick);
+    if (missing.length === 0) return;
+    const pools = [...new Set(missing.map((r) => r.pool))];
+    const d = this.found[index]!;
+    const more = missing.length > 1 ? ` (+${missing.length - 1} more)` : '';
+    this.found[index] = { ...d, pool: pools.length === 1 ? pools[0]! : d.pool, account: `${missing[0]!.account}${more}` };
   }
 
   #report(d: DivergenceInput): void {
@@ -275,6 +300,7 @@ class Verification {
           throw new Stop();
         }
         this.#replayTick(k, t, poolRows.get(k) ?? [], changeRows.get(k) ?? []);
+        if (this.#unlogged !== null) await this.#nameUnlogged();
         this.ticks += this.#checking ? 1 : 0;
         for (const s of settlementRows.get(k) ?? []) await this.#verifySettlement(s, k);
       }
@@ -438,7 +464,10 @@ class Verification {
     }
     // Changes missing from the log (a deleted weight_changes row): name the pool that had a snapshot but no log row.
     const unlogged = journalChanges.length === Number(t['change_count']) ? [] : poolRows.filter((r) => r['pin'] !== null && !changeRows.some((c) => c['pool'] === r['pool']));
+    const before = this.found.length;
     this.#cmp({ check: 'tick', tick: k, ...(unlogged.length === 1 ? { pool: unlogged[0]!['pool'] as string } : {}) }, 'change_count', journalChanges.length, Number(t['change_count']));
+    // The accounts are named once the tick is replayed (#nameUnlogged reads the stored rows).
+    if (this.found.length > before) this.#unlogged = { index: before, tick: k, replayed: new Set(journalChanges.map((c) => `${c.pool}\u0000${c.account}`)) };
     return journalChanges;
   }
 

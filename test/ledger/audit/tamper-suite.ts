@@ -100,6 +100,22 @@ export function tamperSuite(dialect: string, newUrl: () => Promise<string>): voi
       expect(await verify()).toEqual([]);
     });
 
+    it('a deleted weight_changes row is reported first at its tick, naming the pool and an account it changed', async () => {
+      // A tick whose AR changes include an account not changed again later: the stored row names it.
+      const [row] = await ledger.db.all<{ tick: number; payload: string }>(
+        "SELECT w.tick, w.payload FROM weight_changes w WHERE w.pool = 'ar' AND EXISTS (SELECT 1 FROM accounts a JOIN account_state s ON s.id = a.id WHERE a.pool = 'ar' AND (s.changed_tick = w.tick OR s.joined_tick = w.tick)) ORDER BY w.tick LIMIT 1",
+      );
+      const tick = Number(row!.tick);
+      const ids = decodeChanges(row!.payload).map((c) => c.accountId);
+      const named = (await ledger.db.all<{ account: string }>(`SELECT a.account FROM accounts a JOIN account_state s ON s.id = a.id WHERE a.id IN (${ids.join(', ')}) AND (s.changed_tick = ? OR s.joined_tick = ?)`, [tick, tick])).map((r) => r.account);
+      await ledger.db.run("DELETE FROM weight_changes WHERE pool = 'ar' AND tick = ?", [tick]);
+      const ds = await verify();
+      expect(ds[0]).toMatchObject({ check: 'tick', tick, pool: 'ar', field: 'change_count' });
+      expect(named.some((a) => ds[0]!.account?.startsWith(a))).toBe(true);
+      await ledger.db.run("INSERT INTO weight_changes (tick, pool, count, payload) VALUES (?, 'ar', ?, ?)", [tick, ids.length, row!.payload]);
+      expect(await verify()).toEqual([]);
+    });
+
     it('two ticks swapped in place are reported at the first of them: wrong mint, broken chain', async () => {
       const swap = async (a: number, b: number): Promise<void> => {
         for (const table of ['ticks', 'tick_pools', 'weight_changes']) {
