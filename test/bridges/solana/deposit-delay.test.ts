@@ -1,25 +1,14 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Snapshot } from '../../../src/bridges/types.ts';
-import { startLocalSolana, type LocalSolana } from '../../../devnet/solana/local-cluster.ts';
+import type { LocalSolana } from '../../../devnet/solana/local-cluster.ts';
+import { arweave, localClusters, SOL } from './support/cluster.ts';
 import { EPOCH_START_KIND, dueTick } from '../../../src/bridges/solana/deposit-delay.ts';
 import { createSolanaSource, type SolanaSourceOptions } from '../../../src/bridges/solana/source.ts';
 import { MemorySourceState } from '../../../src/bridges/source-state.ts';
 
-const running: LocalSolana[] = [];
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((c) => c.stop()));
-});
-
-async function cluster(): Promise<LocalSolana> {
-  const c = await startLocalSolana();
-  running.push(c);
-  return c;
-}
-
-const SOL = 1_000_000_000n;
+const cluster = localClusters();
 /** The local cluster's slot 0 (local-cluster.ts), used as the tick genesis: tick k starts at G + (k − 1)·300 s = slot 750·(k − 1) at 400 ms a slot. */
 const G = Date.parse('2024-06-18T15:00:00Z');
-const arweave = (byte: number): string => Buffer.alloc(32, byte).toString('base64url');
 
 function sourceFor(c: LocalSolana, extra: Partial<SolanaSourceOptions> = {}) {
   return createSolanaSource({ rpcUrls: [c.url], voteAccounts: [c.bridgeVote.toBase58()], registry: c.registry.toBase58(), priceUsd: '150.25', genesisMs: G, ...extra });

@@ -1,23 +1,12 @@
 import { Keypair, PublicKey } from '@solana/web3.js';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Snapshot } from '../../../src/bridges/types.ts';
-import { startLocalSolana, type LocalSolana } from '../../../devnet/solana/local-cluster.ts';
+import type { LocalSolana } from '../../../devnet/solana/local-cluster.ts';
+import { arweave, localClusters, SOL } from './support/cluster.ts';
 import { createSolanaSource, RECIPIENT_KIND, type SolanaSourceOptions } from '../../../src/bridges/solana/source.ts';
 import { MemorySourceState } from '../../../src/bridges/source-state.ts';
 
-const running: LocalSolana[] = [];
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((c) => c.stop()));
-});
-
-async function cluster(): Promise<LocalSolana> {
-  const c = await startLocalSolana();
-  running.push(c);
-  return c;
-}
-
-const SOL = 1_000_000_000n;
-const arweave = (byte: number): string => Buffer.alloc(32, byte).toString('base64url');
+const cluster = localClusters();
 
 function sourceFor(c: LocalSolana, extra: Partial<SolanaSourceOptions> = {}) {
   return createSolanaSource({ rpcUrls: [c.url], voteAccounts: [c.bridgeVote.toBase58()], registry: c.registry.toBase58(), priceUsd: '150.25', ...extra });
