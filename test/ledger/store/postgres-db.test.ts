@@ -1,0 +1,111 @@
+import { describe, expect, inject, it } from 'vitest';
+import type { ArweaveAddress } from '../../../src/address.ts';
+import type { Snapshot } from '../../../src/bridges/types.ts';
+import { flatPolicy } from '../../../src/emission/policy.ts';
+import { DEFAULT_GENESIS_MS } from '../../../src/emission/ticks.ts';
+import type { EngineError } from '../../../src/errors.ts';
+import { openLedger } from '../../../src/ledger/index.ts';
+import type { Ledger } from '../../../src/ledger/index.ts';
+import { freshPostgresDatabase } from '../../support/postgres.ts';
+
+/**
+ * The Postgres writer's account key → id map (postgres-db.ts): a rolled-back tick, another process
+ * writing the same database and a missing account_state row must give exactly what SQLite's
+ * in-memory ledger gives for the same history.
+ */
+const key = (c: string): ArweaveAddress => c.padEnd(43, c.toLowerCase()) as ArweaveAddress;
+const pin = { chain: 'arweave' as const, height: '1', hash: 'h', timeMs: DEFAULT_GENESIS_MS };
+const flat = flatPolicy(36n, 64n);
+const tick = (k: number, updates: Snapshot['updates']) => ({
+  tick: k,
+  genesisMs: DEFAULT_GENESIS_MS,
+  policy: flat,
+  snapshots: [{ pool: 'ar' as const, pin, complete: false, updates, cursor: `c${k}`, notes: [] }],
+});
+const history = [
+  tick(1, [
+    { account: key('A'), recipient: key('R'), weight: 10n },
+    { account: key('B'), recipient: null, weight: 7n },
+  ]),
+  tick(2, [
+    { account: key('C'), recipient: key('S'), weight: 5n },
+    { account: key('A'), recipient: key('R'), weight: 3n },
+  ]),
+  tick(3, [
+    { account: key('B'), recipient: key('S'), weight: 7n },
+    { account: key('C'), recipient: key('S'), weight: 9n },
+  ]),
+  tick(4, [
+    { account: key('D'), recipient: key('R'), weight: 2n },
+    { account: key('A'), recipient: key('S'), weight: 3n },
+  ]),
+];
+
+const open = async (url: string): Promise<Ledger> => {
+  const ledger = await openLedger({ url });
+  await ledger.migrate();
+  return ledger;
+};
+
+async function sqliteHashes(): Promise<string[]> {
+  const ledger = await open('sqlite::memory:');
+  const hashes: string[] = [];
+  for (const input of history) hashes.push((await ledger.applyTick(input)).hash);
+  await ledger.close();
+  return hashes;
+}
+
+describe('Postgres account key → id map', () => {
+  it('a tick rolled back after inserting accounts leaves nothing behind; re-applying it gives SQLite’s hash and ids', async () => {
+    const expected = await sqliteHashes();
+    const ledger = await open(await freshPostgresDatabase(inject('postgresUrl'), 'pg-ids-rollback'));
+    try {
+      expect((await ledger.applyTick(history[0]!)).hash).toBe(expected[0]);
+      // Abort the tick's ticks row, after its account rows and map entries were written.
+      await ledger.db.run("CREATE FUNCTION fail_tick() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'injected failure'; END $$");
+      await ledger.db.run('CREATE TRIGGER fail_tick BEFORE INSERT ON ticks FOR EACH ROW EXECUTE FUNCTION fail_tick()');
+      await expect(ledger.applyTick(history[1]!)).rejects.toThrow('injected failure');
+      expect(await ledger.lastAppliedTick()).toBe(1);
+      expect(await ledger.account('ar', key('C'))).toBeNull();
+      await ledger.db.run('DROP TRIGGER fail_tick ON ticks');
+      expect((await ledger.applyTick(history[1]!)).hash).toBe(expected[1]);
+      expect((await ledger.account('ar', key('C')))?.id).toBe(3);
+      for (const input of history.slice(2)) await ledger.applyTick(input);
+      expect(await ledger.lastHash()).toBe(expected[3]);
+      expect((await ledger.conservation()).ok).toBe(true);
+    } finally {
+      await ledger.close();
+    }
+  });
+
+  it('an account another process added is found by this writer’s next tick, not inserted twice', async () => {
+    const expected = await sqliteHashes();
+    const url = await freshPostgresDatabase(inject('postgresUrl'), 'pg-ids-shared');
+    const first = await open(url);
+    const second = await open(url);
+    try {
+      await first.applyTick(history[0]!); // loads first's map (A, B)
+      await second.applyTick(history[1]!); // inserts C through the other pool of connections
+      expect((await first.applyTick(history[2]!)).hash).toBe(expected[2]); // changes C: must update id 3
+      expect((await first.applyTick(history[3]!)).hash).toBe(expected[3]);
+      expect((await first.db.all<{ n: string }>('SELECT COUNT(*) AS n FROM accounts'))[0]!.n).toBe('4');
+    } finally {
+      await first.close();
+      await second.close();
+    }
+  });
+
+  it('a changed account without an account_state row is refused with STORAGE_MISMATCH naming it, and the tick writes nothing', async () => {
+    const ledger = await open(await freshPostgresDatabase(inject('postgresUrl'), 'pg-ids-missing'));
+    try {
+      for (const input of history.slice(0, 3)) await ledger.applyTick(input);
+      await ledger.db.run('DELETE FROM account_state WHERE id = 1');
+      const error = (await ledger.applyTick(history[3]!).catch((e: unknown) => e)) as EngineError;
+      expect(error.code).toBe('STORAGE_MISMATCH');
+      expect(error.message).toBe(`accounts: ar account ${key('A')} (id 1) has no account_state row; run ao-emission audit verify`);
+      expect(await ledger.lastAppliedTick()).toBe(3);
+    } finally {
+      await ledger.close();
+    }
+  });
+});
