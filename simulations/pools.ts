@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { Decimal } from 'decimal.js';
 import { isTransferable, lastEndedTick, splitByYield, splitMint, supplyAt, tickEndMs, walkTicks, type AssetYield } from '../src/emission/index.ts';
-import { AO_UNIT } from '../src/units.ts';
+import { AO_UNIT, derivedAo } from '../src/units.ts';
 import { DAY_MS, tvlAt, type Scenario } from './scenario.ts';
 
 /**
@@ -100,7 +100,7 @@ export function accruePools(scenario: Scenario): Pools {
         day.byAsset[index.get(live[0]!.asset)!]! += toBridges;
         carried = 0n;
       } else if (live.length > 1) {
-        const parts = splitByYield(toBridges, live);
+        const parts = splitByYield(derivedAo(toBridges), live);
         for (const [asset, part] of parts.parts) day.byAsset[index.get(asset)!]! += part;
         carried = parts.carried;
       } else {

@@ -5,17 +5,21 @@ import { EngineError } from './errors.ts';
  * an AO base unit is expected. Constructed only through the parsers below (checked once at the
  * edge), trusted inside. DESIGN.md §1.
  */
-export type Amount<U extends string> = bigint & { readonly __unit: U };
+type Amount<U extends string> = bigint & { readonly __unit: U };
 export type AoUnits = Amount<'ao'>; // 1 AO = 10^12
 export type Winston = Amount<'winston'>; // 1 AR = 10^12
-export type Wei = Amount<'wei'>; // 1 ETH/stETH = 10^18
+export type Wei = Amount<'wei'>; // 1 ETH/stETH = 10^18 (DAI and USDS: their 18-decimal base units)
 export type Lamports = Amount<'lamports'>; // 1 SOL = 10^9
+
+/**
+ * A pool's weight: an account's holding in its pool's own asset, as its source decoded it (AR:
+ * winston; stETH, DAI, USDS: wei; SOL: lamports). The ledger takes any of them as a weight and never
+ * an AoUnits, and no weight is ever an AoUnits (test/units.types.test.ts).
+ */
+export type PoolWeight = Winston | Wei | Lamports;
 
 export const AO_DECIMALS = 12;
 export const AO_UNIT = 10n ** 12n;
-export const WINSTON_PER_AR = 10n ** 12n;
-export const WEI_PER_ETH = 10n ** 18n;
-export const LAMPORTS_PER_SOL = 10n ** 9n;
 
 const CANONICAL_UNSIGNED = /^(0|[1-9][0-9]*)$/;
 /** numeric(78,0) holds up to 78 digits; nothing we store may be longer. */
@@ -31,6 +35,14 @@ export const aoUnits = (value: bigint, field = 'amount'): AoUnits => brand(value
 export const winston = (value: bigint, field = 'amount'): Winston => brand(value, 'winston', field);
 export const wei = (value: bigint, field = 'amount'): Wei => brand(value, 'wei', field);
 export const lamports = (value: bigint, field = 'amount'): Lamports => brand(value, 'lamports', field);
+
+/**
+ * The one unchecked brand, for AO amounts the engine derives by its own exact integer arithmetic
+ * from amounts already in AO units (mint − ar, a sum of credits, floor(accrual / SCALE), a stored
+ * column the ledger wrote), where the checks of `aoUnits` would cost per value in a hot loop and the
+ * distribution's invariants already assert the sign. What comes from outside goes through `aoUnits`.
+ */
+export const derivedAo = (value: bigint): AoUnits => value as AoUnits;
 
 /**
  * Parses a canonical unsigned decimal string ("0", "123", no sign, no leading zeros, no

@@ -1,4 +1,6 @@
 import { EngineError } from '../errors.ts';
+import { derivedAo } from '../units.ts';
+import type { AoUnits } from '../units.ts';
 
 /**
  * The bridge pool's split between assets (DESIGN.md §3):
@@ -22,10 +24,10 @@ export interface AssetYield {
 }
 
 export interface AssetSplit {
-  readonly parts: ReadonlyMap<string, bigint>;
+  readonly parts: ReadonlyMap<string, AoUnits>;
   readonly weights: ReadonlyMap<string, bigint>;
   /** Units no asset could take (all weights zero): carried to the next tick, never dropped. */
-  readonly carried: bigint;
+  readonly carried: AoUnits;
 }
 
 const FIXED_DECIMALS = 18;
@@ -47,7 +49,7 @@ export function assetWeight(y: AssetYield): bigint {
   return normalised * parseFixed18(y.priceUsd, `${y.asset}.priceUsd`) * parseFixed18(y.apr, `${y.asset}.apr`);
 }
 
-export function splitByYield(amount: bigint, assets: readonly AssetYield[]): AssetSplit {
+export function splitByYield(amount: AoUnits, assets: readonly AssetYield[]): AssetSplit {
   if (amount < 0n) throw new EngineError('INVALID_AMOUNT', `amount: ${amount} is negative`);
   const names = new Set<string>();
   for (const a of assets) {
@@ -57,7 +59,7 @@ export function splitByYield(amount: bigint, assets: readonly AssetYield[]): Ass
   const sorted = [...assets].sort((a, b) => (a.asset < b.asset ? -1 : a.asset > b.asset ? 1 : 0));
   const weights = new Map(sorted.map((a) => [a.asset, assetWeight(a)] as const));
   const total = [...weights.values()].reduce((s, w) => s + w, 0n);
-  const parts = new Map<string, bigint>(sorted.map((a) => [a.asset, 0n]));
+  const parts = new Map<string, AoUnits>(sorted.map((a) => [a.asset, derivedAo(0n)]));
   if (total === 0n) return { parts, weights, carried: amount };
 
   const remainders: { asset: string; remainder: bigint }[] = [];
@@ -65,7 +67,7 @@ export function splitByYield(amount: bigint, assets: readonly AssetYield[]): Ass
   for (const [asset, w] of weights) {
     const product = amount * w;
     const base = product / total;
-    parts.set(asset, base);
+    parts.set(asset, derivedAo(base));
     given += base;
     remainders.push({ asset, remainder: product % total });
   }
@@ -73,7 +75,7 @@ export function splitByYield(amount: bigint, assets: readonly AssetYield[]): Ass
   remainders.sort((a, b) => (a.remainder > b.remainder ? -1 : a.remainder < b.remainder ? 1 : 0));
   for (let leftover = amount - given, i = 0; leftover > 0n; leftover--, i++) {
     const winner = remainders[i]!;
-    parts.set(winner.asset, parts.get(winner.asset)! + 1n);
+    parts.set(winner.asset, derivedAo(parts.get(winner.asset)! + 1n));
   }
-  return { parts, weights, carried: 0n };
+  return { parts, weights, carried: derivedAo(0n) };
 }

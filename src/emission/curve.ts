@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { EngineError } from '../errors.ts';
+import { aoUnits, derivedAo } from '../units.ts';
 import type { AoUnits } from '../units.ts';
 import { float64MintHalfEven, nearestDouble } from './float64.ts';
 import { mulDiv } from './muldiv.ts';
@@ -21,7 +22,7 @@ import type { Share } from './share.ts';
  * Once remaining · rate rounds to 0 the mint stays 0 forever (remaining no longer moves): the curve
  * has a last minting tick, and every tick after it is answered in O(1).
  */
-export const MAX_SUPPLY = (21_000_000n * 10n ** 12n) as AoUnits;
+export const MAX_SUPPLY = aoUnits(21_000_000n * 10n ** 12n, 'MAX_SUPPLY');
 
 export const ARITHMETICS = ['float64-half-even', 'exact-floor', 'exact-half-even'] as const;
 export type Arithmetic = (typeof ARITHMETICS)[number];
@@ -166,7 +167,7 @@ export function remainingAt(curve: Curve, tick: number): AoUnits {
   assertTick(tick);
   const table = tableOf(curve);
   const index = extendTo(curve, table, Math.floor(tick / table.intervalTicks));
-  if (table.end !== null && tick >= table.end.tick) return table.end.remaining as AoUnits;
+  if (table.end !== null && tick >= table.end.tick) return derivedAo(table.end.remaining);
   let fromTick = index * table.intervalTicks;
   let remaining = table.remaining[index]!;
   if (table.cursor.tick > fromTick && table.cursor.tick <= tick) {
@@ -175,16 +176,16 @@ export function remainingAt(curve: Curve, tick: number): AoUnits {
   }
   remaining = iterateRemaining(curve, remaining, tick - fromTick);
   if (tick - index * table.intervalTicks > table.intervalTicks) table.cursor = { tick, remaining };
-  return remaining as AoUnits;
+  return derivedAo(remaining);
 }
 
 /** supply_k = MAX_SUPPLY − remaining_k. supply_0 = 0. */
-export const supplyAt = (curve: Curve, tick: number): AoUnits => (MAX_SUPPLY - remainingAt(curve, tick)) as AoUnits;
+export const supplyAt = (curve: Curve, tick: number): AoUnits => derivedAo(MAX_SUPPLY - remainingAt(curve, tick));
 
 /** mint_k for k ≥ 1. */
 export function mintAt(curve: Curve, tick: number): AoUnits {
   assertTick(tick, 'tick', 1);
-  return mintStep(curve)(remainingAt(curve, tick - 1)) as AoUnits;
+  return derivedAo(mintStep(curve)(remainingAt(curve, tick - 1)));
 }
 
 export interface TickAmounts {
@@ -207,6 +208,6 @@ export function* walkTicks(curve: Curve, fromTick: number, toTick: number): Gene
     const mint = step(remaining);
     remaining -= mint;
     assert.ok(remaining >= 0n, 'remaining supply never goes negative');
-    yield { tick, mint: mint as AoUnits, supply: (MAX_SUPPLY - remaining) as AoUnits, remaining: remaining as AoUnits };
+    yield { tick, mint: derivedAo(mint), supply: derivedAo(MAX_SUPPLY - remaining), remaining: derivedAo(remaining) };
   }
 }

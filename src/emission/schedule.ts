@@ -1,4 +1,5 @@
 import { EngineError } from '../errors.ts';
+import { derivedAo } from '../units.ts';
 import type { AoUnits } from '../units.ts';
 import { walkTicks, supplyAt } from './curve.ts';
 import { isTransferable } from './gate.ts';
@@ -77,11 +78,11 @@ export function buildSchedule(opts: { fromMs: number; toMs: number; everyMs: num
       endMs,
       lastTick: rowLastTick,
       ticks,
-      minted: minted as AoUnits,
-      ar: ar as AoUnits,
-      bridges: (minted - ar) as AoUnits,
+      minted: derivedAo(minted),
+      ar: derivedAo(ar),
+      bridges: derivedAo(minted - ar),
       supply,
-      cumulativeAr: cumulativeAr as AoUnits,
+      cumulativeAr: derivedAo(cumulativeAr),
       transferable: isTransferable(opts.policy, rowLastTick),
     });
   }

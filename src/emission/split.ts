@@ -1,3 +1,4 @@
+import { derivedAo } from '../units.ts';
 import type { AoUnits } from '../units.ts';
 import { mulDiv } from './muldiv.ts';
 import type { Policy, SplitPhase } from './policy.ts';
@@ -28,5 +29,5 @@ export const arShareAt = (policy: Policy, tick: number, genesisMs = DEFAULT_GENE
 export function splitMint(policy: Policy, tick: number, mint: AoUnits, genesisMs = DEFAULT_GENESIS_MS): Split {
   const { ar: share, rounding } = phaseAt(policy, tick, genesisMs);
   const ar = mulDiv(mint, share.numerator, share.denominator, rounding);
-  return { ar: ar as AoUnits, bridges: (mint - ar) as AoUnits };
+  return { ar: derivedAo(ar), bridges: derivedAo(mint - ar) };
 }

@@ -27,7 +27,7 @@ function referencePools(s: Scenario, tvlUsdMicro: (tick: number) => bigint[]) {
     minted += t.mint;
     ar += split.ar;
     const deposits = tvlUsdMicro(t.tick);
-    const parts = splitByYield(split.bridges + carried, s.bridges.map((b, i) => ({ asset: b.asset, deposits: deposits[i]!, decimals: 6, priceUsd: '1', apr: String(b.apr) })));
+    const parts = splitByYield(aoUnits(split.bridges + carried), s.bridges.map((b, i) => ({ asset: b.asset, deposits: deposits[i]!, decimals: 6, priceUsd: '1', apr: String(b.apr) })));
     s.bridges.forEach((b, i) => (byAsset[i]! += parts.parts.get(b.asset)!));
     carried = parts.carried;
   }
