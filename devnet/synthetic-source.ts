@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import { PublicKey } from '@solana/web3.js';
 import type { ArweaveAddress } from '../src/address.ts';
-import type { PoolId, Snapshot, Source, WeightUpdate, YieldQuote } from '../src/bridges/types.ts';
+import type { PoolId, PoolWeight, Snapshot, Source, WeightUpdate, YieldQuote } from '../src/bridges/types.ts';
 import type { Clock } from '../src/clock.ts';
 import { EngineError } from '../src/errors.ts';
 import { lastEndedTick, TICK_MS } from '../src/emission/index.ts';
+import { lamports, wei, winston } from '../src/units.ts';
 
 /**
  * A deterministic synthetic chain for drills and tests: an input generator, not a mock of a chain.
@@ -59,6 +60,9 @@ export function syntheticAccount(seed: number, pool: PoolId, i: number): { accou
 /** Weight in the asset's base units: 0.5 to 1,000.5 whole units, from the hash. */
 const weightOf = (bytes: Buffer, pool: PoolId): bigint => (BigInt(uint(bytes, 4) % 1_000_000) + 500n) * (UNIT[pool] / 1000n);
 
+/** A weight branded in its pool's unit, as that pool's source brands it: ar winston, sol lamports, the Ethereum bridges wei. */
+export const weightIn = (pool: PoolId, value: bigint): PoolWeight => (pool === 'ar' ? winston(value) : pool === 'sol' ? lamports(value) : wei(value));
+
 /** The changes of block h ≥ 1: account index → new weight (0 = left); later blocks override earlier ones. */
 function blockChanges(o: SyntheticSourceOptions, height: number, into: Map<number, bigint>): void {
   for (let j = 0; j < o.changesPerBlock; j++) {
@@ -78,11 +82,11 @@ function initialWeights(o: SyntheticSourceOptions): Map<number, bigint> {
 export function createSyntheticSource(options: SyntheticSourceOptions): Source {
   const o = options;
   const mode = o.mode ?? 'follow';
-  const toUpdates = (changes: Map<number, bigint>, onlyPositive: boolean): WeightUpdate[] =>
+  const toUpdates = (changes: Map<number, bigint>, onlyPositive: boolean): WeightUpdate<PoolWeight>[] =>
     [...changes]
       .filter(([, w]) => !onlyPositive || w > 0n)
       .sort(([a], [b]) => a - b)
-      .map(([i, weight]) => ({ ...syntheticAccount(o.seed, o.pool, i), weight }));
+      .map(([i, weight]) => ({ ...syntheticAccount(o.seed, o.pool, i), weight: weightIn(o.pool, weight) }));
 
   return {
     pool: o.pool,

@@ -1,4 +1,7 @@
 import type { ArweaveAddress } from './address.ts';
+import type { PoolWeight } from './units.ts';
+
+export type { PoolWeight };
 
 /**
  * The snapshot contract, one set of types imported by the sources and the ledger alike: what every
@@ -19,13 +22,19 @@ export interface Pin {
   readonly timeMs: number;
 }
 
-export interface WeightUpdate {
+/**
+ * One account's new weight, typed in its pool's unit W (Winston, Wei, Lamports): branded once where
+ * the source turns the chain's decoded answer into a weight (arweave/wire.ts `parseWinston`,
+ * ethereum/snapshot.ts `updatesOf`, solana/source.ts), trusted after. Unparameterised it is the raw form (a bench's synthetic
+ * weights), which no Snapshot accepts: a snapshot's updates carry a PoolWeight, never AO units.
+ */
+export interface WeightUpdate<W extends bigint = bigint> {
   /** The source's own key for the account: an Arweave address, a 0x-lowercase Ethereum address, a base58 Solana address. */
   readonly account: string;
   /** Where its AO goes; null = no valid recipient yet: accrues under `account` as unclaimed, never dropped. */
   readonly recipient: ArweaveAddress | null;
   /** The account's new weight in the asset's base units (winston, wei, lamports); 0 = left the pool. */
-  readonly weight: bigint;
+  readonly weight: W;
 }
 
 /** The inputs of the bridge pool's cross-asset split (DESIGN.md §3), with where each came from. */
@@ -42,7 +51,8 @@ export interface YieldQuote {
   readonly aprSource: string;
 }
 
-export interface Snapshot {
+/** One pool's snapshot, its weights in the pool's unit W; the ledger takes a Snapshot of any pool unit (the default). */
+export interface Snapshot<W extends PoolWeight = PoolWeight> {
   readonly pool: PoolId;
   readonly pin: Pin;
   /**
@@ -51,7 +61,7 @@ export interface Snapshot {
    * an account the ledger holds that is absent here goes to weight 0.
    */
   readonly complete: boolean;
-  readonly updates: readonly WeightUpdate[];
+  readonly updates: readonly WeightUpdate<W>[];
   readonly yield?: YieldQuote;
   /**
    * Small fixed-size state for the next incremental snapshot (JSON text: block/slot, hashes, counts),

@@ -1,6 +1,6 @@
-import type { PoolId, Snapshot } from '../snapshot.ts';
+import type { PoolId, PoolWeight, Snapshot } from '../snapshot.ts';
 
-export type { DelegationChange, DelegationPin, DelegationSnapshot, Pin, PoolId, Snapshot, SourceStateChange, SourceStateDelta, WeightUpdate, YieldQuote } from '../snapshot.ts';
+export type { DelegationChange, DelegationPin, DelegationSnapshot, Pin, PoolId, PoolWeight, Snapshot, SourceStateChange, SourceStateDelta, WeightUpdate, YieldQuote } from '../snapshot.ts';
 
 /** Read-only view of the source state as of the last applied tick (the tick whose cursor the source is given). */
 export interface SourceStateReader {
@@ -16,11 +16,12 @@ export interface SnapshotContext {
   readonly tick: number;
 }
 
-export interface Source {
+/** A source of one pool, its snapshots' weights in the pool's unit W (the AR source: Winston; Ethereum bridges: Wei; SOL: Lamports). */
+export interface Source<W extends PoolWeight = PoolWeight> {
   readonly pool: PoolId;
   /**
    * A snapshot pinned to the source's finalized/confirmed block, continuing from `cursor` (null = bootstrap).
    * `at` names the tick it is for (sources with a deposit delay need it; without it they take the tick in progress at the pin).
    */
-  snapshot(cursor: string | null, signal?: AbortSignal, at?: SnapshotContext): Promise<Snapshot>;
+  snapshot(cursor: string | null, signal?: AbortSignal, at?: SnapshotContext): Promise<Snapshot<W>>;
 }

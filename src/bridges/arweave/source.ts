@@ -1,6 +1,7 @@
 import type { ArweaveAddress } from '../../address.ts';
 import { EngineError } from '../../errors.ts';
 import type { Snapshot, Source, WeightUpdate } from '../types.ts';
+import type { Winston } from '../../units.ts';
 import type { ArweaveCursor } from './cursor.ts';
 import { RECENT_BLOCKS, decodeCursor, encodeCursor } from './cursor.ts';
 import { blockTxsViaGraphql } from './graphql.ts';
@@ -67,13 +68,13 @@ export interface ArweaveSourceOptions {
   readonly repinAttemptsMax?: number;
 }
 
-export interface ArweaveSource extends Source {
+export interface ArweaveSource extends Source<Winston> {
   readonly pool: 'ar';
 }
 
 /** One `snapshot` call's result before it becomes a Snapshot. */
 interface Read {
-  readonly updates: WeightUpdate[];
+  readonly updates: WeightUpdate<Winston>[];
   readonly complete: boolean;
   readonly recent: [number, string][];
   readonly sinceFull: number;
@@ -146,7 +147,7 @@ export function createArweaveSource(opts: ArweaveSourceOptions): ArweaveSource {
   };
 
   /** Balances at the pin: in the pinned block's wallet tree when the node has one, else at the tip. */
-  const readBalances = async (addresses: readonly ArweaveAddress[], pin: BlockInfo, signal?: AbortSignal): Promise<WeightUpdate[]> =>
+  const readBalances = async (addresses: readonly ArweaveAddress[], pin: BlockInfo, signal?: AbortSignal): Promise<WeightUpdate<Winston>[]> =>
     mapLimit(addresses, concurrency, async (address) => {
       const path = pin.walletRoot === null ? `wallet/${address}/balance` : `wallet_list/${pin.walletRoot}/${address}/balance`;
       const text = await http.getText(path, signal);
@@ -156,7 +157,7 @@ export function createArweaveSource(opts: ArweaveSourceOptions): ArweaveSource {
       return { account: address, recipient: address, weight: parseWinston(text, `balance of ${address}`) };
     });
 
-  const readFull = async (pin: BlockInfo, notes: string[], signal?: AbortSignal): Promise<WeightUpdate[]> => {
+  const readFull = async (pin: BlockInfo, notes: string[], signal?: AbortSignal): Promise<WeightUpdate<Winston>[]> => {
     if (pin.walletRoot === null) throw new EngineError('SOURCE_UNAVAILABLE', `arweave: block ${pin.height} names no wallet tree; this node cannot serve a full wallet list`);
     let wallets: Wallet[] = [];
     let paged = await readWalletListPages(http, pin.walletRoot, (w) => wallets.push(w), signal);
@@ -165,7 +166,7 @@ export function createArweaveSource(opts: ArweaveSourceOptions): ArweaveSource {
       if (!paged) throw new EngineError('SOURCE_UNAVAILABLE', `arweave: no URL serves the wallet list of block ${pin.height} (/wallet_list/{root} nor /block/hash/{hash}/wallet_list)`);
       notes.push('full list read from /block/hash/{hash}/wallet_list');
     }
-    const updates: WeightUpdate[] = [];
+    const updates: WeightUpdate<Winston>[] = [];
     for (const w of wallets) if (w.balance > 0n) updates.push({ account: w.address, recipient: w.address, weight: w.balance });
     updates.sort(byAccount);
     for (let i = 1; i < updates.length; i++) {
@@ -289,10 +290,10 @@ export function createArweaveSource(opts: ArweaveSourceOptions): ArweaveSource {
 
   return {
     pool: 'ar',
-    async snapshot(cursor: string | null, signal?: AbortSignal): Promise<Snapshot> {
+    async snapshot(cursor: string | null, signal?: AbortSignal): Promise<Snapshot<Winston>> {
       const prev = cursor === null ? null : decodeCursor(cursor);
       const moves: string[] = [];
-      const attempt = async (): Promise<Snapshot> => {
+      const attempt = async (): Promise<Snapshot<Winston>> => {
         const notes: string[] = [...moves];
         const { read, pin } = await snapshotOnce(prev, notes, signal);
         return {

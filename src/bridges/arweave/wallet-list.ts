@@ -1,5 +1,6 @@
 import type { ArweaveAddress } from '../../address.ts';
 import { EngineError } from '../../errors.ts';
+import type { Winston } from '../../units.ts';
 import type { ArweaveHttp } from './http.ts';
 import { nodeAddress, parseWinston } from './wire.ts';
 
@@ -28,7 +29,7 @@ import { nodeAddress, parseWinston } from './wire.ts';
 export interface Wallet {
   readonly address: ArweaveAddress;
   /** winston */
-  readonly balance: bigint;
+  readonly balance: Winston;
 }
 
 /** Bounds on what a node may send: a wallet object is ~150 bytes; the envelope is a few keys. */

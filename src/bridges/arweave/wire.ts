@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import { parseArweaveAddress } from '../../address.ts';
 import type { ArweaveAddress } from '../../address.ts';
 import { EngineError } from '../../errors.ts';
+import { winston } from '../../units.ts';
+import type { Winston } from '../../units.ts';
 
 /**
  * The JSON an Arweave node (ArweaveTeam/arweave, ar_serialize / ar_http_iface_middleware) and
@@ -67,10 +69,10 @@ export function nodeAddress(text: unknown, what: string): ArweaveAddress {
 }
 
 /** A winston amount from the wire: a canonical decimal string (no sign, no exponent, no leading zeros). */
-export function parseWinston(text: unknown, what: string): bigint {
+export function parseWinston(text: unknown, what: string): Winston {
   const s = typeof text === 'number' && Number.isSafeInteger(text) && text >= 0 ? String(text) : text;
   if (typeof s !== 'string' || !CANONICAL_UNSIGNED.test(s.trim())) throw malformed(what, text, 'a winston amount as a decimal string');
-  return BigInt(s.trim());
+  return winston(BigInt(s.trim()), what);
 }
 
 export function parseBlock(json: unknown, where: string): BlockInfo {

@@ -1,6 +1,8 @@
 import type { Pin, Snapshot, SnapshotContext, WeightUpdate, YieldQuote } from '../types.ts';
 import { EngineError } from '../../errors.ts';
 import { tickAt } from '../../emission/ticks.ts';
+import { wei } from '../../units.ts';
+import type { Wei } from '../../units.ts';
 import { callAtPin } from './call-at-pin.ts';
 import { checkContracts } from './check-contracts.ts';
 import type { EthereumContext } from './context.ts';
@@ -37,7 +39,7 @@ export interface SourceMemory {
  * the deposits whose delay ended, cross-check what changed and quote the yield at the pin, then check
  * that the pin still stands. A PinMoved or MalformedAnswer means: try again from a new pin (source.ts).
  */
-export async function takeSnapshot(ctx: EthereumContext, memory: SourceMemory, cursor: string | null, signal?: AbortSignal, at?: SnapshotContext): Promise<Snapshot> {
+export async function takeSnapshot(ctx: EthereumContext, memory: SourceMemory, cursor: string | null, signal?: AbortSignal, at?: SnapshotContext): Promise<Snapshot<Wei>> {
   const t0 = performance.now();
   const notes: string[] = [];
   const { state, pin, complete } = await startState(ctx, memory, cursor, notes, signal);
@@ -117,13 +119,14 @@ async function crossCheckAndQuote(ctx: EthereumContext, state: ScanState, check:
 }
 
 /** The weights to set: each checked depositor's counted amount (on a first scan, only those with one). */
-function updatesOf(state: ScanState, check: readonly string[], complete: boolean): WeightUpdate[] {
-  const updates: WeightUpdate[] = [];
+function updatesOf(state: ScanState, check: readonly string[], complete: boolean): WeightUpdate<Wei>[] {
+  const updates: WeightUpdate<Wei>[] = [];
   for (const user of check) {
     const d = state.depositors.get(user)!;
     const weight = countedOf(d);
     if (complete && weight === 0n) continue;
-    updates.push({ account: user, recipient: d.recipient, weight });
+    // Branded here, where the decoded events' state becomes the pool's weight: wei from now on.
+    updates.push({ account: user, recipient: d.recipient, weight: wei(weight, `${state.pool} depositor ${user}`) });
   }
   return updates;
 }

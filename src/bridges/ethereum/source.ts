@@ -2,6 +2,7 @@ import { OwnSourceState } from '../source-state.ts';
 import type { Snapshot, SnapshotContext, Source } from '../types.ts';
 import { EngineError } from '../../errors.ts';
 import { retry } from '../../retry.ts';
+import type { Wei } from '../../units.ts';
 import type { EthereumPool } from './assets.ts';
 import { checkOptions } from './context.ts';
 import type { EthereumContext } from './context.ts';
@@ -23,7 +24,7 @@ export type { SnapshotTimings } from './snapshot.ts';
  * One source per bridge: stETH, DAI and USDS are three sources on one chain. Each step of a snapshot
  * is its own file (snapshot.ts composes them), reading the options as context.ts checked them.
  */
-export interface EthereumSource extends Source {
+export interface EthereumSource extends Source<Wei> {
   readonly pool: EthereumPool;
   /** RPC request/retry counters since creation. */
   readonly stats: { readonly requests: number; readonly retries: number; readonly failures: number };
@@ -41,7 +42,7 @@ export function createEthereumSource(opts: EthereumSourceOptions): EthereumSourc
     pool,
     stats: ctx.rpc.stats,
     lastTimings: () => memory.timings,
-    async snapshot(cursor: string | null, signal?: AbortSignal, at?: SnapshotContext): Promise<Snapshot> {
+    async snapshot(cursor: string | null, signal?: AbortSignal, at?: SnapshotContext): Promise<Snapshot<Wei>> {
       if (cursor !== null) decodeCursor(cursor, { chainId, preBridge, pool, kind }); // a malformed cursor is named before anything else
       own?.continueFrom(cursor);
       // A reorganised pin is re-read at once from a new pin: waiting only lets the chain move on.

@@ -4,6 +4,8 @@ import { z } from 'zod';
 import { type ArweaveAddress, parseArweaveAddress } from '../../address.ts';
 import { DEFAULT_GENESIS_MS, tickAt } from '../../emission/ticks.ts';
 import { EngineError } from '../../errors.ts';
+import { lamports } from '../../units.ts';
+import type { Lamports } from '../../units.ts';
 import { parseCursor } from '../cursor.ts';
 import { OwnSourceState } from '../source-state.ts';
 import type { Snapshot, Source, SourceStateChange, SourceStateReader, WeightUpdate, YieldQuote } from '../types.ts';
@@ -133,7 +135,7 @@ function unavailable(error: unknown, step: string): EngineError {
   return new EngineError('SOURCE_UNAVAILABLE', `sol snapshot: ${step} failed: ${why}`, { cause: error });
 }
 
-export function createSolanaSource(options: SolanaSourceOptions): Source {
+export function createSolanaSource(options: SolanaSourceOptions): Source<Lamports> {
   const voteAccounts = options.voteAccounts.map((v, i) => base58Key(v, `solana voteAccounts[${i}]`));
   if (voteAccounts.length === 0) throw new EngineError('INVALID_CONFIG', 'solana voteAccounts: empty; expected the bridge vote account(s)');
   const registry = base58Key(options.registry, 'solana registry');
@@ -358,12 +360,13 @@ export function createSolanaSource(options: SolanaSourceOptions): Source {
         step = 'yield';
         const yieldQuote = await quote(conn, bridgeStakes, epoch, schedule.slotsPerEpoch, signal);
 
-        const updates: WeightUpdate[] = [...weights]
+        // Branded here, where the decoded stake accounts become the pool's weights: lamports from now on.
+        const updates: WeightUpdate<Lamports>[] = [...weights]
           .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
           .map(([account, weight]) => {
             const registered = registrations.recipients.get(account) ?? stored.get(account);
             const recipient: ArweaveAddress | null = registered === undefined ? null : parseArweaveAddress(registered, `sol source state recipient of ${account}`);
-            return { account, recipient, weight };
+            return { account, recipient, weight: lamports(weight, `sol effective stake of ${account}`) };
           });
         const unclaimed = updates.filter((u) => u.recipient === null).length;
         if (unclaimed > 0) notes.push(`${unclaimed} depositor(s) without a registered recipient: accruing unclaimed`);
@@ -374,7 +377,7 @@ export function createSolanaSource(options: SolanaSourceOptions): Source {
           registrations: count,
           ...(settledEpoch === null ? {} : { settledEpoch }),
         };
-        const snapshot: Snapshot = {
+        const snapshot: Snapshot<Lamports> = {
           pool: 'sol',
           pin: { chain: 'solana', height: String(pinSlot), hash: block.blockhash, timeMs: block.blockTime * 1000 },
           complete: true,
