@@ -16,17 +16,18 @@ import type { PoolState } from './pool-state.ts';
 import { sourceStateEntry, writeSourceState } from './store/source-state.ts';
 import { delegationEntry, writeDelegations } from './delegation.ts';
 import type { AppliedTick, LedgerSnapshot, PoolId, PoolStep, TickInput } from './types.ts';
+import { derivedAo } from '../units.ts';
 import type { AoUnits } from '../units.ts';
 
 /** Rows read per page when a complete snapshot zeroes the accounts it no longer lists. */
 const PAGE_ROWS = 20_000;
 
-export async function lastTickRow(db: Db): Promise<{ tick: number; hash: string; endMs: number; bridgeCarryOut: bigint }> {
+export async function lastTickRow(db: Db): Promise<{ tick: number; hash: string; endMs: number; bridgeCarryOut: AoUnits }> {
   const rows = await db.all('SELECT tick, hash, end_ms, bridge_carry_out FROM ticks ORDER BY tick DESC LIMIT 1');
   const r = rows[0];
   return r === undefined
-    ? { tick: 0, hash: GENESIS_HASH, endMs: Number.NaN, bridgeCarryOut: 0n }
-    : { tick: Number(r['tick']), hash: r['hash'] as string, endMs: Number(r['end_ms']), bridgeCarryOut: BigInt(r['bridge_carry_out'] as string) };
+    ? { tick: 0, hash: GENESIS_HASH, endMs: Number.NaN, bridgeCarryOut: derivedAo(0n) }
+    : { tick: Number(r['tick']), hash: r['hash'] as string, endMs: Number(r['end_ms']), bridgeCarryOut: derivedAo(BigInt(r['bridge_carry_out'] as string)) };
 }
 
 function validateInput(input: TickInput): void {
@@ -138,10 +139,10 @@ export async function applyTickIn(db: Db, input: TickInput, appliedAtMs: number,
   // what the ledger has minted (Σ pools + carry), as the AO process steps from its own remaining, so
   // a ledger that changes law continues from its own supply and never passes the cap.
   const supplyBefore = [...pools.values()].reduce((sum, p) => sum + p.minted, 0n) + last.bridgeCarryOut;
-  const mint = mintStep(input.policy.curve)(MAX_SUPPLY - supplyBefore) as AoUnits;
+  const mint = derivedAo(mintStep(input.policy.curve)(MAX_SUPPLY - supplyBefore));
   const split = splitMint(input.policy, k, mint, input.genesisMs);
   const tickNotes = [...(input.notes ?? [])];
-  const bridgeAmount = split.bridges + last.bridgeCarryOut;
+  const bridgeAmount = derivedAo(split.bridges + last.bridgeCarryOut);
   const bridgePools = [...pools.values()].filter((p) => p.pool !== 'ar').sort((a, b) => (a.pool < b.pool ? -1 : 1));
   const assets: AssetYield[] = [];
   for (const p of bridgePools) {
@@ -161,8 +162,8 @@ export async function applyTickIn(db: Db, input: TickInput, appliedAtMs: number,
   const ordered = [...pools.values()].sort((a, b) => (a.pool < b.pool ? -1 : 1));
   // I_{k−1} of every pool: a delegation change of this tick marks accruals up to the end of tick k − 1.
   const indexBefore = new Map<string, bigint>(ordered.map((p) => [p.pool, p.index]));
-  const amounts = new Map<string, bigint>(ordered.map((p) => [p.pool, p.pool === 'ar' ? split.ar : (bridgeSplit.parts.get(p.pool) ?? 0n)]));
-  const bookSteps = tickStep(ordered, amounts, k, bridgeCarryOut, supplyBefore + mint);
+  const amounts = new Map<string, AoUnits>(ordered.map((p) => [p.pool, p.pool === 'ar' ? split.ar : (bridgeSplit.parts.get(p.pool) ?? derivedAo(0n))]));
+  const bookSteps = tickStep(ordered, amounts, k, bridgeCarryOut, derivedAo(supplyBefore + mint));
   const steps: PoolStep[] = [];
   const journalPools: JournalPool[] = [];
   for (const [i, p] of ordered.entries()) {

@@ -2,6 +2,7 @@ import type { Db, Row } from './store/db.ts';
 import { emptyBook } from './distribution/index.ts';
 import type { PoolBook } from './distribution/index.ts';
 import type { PoolId } from './types.ts';
+import { derivedAo } from '../units.ts';
 
 /** A pools row in memory: the distribution's book of the pool (distribution/state.ts) plus what the ledger keeps beside it. */
 export interface PoolState extends PoolBook {
@@ -25,11 +26,11 @@ const toPoolState = (r: Row): PoolState => ({
   index: BigInt(r['index_value'] as string),
   residue: BigInt(r['residue'] as string),
   totalWeight: BigInt(r['total_weight'] as string),
-  minted: BigInt(r['minted'] as string),
+  minted: derivedAo(BigInt(r['minted'] as string)),
   accruedTotal: BigInt(r['accrued_total'] as string),
   accruedSum: r['accrued_sum'] === null || r['accrued_sum'] === undefined ? 0n : BigInt(r['accrued_sum'] as string),
   weightIndexSum: r['weight_index_sum'] === null || r['weight_index_sum'] === undefined ? 0n : BigInt(r['weight_index_sum'] as string),
-  credited: BigInt(r['credited'] as string),
+  credited: derivedAo(BigInt(r['credited'] as string)),
   lastTick: Number(r['last_tick']),
   lastSettledTick: Number(r['last_settled_tick']),
   cursor: (r['cursor'] as string | null) ?? null,

@@ -6,6 +6,8 @@ import { decodeChanges } from './store/change-log.ts';
 import type { AccountRow, Db, Row } from './store/db.ts';
 import { indexAt, loadPools } from './pool-state.ts';
 import type { AccountView, Conservation, PoolId, PoolTotals, TickPoolRecord, TickRecord } from './types.ts';
+import { derivedAo } from '../units.ts';
+import type { AoUnits } from '../units.ts';
 
 const PAGE_ROWS = 50_000;
 
@@ -16,14 +18,14 @@ async function resolveTick(db: Db, atTick: number | undefined): Promise<{ at: nu
   return { at, last };
 }
 
-async function settledNow(db: Db, accountId: number): Promise<bigint> {
+async function settledNow(db: Db, accountId: number): Promise<AoUnits> {
   const rows = await db.all<{ settled: string }>('SELECT settled FROM account_settled WHERE id = ?', [accountId]);
-  return rows.length === 0 ? 0n : BigInt(rows[0]!.settled);
+  return derivedAo(rows.length === 0 ? 0n : BigInt(rows[0]!.settled));
 }
 
-async function settledAt(db: Db, accountId: number, at: number): Promise<bigint> {
+async function settledAt(db: Db, accountId: number, at: number): Promise<AoUnits> {
   const rows = await db.all<{ amount: string }>('SELECT c.amount FROM credits c JOIN settlements s ON s.id = c.settlement_id WHERE c.account_id = ? AND s.to_tick <= ?', [accountId, at]);
-  return rows.reduce((sum, r) => sum + BigInt(r.amount), 0n);
+  return derivedAo(rows.reduce((sum, r) => sum + BigInt(r.amount), 0n));
 }
 
 /**
@@ -64,7 +66,7 @@ async function viewAt(db: Db, row: AccountRow, at: number, last: number, current
   }
   const settled = at === last ? await settledNow(db, row.id) : await settledAt(db, row.id, at);
   const unsettledScaled = cumulative - settled * SCALE;
-  return { pool: row.pool as PoolId, account: row.account, id: row.id, recipient, weight, atTick: at, unsettled: unsettledScaled / SCALE, unsettledScaled, settled, joinedTick: row.joinedTick, changedTick };
+  return { pool: row.pool as PoolId, account: row.account, id: row.id, recipient, weight, atTick: at, unsettled: derivedAo(unsettledScaled / SCALE), unsettledScaled, settled, joinedTick: row.joinedTick, changedTick };
 }
 
 export async function accountView(db: Db, pool: PoolId, account: string, atTick?: number): Promise<AccountView | null> {
@@ -94,7 +96,7 @@ export async function poolTotals(db: Db, atTick?: number): Promise<PoolTotals[]>
   for (const p of pools.values()) {
     if (at === last) {
       const unsettledScaled = p.accruedTotal - p.credited * SCALE;
-      out.push({ pool: p.pool, atTick: at, minted: p.minted, credited: p.credited, unsettledScaled, unsettled: unsettledScaled / SCALE, residueScaled: p.residue, totalWeight: p.totalWeight, index: p.index });
+      out.push({ pool: p.pool, atTick: at, minted: p.minted, credited: p.credited, unsettledScaled, unsettled: derivedAo(unsettledScaled / SCALE), residueScaled: p.residue, totalWeight: p.totalWeight, index: p.index });
       continue;
     }
     const rows = await db.all<Row>('SELECT amount, total_weight, index_delta, index_value, residue FROM tick_pools WHERE pool = ? AND tick <= ? ORDER BY tick', [p.pool, at]);
@@ -111,10 +113,10 @@ export async function poolTotals(db: Db, atTick?: number): Promise<PoolTotals[]>
     out.push({
       pool: p.pool,
       atTick: at,
-      minted,
-      credited,
+      minted: derivedAo(minted),
+      credited: derivedAo(credited),
       unsettledScaled,
-      unsettled: unsettledScaled / SCALE,
+      unsettled: derivedAo(unsettledScaled / SCALE),
       residueScaled: lastRow === undefined ? 0n : BigInt(lastRow['residue'] as string),
       totalWeight: lastRow === undefined ? 0n : BigInt(lastRow['total_weight'] as string),
       index: lastRow === undefined ? 0n : BigInt(lastRow['index_value'] as string),
@@ -132,7 +134,7 @@ export async function tickRecord(db: Db, k: number): Promise<TickRecord | null> 
   const poolRows = await db.all('SELECT * FROM tick_pools WHERE tick = ? ORDER BY pool', [k]);
   const pools: TickPoolRecord[] = poolRows.map((p) => ({
     pool: p['pool'] as PoolId,
-    amount: BigInt(p['amount'] as string),
+    amount: derivedAo(BigInt(p['amount'] as string)),
     totalWeight: BigInt(p['total_weight'] as string),
     indexDelta: BigInt(p['index_delta'] as string),
     index: BigInt(p['index_value'] as string),
@@ -149,10 +151,10 @@ export async function tickRecord(db: Db, k: number): Promise<TickRecord | null> 
     startMs: Number(r['start_ms']),
     endMs: Number(r['end_ms']),
     appliedAtMs: Number(r['applied_at_ms']),
-    mint: BigInt(r['mint'] as string),
-    split: { ar: BigInt(r['split_ar'] as string), bridges: BigInt(r['split_bridges'] as string) },
-    bridgeCarryIn: BigInt(r['bridge_carry_in'] as string),
-    bridgeCarryOut: BigInt(r['bridge_carry_out'] as string),
+    mint: derivedAo(BigInt(r['mint'] as string)),
+    split: { ar: derivedAo(BigInt(r['split_ar'] as string)), bridges: derivedAo(BigInt(r['split_bridges'] as string)) },
+    bridgeCarryIn: derivedAo(BigInt(r['bridge_carry_in'] as string)),
+    bridgeCarryOut: derivedAo(BigInt(r['bridge_carry_out'] as string)),
     policyLabel: r['policy_label'] as string,
     policy: JSON.parse(r['policy'] as string),
     notes: JSON.parse(r['notes'] as string) as string[],
@@ -217,5 +219,5 @@ export async function conservation(db: Db): Promise<Conservation> {
   const unsettledScaled = cumulativeAll - credited * SCALE;
   if (minted * SCALE !== credited * SCALE + unsettledScaled + residueScaled + last.bridgeCarryOut * SCALE) problems.push('minted ≠ credited + unsettled + residue');
   const unsettled = unsettledScaled / SCALE;
-  return { ok: problems.length === 0, minted, credited, unsettled, residue: minted - credited - unsettled, unsettledScaled, residueScaled, bridgeCarry: last.bridgeCarryOut, problems };
+  return { ok: problems.length === 0, minted: derivedAo(minted), credited: derivedAo(credited), unsettled: derivedAo(unsettled), residue: derivedAo(minted - credited - unsettled), unsettledScaled, residueScaled, bridgeCarry: last.bridgeCarryOut, problems };
 }

@@ -1,10 +1,15 @@
 import type { Policy } from '../emission/policy.ts';
+import type { AoUnits } from '../units.ts';
 
-import type { DelegationChange, DelegationSnapshot, PoolId, Snapshot, WeightUpdate, YieldQuote } from '../snapshot.ts';
+import type { DelegationChange, DelegationSnapshot, PoolId, PoolWeight, Snapshot, WeightUpdate, YieldQuote } from '../snapshot.ts';
 
-/** The snapshot contract (src/snapshot.ts) under the names the ledger uses: the sources' own types, not copies. */
-export type { PoolId };
-export type LedgerWeightUpdate = WeightUpdate;
+/**
+ * The snapshot contract (src/snapshot.ts) under the names the ledger uses: the sources' own types, not
+ * copies. A snapshot's weights are a PoolWeight (winston, wei, lamports), never AoUnits; every AO
+ * amount below (mint, pool amounts, credits, totals) is AoUnits, never a weight.
+ */
+export type { PoolId, PoolWeight };
+export type LedgerWeightUpdate = WeightUpdate<PoolWeight>;
 export type LedgerYieldQuote = YieldQuote;
 export type LedgerSnapshot = Snapshot;
 export type LedgerDelegationChange = DelegationChange;
@@ -27,7 +32,7 @@ export interface TickInput {
 export interface PoolStep {
   readonly pool: PoolId;
   /** P_k, AO base units. */
-  readonly amount: bigint;
+  readonly amount: AoUnits;
   /** W_k after this tick's changes. */
   readonly totalWeight: bigint;
   readonly indexDelta: bigint;
@@ -39,10 +44,10 @@ export interface AppliedTick {
   readonly tick: number;
   readonly hash: string;
   readonly prevHash: string;
-  readonly mint: bigint;
-  readonly split: { readonly ar: bigint; readonly bridges: bigint };
+  readonly mint: AoUnits;
+  readonly split: { readonly ar: AoUnits; readonly bridges: AoUnits };
   /** Bridge amount no bridge pool could take (every yield weight zero), carried to the next tick. */
-  readonly bridgeCarryOut: bigint;
+  readonly bridgeCarryOut: AoUnits;
   readonly pools: readonly PoolStep[];
   /** Accounts whose weight or recipient changed. */
   readonly changeCount: number;
@@ -58,10 +63,10 @@ export interface SettlementResult {
   readonly creditCount: number;
   /** Outbox entries (accounts sharing a recipient are summed). */
   readonly recipientCount: number;
-  readonly total: bigint;
+  readonly total: AoUnits;
   readonly batchIds: readonly string[];
   /** Of total, what went to projects by delegation (DESIGN.md §9). */
-  readonly delegated: bigint;
+  readonly delegated: AoUnits;
   /** One Report.Mint per project credited, by project id. */
   readonly projects: readonly SettlementProject[];
 }
@@ -71,7 +76,7 @@ export interface SettlementProject {
   readonly reportId: string;
   /** Report rows: one per account that delegated to the project. */
   readonly rows: number;
-  readonly total: bigint;
+  readonly total: AoUnits;
 }
 
 export interface AccountView {
@@ -83,11 +88,11 @@ export interface AccountView {
   readonly weight: bigint;
   readonly atTick: number;
   /** Accrued but not yet credited, in whole base units: floor(unsettledScaled / SCALE). */
-  readonly unsettled: bigint;
+  readonly unsettled: AoUnits;
   /** The same, scaled by SCALE = 10^36 (its low part is the fraction the account keeps). */
   readonly unsettledScaled: bigint;
   /** Σ credits to this account in settlements up to atTick, base units. */
-  readonly settled: bigint;
+  readonly settled: AoUnits;
   readonly joinedTick: number;
   readonly changedTick: number;
 }
@@ -96,11 +101,11 @@ export interface PoolTotals {
   readonly pool: PoolId;
   readonly atTick: number;
   /** Σ P_k: what the pool received, base units. */
-  readonly minted: bigint;
-  readonly credited: bigint;
+  readonly minted: AoUnits;
+  readonly credited: AoUnits;
   /** (Σ accrued − SCALE · credited), scaled; whole units: floor(/SCALE). */
   readonly unsettledScaled: bigint;
-  readonly unsettled: bigint;
+  readonly unsettled: AoUnits;
   /** r_k, scaled (carried into the next tick; the whole amount while the pool has no weight). */
   readonly residueScaled: bigint;
   readonly totalWeight: bigint;
@@ -121,10 +126,10 @@ export interface TickRecord {
   readonly startMs: number;
   readonly endMs: number;
   readonly appliedAtMs: number;
-  readonly mint: bigint;
-  readonly split: { readonly ar: bigint; readonly bridges: bigint };
-  readonly bridgeCarryIn: bigint;
-  readonly bridgeCarryOut: bigint;
+  readonly mint: AoUnits;
+  readonly split: { readonly ar: AoUnits; readonly bridges: AoUnits };
+  readonly bridgeCarryIn: AoUnits;
+  readonly bridgeCarryOut: AoUnits;
   readonly policyLabel: string;
   readonly policy: unknown;
   readonly notes: readonly string[];
@@ -137,15 +142,15 @@ export interface TickRecord {
 export interface Conservation {
   /** minted·SCALE = credited·SCALE + unsettledScaled + residueScaled + bridgeCarry·SCALE, recomputed from the rows. */
   readonly ok: boolean;
-  readonly minted: bigint;
-  readonly credited: bigint;
+  readonly minted: AoUnits;
+  readonly credited: AoUnits;
   /** floor(unsettledScaled / SCALE). */
-  readonly unsettled: bigint;
+  readonly unsettled: AoUnits;
   /** minted − credited − unsettled: pool residues, accounts' sub-unit fractions and the bridge carry, in whole units. */
-  readonly residue: bigint;
+  readonly residue: AoUnits;
   readonly unsettledScaled: bigint;
   readonly residueScaled: bigint;
-  readonly bridgeCarry: bigint;
+  readonly bridgeCarry: AoUnits;
   /** Human-readable findings when ok is false. */
   readonly problems: readonly string[];
 }

@@ -5,7 +5,7 @@ import { MAX_SUPPLY, mintStep } from '../../emission/curve.ts';
 import { policyFromRecord, policyLabel } from '../../emission/policy.ts';
 import type { Policy } from '../../emission/policy.ts';
 import { splitMint } from '../../emission/split.ts';
-import type { AoUnits } from '../../units.ts';
+import { derivedAo } from '../../units.ts';
 import { tickEndMs, tickStartMs } from '../../emission/ticks.ts';
 import { SCALE, accruedAt, advanceIndex } from '../distribution/index.ts';
 import { decodeChanges } from '../store/change-log.ts';
@@ -360,7 +360,7 @@ class Verification {
     this.#cmp(where, 'end_ms', tickEndMs(k, this.#genesisMs), Number(t['end_ms']));
     const policy = this.#policyOf(k, t['policy'] as string);
     // The tick's law stepped from the supply replayed so far (DESIGN.md §2), as the ledger steps it.
-    const mint = (policy === null ? big(t['mint']) : mintStep(policy.curve)(MAX_SUPPLY - this.minted)) as AoUnits;
+    const mint = derivedAo(policy === null ? big(t['mint']) : mintStep(policy.curve)(MAX_SUPPLY - this.minted));
     this.#cmp(where, 'mint', mint, big(t['mint']));
     const split = policy === null ? { ar: big(t['split_ar']), bridges: big(t['split_bridges']) } : splitMint(policy, k, mint, this.#genesisMs);
     if (policy !== null) this.#cmp(where, 'policy_label', policyLabel(policy), t['policy_label']);
@@ -532,7 +532,7 @@ class Verification {
       const q = JSON.parse(p.yieldQuote) as { decimals: number; priceUsd: string; apr: string };
       assets.push({ asset: p.pool, deposits: p.totalWeight, decimals: q.decimals, priceUsd: q.priceUsd, apr: q.apr });
     }
-    const bridgeSplit = splitByYield(split.bridges + this.#carry, assets);
+    const bridgeSplit = splitByYield(derivedAo(split.bridges + this.#carry), assets);
     this.#carry = bridgeSplit.carried;
     this.#cmp({ check: 'tick', tick: k }, 'bridge_carry_out', this.#carry, big(t['bridge_carry_out']));
     const amounts = new Map<string, bigint>();

@@ -1,5 +1,7 @@
 import { EngineError } from '../../errors.ts';
 import { SCALE } from './index-step.ts';
+import { derivedAo } from '../../units.ts';
+import type { AoUnits } from '../../units.ts';
 
 /**
  * Yield delegation at settlement (DESIGN.md §9), pure. A wallet's preferences are targets
@@ -29,30 +31,30 @@ export interface DelegationPref {
 
 export interface DelegatedSplit {
   /** What stays with the wallet. */
-  readonly own: bigint;
+  readonly own: AoUnits;
   /** target → units, targets with a positive part only. */
-  readonly parts: Map<string, bigint>;
+  readonly parts: Map<string, AoUnits>;
 }
 
 const mismatch = (what: string): EngineError => new EngineError('CONSERVATION_MISMATCH', `delegation: ${what}`);
 
 /** Adds the split of `units` by `prefs` into `into` (own and parts). Asserts Σ parts + own = units. */
-function splitInto(units: bigint, prefs: readonly DelegationPref[], into: { own: bigint; parts: Map<string, bigint> }): void {
+function splitInto(units: AoUnits, prefs: readonly DelegationPref[], into: { own: AoUnits; parts: Map<string, AoUnits> }): void {
   if (units < 0n) throw mismatch(`units ${units} to split are negative`);
   let given = 0n;
   for (const p of prefs) {
     const part = (units * BigInt(p.factor)) / BigInt(FACTOR_TOTAL);
     if (part === 0n) continue;
     given += part;
-    into.parts.set(p.target, (into.parts.get(p.target) ?? 0n) + part);
+    into.parts.set(p.target, derivedAo((into.parts.get(p.target) ?? 0n) + part));
   }
   if (given > units) throw mismatch(`parts ${given} exceed the ${units} units split (factors above 10000?)`);
-  into.own += units - given;
+  into.own = derivedAo(into.own + units - given);
 }
 
 /** One amount split by one preference set. */
-export function splitCredit(units: bigint, prefs: readonly DelegationPref[]): DelegatedSplit {
-  const out = { own: 0n, parts: new Map<string, bigint>() };
+export function splitCredit(units: AoUnits, prefs: readonly DelegationPref[]): DelegatedSplit {
+  const out = { own: derivedAo(0n), parts: new Map<string, AoUnits>() };
   splitInto(units, prefs, out);
   return out;
 }
@@ -61,14 +63,14 @@ export function splitCredit(units: bigint, prefs: readonly DelegationPref[]): De
  * The units of each segment of a settlement period (see above): marks are the cumulative accruals
  * (scaled) where the preferences changed, in tick order. Asserts each segment ≥ 0 and Σ = credit.
  */
-export function segmentUnits(paid: bigint, marks: readonly bigint[], cumulative: bigint): bigint[] {
+export function segmentUnits(paid: bigint, marks: readonly bigint[], cumulative: bigint): AoUnits[] {
   const bounds = [...marks.map((m) => m / SCALE), cumulative / SCALE];
-  const units: bigint[] = [];
+  const units: AoUnits[] = [];
   let previous = paid;
   for (const b of bounds) {
     // A mark below what was already paid (an unclaimed account's backlog paid earlier) opens an empty segment.
     const u = b > previous ? b - previous : 0n;
-    units.push(u);
+    units.push(derivedAo(u));
     if (b > previous) previous = b;
   }
   const credit = cumulative / SCALE - paid;
@@ -78,9 +80,9 @@ export function segmentUnits(paid: bigint, marks: readonly bigint[], cumulative:
 }
 
 /** A credit split segment by segment, each by the preferences in force in it (prefs[i] for units[i]). */
-export function delegateSegments(units: readonly bigint[], prefs: readonly (readonly DelegationPref[])[]): DelegatedSplit {
+export function delegateSegments(units: readonly AoUnits[], prefs: readonly (readonly DelegationPref[])[]): DelegatedSplit {
   if (units.length !== prefs.length) throw mismatch(`${units.length} segments but ${prefs.length} preference sets`);
-  const out = { own: 0n, parts: new Map<string, bigint>() };
+  const out = { own: derivedAo(0n), parts: new Map<string, AoUnits>() };
   for (const [i, u] of units.entries()) splitInto(u, prefs[i]!, out);
   return out;
 }

@@ -1,4 +1,6 @@
 import { EngineError } from '../../errors.ts';
+import { derivedAo } from '../../units.ts';
+import type { AoUnits } from '../../units.ts';
 
 /**
  * The per-pool cumulative index of DESIGN.md §4, in exact integers:
@@ -34,4 +36,4 @@ export function accrual(weight: bigint, indexStart: bigint, indexEnd: bigint): b
 }
 
 /** The part of a scaled amount that can be credited (rounds down; the fraction stays with the account). */
-export const creditable = (scaled: bigint): bigint => scaled / SCALE;
+export const creditable = (scaled: bigint): AoUnits => derivedAo(scaled / SCALE);

@@ -1,4 +1,6 @@
 import type { PoolId } from '../types.ts';
+import { derivedAo } from '../../units.ts';
+import type { AoUnits } from '../../units.ts';
 
 /**
  * The distribution's explicit state of one pool (DESIGN.md §4). Besides the index and residue it
@@ -17,16 +19,16 @@ export interface PoolBook {
   residue: bigint;
   /** W_k = Σ_a w_a. */
   totalWeight: bigint;
-  /** Σ P_k, base units. */
-  minted: bigint;
+  /** Σ P_k, AO base units. */
+  minted: AoUnits;
   /** Σ W_k · ΔI_k, scaled: what the pool has accrued to its accounts. */
   accruedTotal: bigint;
   /** Σ_a accrued_a (each account's checkpointed accrual), scaled. */
   accruedSum: bigint;
   /** Σ_a w_a · i0_a (weight times index at the account's last change), scaled. */
   weightIndexSum: bigint;
-  /** Σ credits, base units. */
-  credited: bigint;
+  /** Σ credits, AO base units. */
+  credited: AoUnits;
 }
 
 /** One account as the distribution sees it. */
@@ -41,4 +43,4 @@ export interface Holding {
   readonly changedTick: number;
 }
 
-export const emptyBook = (pool: PoolId): PoolBook => ({ pool, index: 0n, residue: 0n, totalWeight: 0n, minted: 0n, accruedTotal: 0n, accruedSum: 0n, weightIndexSum: 0n, credited: 0n });
+export const emptyBook = (pool: PoolId): PoolBook => ({ pool, index: 0n, residue: 0n, totalWeight: 0n, minted: derivedAo(0n), accruedTotal: 0n, accruedSum: 0n, weightIndexSum: 0n, credited: derivedAo(0n) });
