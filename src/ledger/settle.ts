@@ -9,6 +9,7 @@ import { lastTickRow } from './apply-tick.ts';
 import { batchIdOf, encodePayload, settlementIdOf } from './store/outbox.ts';
 import { loadPools, savePool } from './pool-state.ts';
 import type { PoolId, SettlementResult } from './types.ts';
+import { derivedAo } from '../units.ts';
 
 export const DEFAULT_BATCH_SIZE = 1_000;
 /** Bounds one outbox message (the AO token process takes a batch per message). */
@@ -145,7 +146,7 @@ export async function settleIn(db: Db, pool: PoolId, upToTick: number, batchSize
   settlementStep(state, total, upToTick);
   state.lastSettledTick = upToTick;
   await savePool(db, state);
-  return { id, pool, fromTick, toTick: upToTick, creditCount, recipientCount: entries.length, total, batchIds, delegated: delegatedTotal, projects };
+  return { id, pool, fromTick, toTick: upToTick, creditCount, recipientCount: entries.length, total: derivedAo(total), batchIds, delegated: derivedAo(delegatedTotal), projects: projects.map((p) => ({ ...p, total: derivedAo(p.total) })) };
 }
 
 /** Rows read per IN list of account keys. */
