@@ -18,6 +18,7 @@ import { AO_MAINNET } from '../src/emission/policy.ts';
 import { DEFAULT_GENESIS_MS } from '../src/emission/ticks.ts';
 import { openLedger } from '../src/ledger/index.ts';
 import type { Ledger } from '../src/ledger/index.ts';
+import { winston } from '../src/units.ts';
 import { createAoClient, createAoWriter, reconcile } from '../src/ledger/delivery/ao/index.ts';
 import type { ArweaveJwk } from '../src/ledger/delivery/ao/index.ts';
 
@@ -40,7 +41,7 @@ const holder = (i: number, salt: number): ArweaveAddress => {
 async function settled(name: string, holders: number, batchSize: number): Promise<Ledger> {
   const ledger = await openLedger({ url: `sqlite:${join(dir, `${name}.db`)}`, clock: new ManualClock(1_700_000_000_000) });
   await ledger.migrate();
-  const updates = Array.from({ length: holders }, (_, i) => ({ account: holder(i, name.length), recipient: holder(i, name.length), weight: 10n ** 12n + BigInt(i) }));
+  const updates = Array.from({ length: holders }, (_, i) => ({ account: holder(i, name.length), recipient: holder(i, name.length), weight: winston(10n ** 12n + BigInt(i)) }));
   await ledger.applyTick({ tick: 1, genesisMs: DEFAULT_GENESIS_MS, policy: AO_MAINNET, snapshots: [{ pool: 'ar', pin: { chain: 'arweave', height: '1', hash: 'h', timeMs: DEFAULT_GENESIS_MS }, complete: false, updates, cursor: 'c', notes: [] }] });
   await ledger.settle('ar', 1, { batchSize });
   return ledger;

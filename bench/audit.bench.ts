@@ -15,6 +15,8 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ArweaveAddress } from '../src/address.ts';
 import type { Snapshot, WeightUpdate } from '../src/bridges/types.ts';
+import { wei, winston } from '../src/units.ts';
+import type { Wei, Winston } from '../src/units.ts';
 import { ManualClock } from '../src/clock.ts';
 import { xorshift32 } from '../src/prng.ts';
 import { AO_MAINNET } from '../src/emission/policy.ts';
@@ -57,21 +59,21 @@ try {
   const buildStart = performance.now();
   for (let k = 1; existing === undefined && k <= TICKS; k++) {
     const snapshots: Snapshot[] = [];
-    const ar: WeightUpdate[] = [];
-    const steth: WeightUpdate[] = [];
+    const ar: WeightUpdate<Winston>[] = [];
+    const steth: WeightUpdate<Wei>[] = [];
     if (k === 1) {
-      for (let i = 0; i < ACCOUNTS; i++) ar.push({ account: address(i), recipient: address(i), weight: BigInt(1 + Math.floor(next() * 1e9)) * 10n ** 6n });
-      for (let i = 0; i < BRIDGE_ACCOUNTS; i++) steth.push({ account: `0x${i.toString(16).padStart(40, '0')}`, recipient: address(i), weight: BigInt(1 + Math.floor(next() * 1e6)) * 10n ** 15n });
+      for (let i = 0; i < ACCOUNTS; i++) ar.push({ account: address(i), recipient: address(i), weight: winston(BigInt(1 + Math.floor(next() * 1e9)) * 10n ** 6n) });
+      for (let i = 0; i < BRIDGE_ACCOUNTS; i++) steth.push({ account: `0x${i.toString(16).padStart(40, '0')}`, recipient: address(i), weight: wei(BigInt(1 + Math.floor(next() * 1e6)) * 10n ** 15n) });
     } else {
       const seen = new Set<number>();
       for (let c = 0; c < CHANGES; c++) {
         const i = Math.floor(next() * ACCOUNTS);
         if (seen.has(i)) continue;
         seen.add(i);
-        ar.push({ account: address(i), recipient: address(i), weight: next() < 0.05 ? 0n : BigInt(1 + Math.floor(next() * 1e9)) * 10n ** 6n });
+        ar.push({ account: address(i), recipient: address(i), weight: winston(next() < 0.05 ? 0n : BigInt(1 + Math.floor(next() * 1e9)) * 10n ** 6n) });
       }
       const j = Math.floor(next() * BRIDGE_ACCOUNTS);
-      steth.push({ account: `0x${j.toString(16).padStart(40, '0')}`, recipient: address(j), weight: BigInt(1 + Math.floor(next() * 1e6)) * 10n ** 15n });
+      steth.push({ account: `0x${j.toString(16).padStart(40, '0')}`, recipient: address(j), weight: wei(BigInt(1 + Math.floor(next() * 1e6)) * 10n ** 15n) });
     }
     snapshots.push({ pool: 'ar', pin: pin(k), complete: false, updates: ar, cursor: `ar@${k}`, notes: [] });
     snapshots.push({ pool: 'steth', pin: pin(k), complete: false, updates: steth, cursor: `steth@${k}`, notes: [], ...(k === 1 ? { yield: stethYield } : {}) });

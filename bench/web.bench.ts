@@ -16,6 +16,7 @@ import { ManualClock } from '../src/clock.ts';
 import { AO_MAINNET, TICK_MS } from '../src/emission/index.ts';
 import { statement } from '../src/ledger/audit/index.ts';
 import { openLedger } from '../src/ledger/index.ts';
+import { winston } from '../src/units.ts';
 import { startHttp, type StatusContext } from '../src/service/http.ts';
 import { DEFAULT_HEALTH } from '../src/service/config.ts';
 import { createLogger } from '../src/service/logger.ts';
@@ -37,7 +38,7 @@ await ledger.migrate();
 
 const t0 = performance.now();
 for (let k = 1; k <= TICKS; k++) {
-  const updates = k === 1 ? Array.from({ length: ACCOUNTS }, (_, i) => ({ account: `a${String(i).padStart(42, '0')}`, recipient: RECIPIENT, weight: BigInt(1_000_000 + i) * 10n ** 12n })) : [];
+  const updates = k === 1 ? Array.from({ length: ACCOUNTS }, (_, i) => ({ account: `a${String(i).padStart(42, '0')}`, recipient: RECIPIENT, weight: winston(BigInt(1_000_000 + i) * 10n ** 12n) })) : [];
   await ledger.applyTick({ tick: k, genesisMs: GENESIS_MS, policy: AO_MAINNET, snapshots: [{ pool: 'ar', pin: { chain: 'arweave', height: String(k), hash: `h${k}`, timeMs: GENESIS_MS + k * TICK_MS }, complete: k === 1, updates, cursor: JSON.stringify({ height: k }), notes: [] }] });
   await ledger.settle('ar', k);
   clock.advance(TICK_MS);

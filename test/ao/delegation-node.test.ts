@@ -12,6 +12,7 @@ import { createAoClient, createAoWriter } from '../../src/ledger/delivery/ao/ind
 import type { AoClient, ArweaveJwk } from '../../src/ledger/delivery/ao/index.ts';
 import { createReportWriter } from '../../src/ledger/delivery/ao/report-writer.ts';
 import { tempDir, wallet } from '../ledger/delivery/ao/fixture.ts';
+import { winston } from '../../src/units.ts';
 
 /**
  * Yield delegation end to end on the local AO node: holders set their preferences in
@@ -69,7 +70,7 @@ describe('yield delegation on the local AO node', () => {
 
     const source = createDelegationSource({ cuUrl: node.url, processId: node.delegationProcessId! });
     const pin = { chain: 'arweave' as const, height: '1', hash: 'h', timeMs: DEFAULT_GENESIS_MS };
-    const ar: Snapshot = { pool: 'ar', pin, complete: true, cursor: 'c', notes: [], updates: [alice, bob, carol].map((w, i) => ({ account: w.address, recipient: w.address as never, weight: BigInt(1_000 * (i + 1)) })) };
+    const ar: Snapshot = { pool: 'ar', pin, complete: true, cursor: 'c', notes: [], updates: [alice, bob, carol].map((w, i) => ({ account: w.address, recipient: w.address as never, weight: winston(BigInt(1_000 * (i + 1))) })) };
     const tick = async (k: number, snapshots: Snapshot[]) => ledger.applyTick({ tick: k, genesisMs: DEFAULT_GENESIS_MS, policy: AO_MAINNET, snapshots, delegations: await source.snapshot(await ledger.delegationCursor()) });
     await tick(1, [ar]);
     // Mid-period: Alice takes APUS off at tick 2 (read by tick 2's snapshot).

@@ -4,6 +4,7 @@ import { flatPolicy } from '../../src/emission/policy.ts';
 import { DEFAULT_GENESIS_MS } from '../../src/emission/ticks.ts';
 import type { Ledger, TickInput } from '../../src/ledger/index.ts';
 import { mulberry32 } from '../../src/prng.ts';
+import { inPoolUnit } from '../support/pool-weights.ts';
 
 /**
  * The deterministic history the crash test applies (crash-child.ts in a killed child, the test
@@ -34,13 +35,13 @@ export function crashInput(seed: number, tick: number): TickInput {
     return out;
   };
   const pin = { chain: 'arweave' as const, height: String(tick), hash: `h${tick}`, timeMs: DEFAULT_GENESIS_MS + tick * 300_000 };
-  const snapshots: Snapshot[] = [{ pool: 'ar', pin, complete: false, updates: updates('ar', UPDATES_PER_TICK), cursor: `ar@${tick}`, notes: [] }];
+  const snapshots: Snapshot[] = [{ pool: 'ar', pin, complete: false, updates: inPoolUnit('ar', updates('ar', UPDATES_PER_TICK)), cursor: `ar@${tick}`, notes: [] }];
   if (tick % 2 === 0) {
     snapshots.push({
       pool: 'steth',
       pin: { ...pin, chain: 'ethereum' },
       complete: false,
-      updates: updates('steth', UPDATES_PER_TICK / 4),
+      updates: inPoolUnit('steth', updates('steth', UPDATES_PER_TICK / 4)),
       yield: { asset: 'stETH', decimals: 18, priceUsd: '3000', apr: '0.03', priceSource: 'config', aprSource: 'config' },
       cursor: `steth@${tick}`,
       notes: [],

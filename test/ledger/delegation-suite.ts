@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ArweaveAddress } from '../../src/address.ts';
-import type { Snapshot } from '../../src/bridges/types.ts';
+import type { Snapshot, WeightUpdate } from '../../src/bridges/types.ts';
 import { ManualClock } from '../../src/clock.ts';
 import { flatPolicy } from '../../src/emission/policy.ts';
 import { DEFAULT_GENESIS_MS } from '../../src/emission/ticks.ts';
@@ -16,6 +16,7 @@ import { exportHistory } from '../../src/ledger/audit/export.ts';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { inPoolUnit } from '../support/pool-weights.ts';
 
 /**
  * Yield delegation in the ledger (DESIGN.md §9), once per dialect
@@ -34,7 +35,7 @@ const PI = 'P'.padEnd(43, 'p');
 const FLP = 'F'.padEnd(43, 'f');
 const FLP2 = 'G'.padEnd(43, 'g');
 const pin = { chain: 'arweave' as const, height: '1', hash: 'h', timeMs: DEFAULT_GENESIS_MS };
-const snap = (pool: PoolId, updates: Snapshot['updates']): Snapshot => ({ pool, pin, complete: false, updates, cursor: `${pool}-cursor`, notes: [] });
+const snap = (pool: PoolId, updates: readonly WeightUpdate[]): Snapshot => ({ pool, pin, complete: false, updates: inPoolUnit(pool, updates), cursor: `${pool}-cursor`, notes: [] });
 const flat = flatPolicy(36n, 64n);
 let seq = 0;
 const delegations = (changes: LedgerDelegationChange[]) => ({ pin: { chain: 'ao' as const, process: 'D'.repeat(43), seq: ++seq }, cursor: JSON.stringify({ seq }), changes, notes: [] });

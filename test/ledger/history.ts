@@ -8,6 +8,8 @@ import type { Policy } from '../../src/emission/policy.ts';
 import { splitMint } from '../../src/emission/split.ts';
 import { DEFAULT_GENESIS_MS } from '../../src/emission/ticks.ts';
 import type { TickInput } from '../../src/ledger/index.ts';
+import { inPoolUnit } from '../support/pool-weights.ts';
+import { aoUnits } from '../../src/units.ts';
 
 /**
  * Random ledger histories for the property tests, and an independent model of what each account
@@ -61,7 +63,7 @@ const snapshotArb = (pool: PoolId, tick: number): fc.Arbitrary<Snapshot | null> 
         pool,
         pin: pin(tick),
         complete,
-        updates,
+        updates: inPoolUnit(pool, updates),
         ...(y === undefined ? {} : { yield: y }),
         cursor: JSON.stringify({ pool, tick }),
         notes: [],
@@ -144,7 +146,7 @@ export function exactShares(history: History): Map<string, Fraction> {
     const assets = (['sol', 'steth'] as PoolId[])
       .filter((p) => seen.has(p) && quotes.has(p))
       .map((p) => ({ asset: p, deposits: total(p), decimals: quotes.get(p)!.decimals, priceUsd: quotes.get(p)!.priceUsd, apr: quotes.get(p)!.apr }));
-    const bs = splitByYield(split.bridges + bridgeCarry, assets);
+    const bs = splitByYield(aoUnits(split.bridges + bridgeCarry), assets);
     bridgeCarry = bs.carried;
     for (const pool of ['ar', 'steth', 'sol'] as PoolId[]) {
       const amount = (pool === 'ar' ? split.ar : (bs.parts.get(pool) ?? 0n)) + carried.get(pool)!;

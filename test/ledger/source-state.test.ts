@@ -9,6 +9,7 @@ import { describeDivergence, verifyLedger } from '../../src/ledger/audit/index.t
 import { openLedger, type Ledger } from '../../src/ledger/index.ts';
 import { tickBytes } from '../../src/ledger/tick-bytes.ts';
 import { freshPostgresDatabase } from '../support/postgres.ts';
+import { wei } from '../../src/units.ts';
 
 const pin = (k: number): Snapshot['pin'] => ({ chain: 'ethereum', height: String(k), hash: `0x${k.toString(16).padStart(64, '0')}`, timeMs: DEFAULT_GENESIS_MS + k * 300_000 });
 const QUOTE = { asset: 'stETH', decimals: 18, priceUsd: '3000', apr: '0.03', priceSource: 'config', aprSource: 'config' };
@@ -19,7 +20,7 @@ const snapshot = (k: number, weights: readonly [number, bigint][], sourceState?:
   pool: 'steth',
   pin: pin(k),
   complete: false,
-  updates: weights.map(([i, weight]) => ({ account: user(i), recipient: null, weight })),
+  updates: weights.map(([i, weight]) => ({ account: user(i), recipient: null, weight: wei(weight) })),
   yield: QUOTE,
   cursor: JSON.stringify({ block: k }),
   ...(sourceState === undefined ? {} : { sourceState }),

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ArweaveAddress } from '../../src/address.ts';
-import type { Snapshot } from '../../src/bridges/types.ts';
+import type { PoolWeight, Snapshot, WeightUpdate } from '../../src/bridges/types.ts';
 import { ManualClock } from '../../src/clock.ts';
 import { mintAt, supplyAt } from '../../src/emission/curve.ts';
 import { flatPolicy } from '../../src/emission/policy.ts';
@@ -11,6 +11,7 @@ import { SCALE, decodePayload, openLedger } from '../../src/ledger/index.ts';
 import type { Ledger, PoolId } from '../../src/ledger/index.ts';
 import { exactShares, historyArb } from './history.ts';
 import type { History } from './history.ts';
+import { inPoolUnit } from '../support/pool-weights.ts';
 
 /**
  * The ledger's behaviour, run once per dialect (ledger.sqlite.test.ts, ledger.postgres.test.ts).
@@ -28,7 +29,7 @@ export interface SuiteOptions {
 const A = 'A'.padEnd(43, 'a') as ArweaveAddress;
 const B = 'B'.padEnd(43, 'b') as ArweaveAddress;
 const pin = { chain: 'arweave' as const, height: '1', hash: 'h', timeMs: DEFAULT_GENESIS_MS };
-const snap = (pool: PoolId, updates: Snapshot['updates'], extra: Partial<Snapshot> = {}): Snapshot => ({ pool, pin, complete: false, updates, cursor: `${pool}-cursor`, notes: [], ...extra });
+const snap = (pool: PoolId, updates: readonly WeightUpdate[], extra: Partial<Snapshot> = {}): Snapshot => ({ pool, pin, complete: false, updates: inPoolUnit(pool, updates), cursor: `${pool}-cursor`, notes: [], ...extra });
 const stethYield = { asset: 'stETH', decimals: 18, priceUsd: '3000', apr: '0.03', priceSource: 'config', aprSource: 'config' };
 const flat = flatPolicy(36n, 64n);
 const tickInput = (tick: number, snapshots: Snapshot[], policy = flat) => ({ tick, genesisMs: DEFAULT_GENESIS_MS, policy, snapshots });
@@ -211,7 +212,8 @@ export function ledgerSuite(opts: SuiteOptions): void {
     it('rejects bad input field by field without applying anything', async () => {
       const k = (await ledger.lastAppliedTick()) + 1;
       const bad = [
-        tickInput(k, [snap('ar', [{ account: 'x', recipient: null, weight: -1n }])]),
+        // A negative weight cannot be branded: it comes from untyped input (JSON, a script), which the ledger checks itself.
+        tickInput(k, [snap('ar', [], { updates: [{ account: 'x', recipient: null, weight: -1n as PoolWeight }] })]),
         tickInput(k, [snap('ar', [{ account: 'x', recipient: null, weight: 1n }, { account: 'x', recipient: null, weight: 2n }])]),
         tickInput(k, [snap('ar', []), snap('ar', [])]),
         { ...tickInput(k, []), genesisMs: DEFAULT_GENESIS_MS + 1 },

@@ -6,13 +6,14 @@ import type { Snapshot } from '../../src/bridges/types.ts';
 import { wallet } from '../ledger/delivery/ao/fixture.ts';
 import { PipelineModel } from './model.ts';
 import { simulate } from './pipeline.ts';
+import { winston } from '../../src/units.ts';
 
 /** The simulator's checks can fail: its model catches wrong totals and credits, and a corrupted outbox fails a run with its seed. */
 const snapshot = (updates: [string, string | null, bigint][], complete = false): Snapshot => ({
   pool: 'ar',
   pin: { chain: 'arweave', height: '1', hash: 'h', timeMs: 0 },
   complete,
-  updates: updates.map(([account, recipient, weight]) => ({ account, recipient: recipient as never, weight })),
+  updates: updates.map(([account, recipient, weight]) => ({ account, recipient: recipient as never, weight: winston(weight) })),
   cursor: 'c',
   notes: [],
 });

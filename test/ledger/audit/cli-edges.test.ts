@@ -9,7 +9,7 @@ import { DEFAULT_GENESIS_MS } from '../../../src/emission/ticks.ts';
 import { openLedger } from '../../../src/ledger/index.ts';
 import type { TickInput } from '../../../src/ledger/index.ts';
 import { cliCaptured as cli } from '../../support/cli.ts';
-import { formatAo } from '../../../src/units.ts';
+import { formatAo, wei, winston } from '../../../src/units.ts';
 
 
 // An Arweave address beginning with '-' (1 in 64 of them; the demo had one).
@@ -28,7 +28,7 @@ beforeAll(async () => {
     tick: k,
     genesisMs: DEFAULT_GENESIS_MS,
     policy: AO_MAINNET,
-    snapshots: k === 1 ? [{ pool: 'ar', pin, complete: false, cursor: '{}', notes: [], updates: [{ account: DASH, recipient: DASH, weight: 3n }, { account: OTHER, recipient: OTHER, weight: 1n }] }] : [],
+    snapshots: k === 1 ? [{ pool: 'ar', pin, complete: false, cursor: '{}', notes: [], updates: [{ account: DASH, recipient: DASH, weight: winston(3n) }, { account: OTHER, recipient: OTHER, weight: winston(1n) }] }] : [],
   });
   await ledger.applyTick(tick(1));
   await ledger.applyTick(tick(2));
@@ -148,7 +148,7 @@ describe('audit statement, human output', () => {
       genesisMs: DEFAULT_GENESIS_MS,
       // flat:1/2: bridges get two thirds from tick 1 (the deployed law gives AR all of 2024's first months).
       policy: flatPolicy(1n, 2n),
-      snapshots: [{ pool: 'steth', pin, complete: false, cursor: '{}', notes: [], updates: k === 1 ? [{ account: DEPOSITOR, recipient: OTHER, weight: 10n ** 18n }] : [], yield: STETH_QUOTE }],
+      snapshots: [{ pool: 'steth', pin, complete: false, cursor: '{}', notes: [], updates: k === 1 ? [{ account: DEPOSITOR, recipient: OTHER, weight: wei(10n ** 18n) }] : [], yield: STETH_QUOTE }],
     });
     await ledger.applyTick(tick(1));
     await ledger.applyTick(tick(2));

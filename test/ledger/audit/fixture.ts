@@ -6,6 +6,7 @@ import { AO_MAINNET } from '../../../src/emission/policy.ts';
 import { DEFAULT_GENESIS_MS } from '../../../src/emission/ticks.ts';
 import { openLedger } from '../../../src/ledger/index.ts';
 import type { Ledger } from '../../../src/ledger/index.ts';
+import { inPoolUnit } from '../../support/pool-weights.ts';
 
 /**
  * A deterministic ledger history for the audit tests, built through the ledger's own API
@@ -57,7 +58,7 @@ export async function buildLedger(ledger: Ledger, o: FixtureOptions): Promise<vo
         const recipient = r > 0.95 ? null : addressOf(r > 0.9 ? id % 7 : id);
         updates.push({ account, recipient, weight });
       }
-      snapshots.push({ pool, pin: pin(k), complete: false, updates, cursor: `${pool}@${k}`, notes: [], ...(pool === 'ar' ? {} : { yield: QUOTES[pool as keyof typeof QUOTES] }) });
+      snapshots.push({ pool, pin: pin(k), complete: false, updates: inPoolUnit(pool, updates), cursor: `${pool}@${k}`, notes: [], ...(pool === 'ar' ? {} : { yield: QUOTES[pool as keyof typeof QUOTES] }) });
     }
     await ledger.applyTick({ tick: k, genesisMs: GENESIS_MS, policy: AO_MAINNET, snapshots });
     if (k % o.arEvery === 0) await ledger.settle('ar', k, { batchSize: o.batchSize ?? 4 });

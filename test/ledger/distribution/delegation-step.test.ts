@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { SCALE } from '../../../src/ledger/distribution/index.ts';
 import { FACTOR_MIN, FACTOR_TOTAL, delegateSegments, segmentUnits, splitCredit } from '../../../src/ledger/distribution/delegation-step.ts';
 import type { DelegationPref } from '../../../src/ledger/distribution/delegation-step.ts';
+import { aoUnits } from '../../../src/units.ts';
 
 /** The delegation split (DESIGN.md §9): floor per target, the remainder to the wallet; the mid-period segments. */
 const PI = 'P'.padEnd(43, 'p');
@@ -26,20 +27,20 @@ describe('splitCredit', () => {
   it('gives each target floor(credit · factor / 10000) and the wallet the remainder', () => {
     // 1,000,001 units, PI 25 %, FLP 33.33 %: PI floor(250,000.25) = 250,000, FLP floor(333,300.3333) = 333,300,
     // the wallet 1,000,001 − 583,300 = 416,701 (the two truncated fractions, 0.25 + 0.3333, stay with it).
-    const s = splitCredit(1_000_001n, [{ target: PI, factor: 2500 }, { target: FLP, factor: 3333 }]);
+    const s = splitCredit(aoUnits(1_000_001n), [{ target: PI, factor: 2500 }, { target: FLP, factor: 3333 }]);
     expect(s.parts).toEqual(new Map([[PI, 250_000n], [FLP, 333_300n]]));
     expect(s.own).toBe(416_701n);
     // 100 % to one project: nothing stays. 3 units at 5 %: floor(0.15) = 0, no part at all.
-    expect(splitCredit(7n, [{ target: PI, factor: 10_000 }])).toEqual({ own: 0n, parts: new Map([[PI, 7n]]) });
-    expect(splitCredit(3n, [{ target: PI, factor: 500 }])).toEqual({ own: 3n, parts: new Map() });
+    expect(splitCredit(aoUnits(7n), [{ target: PI, factor: 10_000 }])).toEqual({ own: 0n, parts: new Map([[PI, 7n]]) });
+    expect(splitCredit(aoUnits(3n), [{ target: PI, factor: 500 }])).toEqual({ own: 3n, parts: new Map() });
     // No preferences: all stays.
-    expect(splitCredit(5n, [])).toEqual({ own: 5n, parts: new Map() });
+    expect(splitCredit(aoUnits(5n), [])).toEqual({ own: 5n, parts: new Map() });
   });
 
   it('Σ parts + the remainder = the credit, every part is the floor and the remainder is less than one unit per target above what the wallet keeps, for any factors', () => {
     fc.assert(
       fc.property(fc.bigInt({ min: 0n, max: 10n ** 30n }), prefsArb, (credit, prefs) => {
-        const s = splitCredit(credit, prefs);
+        const s = splitCredit(aoUnits(credit), prefs);
         const given = [...s.parts.values()].reduce((a, b) => a + b, 0n);
         expect(given + s.own).toBe(credit);
         for (const p of prefs) expect(s.parts.get(p.target) ?? 0n).toBe((credit * BigInt(p.factor)) / 10_000n);
@@ -59,7 +60,7 @@ describe('segmentUnits and delegateSegments (the mid-period rule)', () => {
     const s = (x: bigint, tenths: bigint) => x * SCALE + (tenths * SCALE) / 10n;
     expect(segmentUnits(2n, [s(5n, 7n), s(9n, 2n)], s(14n, 9n))).toEqual([3n, 4n, 5n]);
     // Segment 1 to the project at 100 %, the others kept: the project gets exactly the 4 units of its segment.
-    expect(delegateSegments([3n, 4n, 5n], [[], [{ target: FLP, factor: 10_000 }], []])).toEqual({ own: 8n, parts: new Map([[FLP, 4n]]) });
+    expect(delegateSegments([aoUnits(3n), aoUnits(4n), aoUnits(5n)], [[], [{ target: FLP, factor: 10_000 }], []])).toEqual({ own: 8n, parts: new Map([[FLP, 4n]]) });
   });
 
   it('the segments add up to the credit for any increasing marks', () => {

@@ -4,6 +4,7 @@ import { EngineError } from '../../../src/errors.ts';
 import { ReferenceModel } from '../../../src/ledger/audit/reference/index.ts';
 import { SCALE, accruedAt, assertBook, changeStep, emptyBook, owedStep, settlementStep, tickStep } from '../../../src/ledger/distribution/index.ts';
 import type { Holding, PoolBook } from '../../../src/ledger/distribution/index.ts';
+import { aoUnits } from '../../../src/units.ts';
 
 /**
  * The distribution state machine (src/ledger/distribution) on random histories of one pool:
@@ -47,7 +48,7 @@ function run(plan: readonly TickPlan[], check: (book: PoolBook, holdings: Map<nu
       holdings.set(c.key, next);
       ref.change('ar', c.key, c.weight, before === undefined || before.recipient !== c.recipient ? c.recipient : undefined);
     }
-    const [step] = tickStep([book], new Map([['ar', t.amount]]), k, 0n, book.minted + t.amount);
+    const [step] = tickStep([book], new Map([['ar', aoUnits(t.amount)]]), k, aoUnits(0n), aoUnits(book.minted + t.amount));
     indices[k] = book.index;
     const r = ref.receive('ar', t.amount);
     expect({ index: r.index, residue: r.residue, totalWeight: r.totalWeight }).toEqual({ index: step!.index, residue: step!.residue, totalWeight: step!.totalWeight });
@@ -128,7 +129,7 @@ describe('the distribution state machine', () => {
       fc.property(fc.bigInt({ min: 1n, max: 10n ** 6n }), fc.boolean(), (delta, up) => {
         const book = emptyBook('ar');
         const a = changeStep(book, 1, 'a', undefined, 5n, 'R1', () => 0n)!;
-        tickStep([book], new Map([['ar', 1_000n]]), 1, 0n, 1_000n);
+        tickStep([book], new Map([['ar', aoUnits(1_000n)]]), 1, aoUnits(0n), aoUnits(1_000n));
         const corrupt: Holding = { ...a, indexAtChange: up ? a.indexAtChange + delta : a.indexAtChange - delta };
         expect(() => changeStep(book, 2, 'a', corrupt, 7n, 'R1', () => 0n)).toThrow(EngineError);
         // The same account, right: accepted; a book whose Σ w·i0 is off: the O(1) check fails.

@@ -6,6 +6,7 @@ import type { ArweaveAddress } from '../../../src/address.ts';
 import { flatPolicy } from '../../../src/emission/policy.ts';
 import { DEFAULT_GENESIS_MS } from '../../../src/emission/ticks.ts';
 import { sqliteLedgers } from '../sqlite-files.ts';
+import { winston } from '../../../src/units.ts';
 
 /**
  * The SQLite ledger's WAL checkpoints run on a worker thread (src/ledger/store/checkpointer.ts),
@@ -33,7 +34,7 @@ describe('the WAL checkpoint worker', () => {
     const path = join(dir, 'ledger.db');
     const ledger = await ledgerAt({ path });
     for (let k = 1; k <= 5; k++) {
-      const updates = Array.from({ length: 200 }, (_, i) => ({ account: key(String.fromCharCode(65 + (i % 26))) + String(i), recipient: key('R'), weight: BigInt(k * 1000 + i) }));
+      const updates = Array.from({ length: 200 }, (_, i) => ({ account: key(String.fromCharCode(65 + (i % 26))) + String(i), recipient: key('R'), weight: winston(BigInt(k * 1000 + i)) }));
       await ledger.applyTick({ tick: k, genesisMs: DEFAULT_GENESIS_MS, policy: flatPolicy(36n, 64n), snapshots: [{ pool: 'ar', pin, complete: false, updates, cursor: `c${k}`, notes: [] }] });
     }
     let seen = 0;

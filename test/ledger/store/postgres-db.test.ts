@@ -1,11 +1,12 @@
 import { describe, expect, inject, it } from 'vitest';
 import type { ArweaveAddress } from '../../../src/address.ts';
-import type { Snapshot } from '../../../src/bridges/types.ts';
+import type { WeightUpdate } from '../../../src/bridges/types.ts';
 import { flatPolicy } from '../../../src/emission/policy.ts';
 import { DEFAULT_GENESIS_MS } from '../../../src/emission/ticks.ts';
 import type { EngineError } from '../../../src/errors.ts';
 import { openLedger } from '../../../src/ledger/index.ts';
 import type { Ledger } from '../../../src/ledger/index.ts';
+import { inPoolUnit } from '../../support/pool-weights.ts';
 import { freshPostgresDatabase } from '../../support/postgres.ts';
 
 /**
@@ -16,11 +17,11 @@ import { freshPostgresDatabase } from '../../support/postgres.ts';
 const key = (c: string): ArweaveAddress => c.padEnd(43, c.toLowerCase()) as ArweaveAddress;
 const pin = { chain: 'arweave' as const, height: '1', hash: 'h', timeMs: DEFAULT_GENESIS_MS };
 const flat = flatPolicy(36n, 64n);
-const tick = (k: number, updates: Snapshot['updates']) => ({
+const tick = (k: number, updates: readonly WeightUpdate[]) => ({
   tick: k,
   genesisMs: DEFAULT_GENESIS_MS,
   policy: flat,
-  snapshots: [{ pool: 'ar' as const, pin, complete: false, updates, cursor: `c${k}`, notes: [] }],
+  snapshots: [{ pool: 'ar' as const, pin, complete: false, updates: inPoolUnit('ar', updates), cursor: `c${k}`, notes: [] }],
 });
 const history = [
   tick(1, [

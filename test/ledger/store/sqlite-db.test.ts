@@ -1,11 +1,12 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ArweaveAddress } from '../../../src/address.ts';
-import type { Snapshot } from '../../../src/bridges/types.ts';
+import type { WeightUpdate } from '../../../src/bridges/types.ts';
 import { flatPolicy } from '../../../src/emission/policy.ts';
 import { DEFAULT_GENESIS_MS } from '../../../src/emission/ticks.ts';
 import type { EngineError } from '../../../src/errors.ts';
 import { sqliteLedgers } from '../sqlite-files.ts';
+import { inPoolUnit } from '../../support/pool-weights.ts';
 
 /**
  * The SQLite hot path's in-memory account key → id map (sqlite-db.ts) and its recipient-preserving
@@ -17,11 +18,11 @@ const { dir, ledgerAt } = sqliteLedgers('sqlite-db');
 const key = (c: string): ArweaveAddress => c.padEnd(43, c.toLowerCase()) as ArweaveAddress;
 const pin = { chain: 'arweave' as const, height: '1', hash: 'h', timeMs: DEFAULT_GENESIS_MS };
 const flat = flatPolicy(36n, 64n);
-const tick = (k: number, updates: Snapshot['updates']) => ({
+const tick = (k: number, updates: readonly WeightUpdate[]) => ({
   tick: k,
   genesisMs: DEFAULT_GENESIS_MS,
   policy: flat,
-  snapshots: [{ pool: 'ar' as const, pin, complete: false, updates, cursor: `c${k}`, notes: [] }],
+  snapshots: [{ pool: 'ar' as const, pin, complete: false, updates: inPoolUnit('ar', updates), cursor: `c${k}`, notes: [] }],
 });
 const history = [
   tick(1, [

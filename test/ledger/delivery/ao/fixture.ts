@@ -9,6 +9,7 @@ import { DEFAULT_GENESIS_MS } from '../../../../src/emission/ticks.ts';
 import { openLedger } from '../../../../src/ledger/index.ts';
 import type { Ledger, SettlementResult } from '../../../../src/ledger/index.ts';
 import type { ArweaveJwk } from '../../../../src/ledger/delivery/ao/index.ts';
+import { winston } from '../../../../src/units.ts';
 
 /** Shared set-up for the writer tests: real wallets, a real SQLite ledger with real settlements. */
 export const arweave = Arweave.init({});
@@ -54,7 +55,7 @@ export async function freshLedger(dir: string): Promise<Ledger> {
  */
 export async function settleTick(ledger: Ledger, holders: number, batchSize: number, salt = 0): Promise<SettlementResult> {
   const tick = (await ledger.lastAppliedTick()) + 1;
-  const updates = Array.from({ length: holders }, (_, i) => ({ account: holder(i, salt), recipient: holder(i, salt), weight: 10n ** 12n + BigInt(i) }));
+  const updates = Array.from({ length: holders }, (_, i) => ({ account: holder(i, salt), recipient: holder(i, salt), weight: winston(10n ** 12n + BigInt(i)) }));
   await ledger.applyTick({
     tick,
     genesisMs: DEFAULT_GENESIS_MS,

@@ -10,6 +10,7 @@ import { createAoClient } from '../../../../src/ledger/delivery/ao/index.ts';
 import type { ArweaveJwk } from '../../../../src/ledger/delivery/ao/index.ts';
 import { createReportWriter } from '../../../../src/ledger/delivery/ao/report-writer.ts';
 import { tempDir, wallet } from './fixture.ts';
+import { winston } from '../../../../src/units.ts';
 
 /**
  * The report writer against the local node's project processes: a refusal marks the
@@ -30,7 +31,7 @@ async function settledLedger(): Promise<{ ledger: Ledger; s: SettlementResult }>
     tick: 1,
     genesisMs: DEFAULT_GENESIS_MS,
     policy: AO_MAINNET,
-    snapshots: [{ pool: 'ar', pin, complete: false, cursor: 'c', notes: [], updates: [{ account: stranger.address, recipient: stranger.address as never, weight: 1n }] }],
+    snapshots: [{ pool: 'ar', pin, complete: false, cursor: 'c', notes: [], updates: [{ account: stranger.address, recipient: stranger.address as never, weight: winston(1n) }] }],
     delegations: { pin: { chain: 'ao', process: node.delegationProcessId!, seq: 1 }, cursor: '{"seq":1}', notes: [], changes: [{ wallet: stranger.address, prefs: [{ target: node.projects[0]!.processId, factor: 5000 }] }] },
   });
   const s = (await ledger.settle('ar', 1))!;
