@@ -25,8 +25,9 @@ export interface Pin {
 /**
  * One account's new weight, typed in its pool's unit W (Winston, Wei, Lamports): branded once where
  * the source turns the chain's decoded answer into a weight (arweave/wire.ts `parseWinston`,
- * ethereum/snapshot.ts `updatesOf`, solana/source.ts), trusted after. Unparameterised it is the raw form (a bench's synthetic
- * weights), which no Snapshot accepts: a snapshot's updates carry a PoolWeight, never AO units.
+ * ethereum/snapshot.ts `updatesOf`, solana/source.ts), trusted after. Unparameterised it is the raw
+ * form (a bench's synthetic weights), which no Snapshot accepts: a snapshot's updates carry a
+ * PoolWeight, never AO units.
  */
 export interface WeightUpdate<W extends bigint = bigint> {
   /** The source's own key for the account: an Arweave address, a 0x-lowercase Ethereum address, a base58 Solana address. */
