@@ -4,7 +4,7 @@ import { delegateSegments, segmentUnits } from './distribution/delegation-step.t
 import { settlementDelegations } from './delegation.ts';
 import { writeReports } from './store/reports.ts';
 import type { ReportRow } from './store/reports.ts';
-import type { CreditTuple, Db } from './store/db.ts';
+import type { CreditTuple, Db, Param } from './store/db.ts';
 import { lastTickRow } from './apply-tick.ts';
 import { batchIdOf, encodePayload, settlementIdOf } from './store/outbox.ts';
 import { loadPools, savePool } from './pool-state.ts';
@@ -14,6 +14,8 @@ import { derivedAo } from '../units.ts';
 export const DEFAULT_BATCH_SIZE = 1_000;
 /** Bounds one outbox message (the AO token process takes a batch per message). */
 export const BATCH_SIZE_MAX = 10_000;
+/** Outbox rows per INSERT: 11 parameters each, far under either dialect's limit; a statement stays a few MB at 1,000 entries a batch. */
+const OUTBOX_ROWS_PER_STATEMENT = 50;
 /** Accounts read per page: bounds memory at 1 M accounts. */
 const PAGE_ROWS = 50_000;
 
@@ -129,14 +131,20 @@ export async function settleIn(db: Db, pool: PoolId, upToTick: number, batchSize
 
   const entries = byRecipient(recipients, amounts);
   const batchIds: string[] = [];
+  const batchRows: Param[][] = [];
   for (let i = 0, index = 0; i < entries.length; i += batchSize, index++) {
     const part = entries.slice(i, i + batchSize);
     const batchId = batchIdOf(id, index);
     batchIds.push(batchId);
+    batchRows.push([batchId, id, index, pool, fromTick, upToTick, part.length, part.reduce((s, [, q]) => s + q, 0n).toString(), encodePayload(part), createdAtMs, createdAtMs]);
+  }
+  // Several batches per statement: 990 single-row INSERTs were ~1.8 s of a 1 M-account settlement on Postgres.
+  for (let i = 0; i < batchRows.length; i += OUTBOX_ROWS_PER_STATEMENT) {
+    const rows = batchRows.slice(i, i + OUTBOX_ROWS_PER_STATEMENT);
     await db.run(
       `INSERT INTO outbox_batches (batch_id, settlement_id, batch_index, pool, from_tick, to_tick, credit_count, total, payload, status, attempts, message_id, last_error, created_at_ms, updated_at_ms)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, NULL, NULL, ?, ?)`,
-      [batchId, id, index, pool, fromTick, upToTick, part.length, part.reduce((s, [, q]) => s + q, 0n).toString(), encodePayload(part), createdAtMs, createdAtMs],
+       VALUES ${rows.map(() => "(?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, NULL, NULL, ?, ?)").join(', ')}`,
+      rows.flat(),
     );
   }
   await db.run(
