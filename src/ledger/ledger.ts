@@ -92,7 +92,17 @@ export class Ledger {
 
   /** One transaction: weight changes, mint/split, index step, change log, journal entry, conservation check. */
   applyTick(input: TickInput): Promise<AppliedTick> {
-    return this.#serial(() => this.#db.transaction((tx) => applyTickIn(tx, input, this.#clock.nowMs(), this.#history)));
+    const applied = this.#serial(() => this.#db.transaction((tx) => applyTickIn(tx, input, this.#clock.nowMs(), this.#history)));
+    // Then, queued behind it and not awaited by the caller: the accounts the tick left behind
+    // account_state (Postgres; store/db.ts). A failure leaves them in the change log, where every
+    // read finds them and the next compaction or settlement writes them.
+    void applied.then(() => this.#serial(() => this.#db.compactAccountState()).catch(() => undefined), () => undefined);
+    return applied;
+  }
+
+  /** Resolves when the operations queued so far (the compaction after a tick among them) have ended. */
+  idle(): Promise<void> {
+    return this.#serial(async () => undefined);
   }
 
   /** Credits the pool's accounts up to upToTick (= the last applied tick) and writes the outbox; null when nothing is owed. */

@@ -58,7 +58,7 @@ export type CreditTuple = [number, string, string, string];
 
 /**
  * Every method that returns accounts returns their current state: account_state with the deferred
- * changes applied (deferred-state.ts; SQLite only: Postgres writes account_state in every tick).
+ * changes applied (deferred-state.ts; both dialects defer a tick's account updates).
  * SQL given to all() that reads account_state sees the stored rows: merge pendingAccountState().
  */
 export interface Db {
@@ -77,6 +77,12 @@ export interface Db {
   pendingAccountState(): Promise<ReadonlyMap<number, AccountState>>;
   /** Writes every deferred account state to account_state, in the caller's transaction (settle: its read is plain SQL). */
   flushAccountState(): Promise<void>;
+  /**
+   * Writes the accounts a driver left behind account_state, in a transaction of its own, off a
+   * tick's path (the ledger runs it after each tick). Postgres: every account behind; SQLite:
+   * nothing, its ticks rewrite their own slices.
+   */
+  compactAccountState(): Promise<void>;
   /**
    * Settlement's read, as raw tuples (1 M rows: no per-row objects beyond the tuple): accounts of a
    * pool with a recipient and id > afterId, by id, skipping those with weight 0 unchanged since
@@ -101,6 +107,22 @@ export interface Db {
  */
 export const ACCOUNT_SELECT =
   'SELECT a.id, a.pool, a.account, s.recipient, s.weight, s.index_at_change, s.accrued, s.joined_tick, s.changed_tick FROM accounts a JOIN account_state s ON s.id = a.id';
+
+/** A fresh row (apply-tick mutates the rows it is given). */
+export const rowOf = (id: number, pool: string, account: string, s: AccountState): AccountRow => ({
+  id,
+  pool,
+  account,
+  recipient: s.recipient,
+  weight: s.weight,
+  indexAtChange: s.indexAtChange,
+  accrued: s.accrued,
+  joinedTick: s.joinedTick,
+  changedTick: s.changedTick,
+});
+
+/** Accounts by pool, then account key, in code-unit order: the same on both dialects whatever a database's collation. */
+export const byPoolThenAccount = (x: AccountRow, y: AccountRow): number => (x.pool !== y.pool ? (x.pool < y.pool ? -1 : 1) : x.account < y.account ? -1 : x.account > y.account ? 1 : 0);
 
 export function toAccountRow(r: Row): AccountRow {
   return {

@@ -1,7 +1,7 @@
 import { EngineError } from '../../errors.ts';
 import { accruedAt } from '../distribution/index.ts';
 import { decodeChanges } from './change-log.ts';
-import type { AccountState } from './db.ts';
+import type { AccountRow, AccountState } from './db.ts';
 
 /** An account's state not yet written to account_state. */
 export interface DeferredAccount extends AccountState {
@@ -38,6 +38,15 @@ export class DeferredState {
   constructor(checkpoint: number | null) {
     this.checkpoint = checkpoint;
     this.through = checkpoint ?? 0;
+  }
+
+  /** A committed transaction's deferred updates (and the account_state_tick it wrote, if it wrote one) join this state. */
+  absorb(staged: ReadonlyMap<number, DeferredAccount>, checkpoint: number | null): void {
+    if (checkpoint !== null) this.checkpoint = checkpoint;
+    for (const [id, s] of staged) {
+      this.accounts.set(id, s);
+      if (s.changedTick > this.through) this.through = s.changedTick;
+    }
   }
 
   /**
@@ -80,4 +89,21 @@ export class DeferredState {
       if (row.tick > this.through) this.through = row.tick;
     }
   }
+}
+
+/**
+ * An account's deferred state after a tick's update: the row as the tick leaves it, still marked
+ * for a recipient rewrite if an earlier deferred change set one, behind since its first deferred tick.
+ */
+export function deferredAfter(before: DeferredAccount | undefined, a: AccountRow, recipientChanged: boolean): DeferredAccount {
+  return {
+    recipient: a.recipient,
+    weight: a.weight,
+    indexAtChange: a.indexAtChange,
+    accrued: a.accrued,
+    joinedTick: a.joinedTick,
+    changedTick: a.changedTick,
+    recipientChanged: recipientChanged || (before?.recipientChanged ?? false),
+    since: before?.since ?? a.changedTick,
+  };
 }

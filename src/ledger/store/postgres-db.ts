@@ -7,8 +7,11 @@ import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { EngineError } from '../../errors.ts';
 import { AccountIds } from './account-ids.ts';
-import { ACCOUNT_SELECT, toAccountRow } from './db.ts';
+import { ACCOUNT_SELECT, byPoolThenAccount, rowOf, toAccountRow } from './db.ts';
 import type { AccountRow, AccountState, AccountUpdate, CreditTuple, Db, Param, Row, SettleTuple } from './db.ts';
+import { DeferredState, deferredAfter } from './deferred-state.ts';
+import type { DeferredAccount } from './deferred-state.ts';
+import { loadDeferred, writeStates } from './postgres-deferred.ts';
 
 const MIGRATIONS = fileURLToPath(new URL('../../../drizzle/postgres', import.meta.url));
 /** Rows per array-parameter statement: bounds one statement's size (and pg's parameter buffer). */
@@ -54,20 +57,6 @@ const lookupRow = (pool: string, [id, account, recipient, weight, idx, accrued, 
   joinedTick: joined,
   changedTick: changed,
 });
-
-/**
- * A tick's changed accounts, in id order, one statement. Postgres compares indexed values before
- * touching an index (HOT), so recipient is always assigned; account_state's fillfactor 80
- * (migration 0003) leaves each page room for its updated rows, so they stay HOT.
- */
-async function updateAccountState(q: Queryable, part: readonly AccountRow[]): Promise<void> {
-  await q.query(
-    `UPDATE account_state AS s SET recipient = u.recipient, weight = u.weight, index_at_change = u.idx, accrued = u.accrued, changed_tick = u.changed
-     FROM unnest($1::int[], $2::text[], $3::numeric[], $4::numeric[], $5::numeric[], $6::int[]) AS u(id, recipient, weight, idx, accrued, changed)
-     WHERE s.id = u.id`,
-    [part.map((a) => a.id), part.map((a) => a.recipient), part.map((a) => a.weight.toString()), part.map((a) => a.indexAtChange.toString()), part.map((a) => a.accrued.toString()), part.map((a) => a.changedTick)],
-  );
-}
 
 /**
  * A tick that inserts this many accounts refreshes the planner's statistics of the account tables
@@ -121,12 +110,16 @@ async function insertCredits(client: pg.PoolClient, settlementId: string, rows: 
   await copyInto(client, 'COPY credits (settlement_id, account_id, recipient, amount) FROM STDIN', credits);
 }
 
-/**
- * node-postgres. numeric(78,0) comes back as a decimal string (exact); batches go as arrays through
- * unnest so a tick is a handful of round trips, not one per account.
- */
 /** A statement that writes this table outside writeAccounts makes the id map stale. */
 const ACCOUNTS_TABLE = /\baccounts\b/;
+/** Tables the deferred state is derived from: a statement writing one directly (tests, repairs) makes it stale. */
+const DEFERRED_SOURCES = /\b(account_state|account_state_tick|weight_changes|tick_pools)\b/;
+/**
+ * Accounts a writer may leave behind account_state before a tick writes them itself: the bound
+ * when nothing compacts (compactAccountState, which the ledger runs after every tick, keeps it near
+ * one tick's changes).
+ */
+export const PG_DEFER_ACCOUNTS_MAX = 100_000;
 
 /**
  * The writer's account key → id map (account-ids.ts), as on SQLite, so a tick reads its changed
@@ -139,24 +132,19 @@ class IdMap {
   readonly ids = new AccountIds();
   /** The highest id in the map (0 when none). */
   maxId = 0;
-  /** The open transaction has compared the map with the table. */
-  checked = false;
 
   drop(): void {
     this.ids.drop();
     this.maxId = 0;
-    this.checked = false;
   }
 
   async ensure(q: Queryable): Promise<void> {
-    if (this.checked && this.ids.loaded) return;
     const r = await q.query({ text: 'SELECT COALESCE(MAX(id), 0) FROM accounts', rowMode: 'array' });
     const max = Number((r.rows as [number | string][])[0]![0]);
     if (!this.ids.loaded || max < this.maxId) {
       this.drop();
       await this.#load(q, 0);
     } else if (max > this.maxId) await this.#load(q, this.maxId);
-    this.checked = true;
   }
 
   add(pool: string, account: string, id: number): void {
@@ -174,13 +162,52 @@ class IdMap {
   }
 }
 
+/**
+ * What the writer keeps between its transactions: the id map and the committed deferred state
+ * (postgres-deferred.ts), with the last tick and T it was checked against. Another process's
+ * commit moves one of them; the next transaction then replays what it logged.
+ */
+class WriterState {
+  readonly map = new IdMap();
+  deferred: DeferredState | null = null;
+  lastTick = -1;
+
+  drop(): void {
+    this.map.drop();
+    this.deferred = null;
+  }
+}
+
+/** One transaction's deferred updates, joined to the writer's state at COMMIT. */
+class TxState {
+  readonly staged = new Map<number, DeferredAccount>();
+  /** The account_state_tick this transaction wrote (T = tick − 1 of its first deferred update). */
+  stagedCheckpoint: number | null = null;
+  /** This transaction wrote every deferred account to account_state. */
+  flushed = false;
+  /** The id map and deferred state have been compared with the database in this transaction. */
+  checked = false;
+}
+
+/**
+ * node-postgres. numeric(78,0) comes back as a decimal string (exact); batches go as arrays through
+ * unnest so a tick is a handful of round trips, not one per account.
+ *
+ * A tick's account updates are deferred, as on SQLite: they go to memory and the tick's
+ * weight_changes row, not to account_state (an UPDATE of 5,000 random rows was 45–65 ms of a tick
+ * at 1 M accounts). compactAccountState writes them in a transaction of its own, which the ledger
+ * runs after each tick, off the tick's path; settlement flushes whatever is still behind. Inside
+ * the writer's transactions the deferred state is the writer's memory; outside them (queries, the
+ * read-only reader) it is read from the database on each call, which costs one statement while
+ * nothing is behind.
+ */
 class PgQueries {
   readonly dialect = 'postgres' as const;
-  /** q: the pool (queries) or a transaction's client; map: the writer's id map, used inside its transactions (`inTransaction`). */
+  /** q: the pool (queries) or a transaction's client; tx: the open transaction's state (null outside one). */
   constructor(
     protected readonly q: Queryable,
-    protected readonly map: IdMap,
-    protected readonly inTransaction: boolean,
+    protected readonly writer: WriterState,
+    protected readonly tx: TxState | null,
   ) {}
 
   async all<T = Row>(sql: string, params: readonly Param[] = []): Promise<T[]> {
@@ -188,23 +215,66 @@ class PgQueries {
   }
 
   async run(sql: string, params: readonly Param[] = []): Promise<number> {
-    if (ACCOUNTS_TABLE.test(sql)) this.map.drop();
+    if (ACCOUNTS_TABLE.test(sql)) this.writer.map.drop();
+    // Outside a transaction only: the ledger's own transactions write these tables as the deferred state expects.
+    if (this.tx === null && DEFERRED_SOURCES.test(sql)) this.writer.deferred = null;
     return (await this.q.query(numbered(sql), params as Param[])).rowCount ?? 0;
   }
 
+  /** In the writer's transaction: the id map and committed deferred state, brought up to the database once per transaction. */
+  protected async writerState(tx: TxState): Promise<DeferredState> {
+    const w = this.writer;
+    if (!tx.checked || w.deferred === null) {
+      await w.map.ensure(this.q);
+      const r = await this.q.query({ text: 'SELECT COALESCE(MAX(tick), 0) FROM ticks', rowMode: 'array' });
+      const lastTick = Number((r.rows as [number | string][])[0]![0]);
+      // Replays only what was logged after the state's last tick, unless T moved (deferred-state.ts).
+      if (w.deferred === null || lastTick !== w.lastTick) w.deferred = await loadDeferred(this.q, w.deferred);
+      else {
+        const c = await this.q.query({ text: 'SELECT tick FROM account_state_tick WHERE id = 1', rowMode: 'array' });
+        const checkpoint = c.rows.length === 0 ? null : Number((c.rows as [number][])[0]![0]);
+        if (checkpoint !== w.deferred.checkpoint) w.deferred = await loadDeferred(this.q, null);
+      }
+      w.lastTick = lastTick;
+      tx.checked = true;
+    }
+    return w.deferred;
+  }
+
+  /** Account id → current state of the accounts behind account_state. */
+  async pendingAccountState(): Promise<ReadonlyMap<number, AccountState>> {
+    if (this.tx === null) return (await loadDeferred(this.q, null)).accounts;
+    const merged = new Map<number, AccountState>((await this.writerState(this.tx)).accounts);
+    for (const [id, s] of this.tx.staged) merged.set(id, s);
+    return merged;
+  }
+
+  /** Stored rows → current rows. */
+  async #current(rows: readonly AccountRow[]): Promise<AccountRow[]> {
+    if (rows.length === 0) return [];
+    const pending = await this.pendingAccountState();
+    return rows.map((r) => {
+      const s = pending.get(r.id);
+      return s === undefined ? r : rowOf(r.id, r.pool, r.account, s);
+    });
+  }
+
   /**
-   * Joins the keys as an unnest relation to the (pool, account) index: `account = ANY($2)` made
-   * the planner choose a parallel scan of all of accounts (1 M rows: 248 ms for 5,000 keys).
+   * In the writer's transaction: ids from the map; accounts behind account_state from memory, the
+   * others read by primary key. Outside it (a query, a reader): the (pool, account) index, one
+   * lookup not paying for the map; then the deferred state merged.
    */
   async lookupAccounts(pool: string, keys: readonly string[]): Promise<AccountRow[]> {
     const out: AccountRow[] = [];
-    // Outside a transaction (a query, a reader) the text index serves: one lookup does not pay for loading the map.
-    if (this.inTransaction) {
-      await this.map.ensure(this.q);
+    if (this.tx !== null) {
+      const deferred = await this.writerState(this.tx);
       const accountOf = new Map<number, string>();
       for (const key of keys) {
-        const id = this.map.ids.idOf(pool, key);
-        if (id !== undefined) accountOf.set(id, key);
+        const id = this.writer.map.ids.idOf(pool, key);
+        if (id === undefined) continue;
+        const pending = this.tx.staged.get(id) ?? deferred.accounts.get(id);
+        if (pending !== undefined) out.push(rowOf(id, pool, key, pending));
+        else accountOf.set(id, key);
       }
       const ids = [...accountOf.keys()].sort((x, y) => x - y);
       for (const part of chunks(ids)) {
@@ -218,28 +288,66 @@ class PgQueries {
       if (missing !== undefined) throw new EngineError('STORAGE_MISMATCH', `accounts: ${pool} account ${missing[1]} (id ${missing[0]}) has no account_state row; run ao-emission audit verify`);
       return out;
     }
+    // Joins the keys as an unnest relation to the (pool, account) index: `account = ANY($2)` made
+    // the planner choose a parallel scan of all of accounts (1 M rows: 248 ms for 5,000 keys).
     for (const part of chunks(keys)) {
       const r = await this.q.query({ text: LOOKUP_SQL, values: [pool, part], rowMode: 'array' });
       for (const row of r.rows as LookupTuple[]) out.push(lookupRow(pool, row));
     }
-    return out;
+    return this.#current(out);
   }
 
   async accountPage(pool: string, afterId: number, limit: number, onlyActive: boolean): Promise<AccountRow[]> {
-    const sql = `${ACCOUNT_SELECT} WHERE a.pool = $1 AND a.id > $2${onlyActive ? ` AND s.weight <> 0` : ''} ORDER BY a.id LIMIT $3`;
-    return ((await this.q.query(sql, [pool, afterId, limit])).rows as Row[]).map(toAccountRow);
+    const page = async (after: number, active: boolean): Promise<AccountRow[]> => {
+      const sql = `${ACCOUNT_SELECT} WHERE a.pool = $1 AND a.id > $2${active ? ` AND s.weight <> 0` : ''} ORDER BY a.id LIMIT $3`;
+      return ((await this.q.query(sql, [pool, after, limit])).rows as Row[]).map(toAccountRow);
+    };
+    const pending = await this.pendingAccountState();
+    if (pending.size === 0) return page(afterId, onlyActive);
+    // A deferred change can make a stored zero weight active or the reverse: filter after merging.
+    const out: AccountRow[] = [];
+    for (let after = afterId; ; ) {
+      const rows = await page(after, false);
+      for (const r of rows) {
+        const s = pending.get(r.id);
+        const a = s === undefined ? r : rowOf(r.id, r.pool, r.account, s);
+        if (onlyActive && a.weight === 0n) continue;
+        out.push(a);
+        if (out.length === limit) return out;
+      }
+      if (rows.length < limit) return out;
+      after = rows[rows.length - 1]!.id;
+    }
   }
 
   async accountsWithRecipient(recipient: string): Promise<AccountRow[]> {
-    return ((await this.q.query(`${ACCOUNT_SELECT} WHERE s.recipient = $1 ORDER BY a.pool, a.account`, [recipient])).rows as Row[]).map(toAccountRow);
+    const stored = ((await this.q.query(`${ACCOUNT_SELECT} WHERE s.recipient = $1`, [recipient])).rows as Row[]).map(toAccountRow);
+    const pending = await this.pendingAccountState();
+    const out = new Map<number, AccountRow>();
+    for (const r of stored) {
+      const s = pending.get(r.id);
+      const a = s === undefined ? r : rowOf(r.id, r.pool, r.account, s);
+      if (a.recipient === recipient) out.set(a.id, a);
+    }
+    const ids = [...pending].filter(([id, s]) => s.recipient === recipient && !out.has(id)).map(([id]) => id);
+    if (ids.length > 0) {
+      const r = await this.q.query({ text: 'SELECT id, pool, account FROM accounts WHERE id = ANY($1::int[])', values: [ids], rowMode: 'array' });
+      for (const [id, pool, account] of r.rows as [number, string, string][]) out.set(id, rowOf(id, pool, account, pending.get(id)!));
+    }
+    return [...out.values()].sort(byPoolThenAccount);
   }
 
-  /** Postgres writes account_state in every tick: nothing is deferred. */
-  async pendingAccountState(): Promise<ReadonlyMap<number, AccountState>> {
-    return new Map();
+  /** Writes every account behind to account_state (id order) in the open transaction; account_state is then current. */
+  async flushAccountState(): Promise<void> {
+    if (this.tx === null) throw new EngineError('STORAGE_MISMATCH', 'flushAccountState: called outside a transaction');
+    const deferred = await this.writerState(this.tx);
+    if (deferred.checkpoint === null && this.tx.stagedCheckpoint === null && this.tx.staged.size === 0) return;
+    const behind = new Map<number, DeferredAccount>(deferred.accounts);
+    for (const [id, s] of this.tx.staged) behind.set(id, s);
+    await writeStates(this.q, [...behind]);
+    await this.q.query('DELETE FROM account_state_tick');
+    this.tx.flushed = true;
   }
-
-  async flushAccountState(): Promise<void> {}
 
   async settlementPage(pool: string, afterId: number, limit: number, sinceTick: number): Promise<SettleTuple[]> {
     const r = await this.q.query({
@@ -253,14 +361,27 @@ class PgQueries {
   }
 
   async writeAccounts(updates: readonly AccountUpdate[], inserts: readonly AccountRow[]): Promise<void> {
-    for (const part of chunks(updates.map((u) => u.row).sort((x, y) => x.id - y.id))) await updateAccountState(this.q, part);
+    if (this.tx === null) throw new EngineError('STORAGE_MISMATCH', 'writeAccounts: called outside a transaction');
+    const tx = this.tx;
+    if (updates.length > 0) {
+      const deferred = await this.writerState(tx);
+      if (deferred.checkpoint === null && tx.stagedCheckpoint === null) {
+        // account_state is current up to the tick before these updates; from here on it may lag.
+        tx.stagedCheckpoint = updates[0]!.row.changedTick - 1;
+        await this.q.query('INSERT INTO account_state_tick (id, tick) VALUES (1, $1)', [tx.stagedCheckpoint]);
+      }
+      for (const { row: a, recipientChanged } of updates) tx.staged.set(a.id, deferredAfter(tx.staged.get(a.id) ?? deferred.accounts.get(a.id), a, recipientChanged));
+      let behind = deferred.accounts.size;
+      for (const id of tx.staged.keys()) if (!deferred.accounts.has(id)) behind++;
+      if (behind >= PG_DEFER_ACCOUNTS_MAX) await this.flushAccountState();
+    }
     for (const part of chunks(inserts)) await insertAccounts(this.q, part);
-    if (this.map.ids.loaded) for (const a of inserts) this.map.add(a.pool, a.account, a.id);
+    if (this.writer.map.ids.loaded) for (const a of inserts) this.writer.map.add(a.pool, a.account, a.id);
     if (inserts.length >= ANALYZE_AFTER_INSERTS) await this.q.query('ANALYZE accounts, account_state');
   }
 
   async writeCredits(settlementId: string, rows: readonly CreditTuple[]): Promise<void> {
-    if (!this.inTransaction) throw new EngineError('STORAGE_MISMATCH', 'writeCredits: called outside a transaction');
+    if (this.tx === null) throw new EngineError('STORAGE_MISMATCH', 'writeCredits: called outside a transaction');
     // A settlement page (≤ 50,000 credits, a few MB of COPY text) per call.
     await insertCredits(this.q as pg.PoolClient, settlementId, rows);
   }
@@ -270,6 +391,9 @@ class PgTransaction extends PgQueries implements Db {
   async transaction<T>(): Promise<T> {
     throw new Error('PgTransaction: transactions do not nest');
   }
+  async compactAccountState(): Promise<void> {
+    throw new Error('PgTransaction: compactAccountState runs a transaction of its own');
+  }
   async migrate(): Promise<void> {
     throw new Error('PgTransaction: migrate outside a transaction');
   }
@@ -278,41 +402,66 @@ class PgTransaction extends PgQueries implements Db {
 
 export class PostgresDb extends PgQueries implements Db {
   readonly #pool: pg.Pool;
-  readonly #map: IdMap;
+  readonly #writer: WriterState;
 
   constructor(url: string, readOnly = false) {
     // A reader's sessions refuse writes in the server, whatever the SQL asks.
     const pool = new pg.Pool({ connectionString: url, max: readOnly ? 2 : 4, ...(readOnly && { options: '-c default_transaction_read_only=on' }) });
-    const map = new IdMap();
-    super(pool, map, false);
+    const writer = new WriterState();
+    super(pool, writer, null);
     this.#pool = pool;
-    this.#map = map;
+    this.#writer = writer;
   }
 
   async transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T> {
     const client = await this.#pool.connect();
+    const state = new TxState();
     try {
       await client.query('BEGIN');
-      const result = await fn(new PgTransaction(client, this.#map, true));
+      const result = await fn(new PgTransaction(client, this.#writer, state));
       await client.query('COMMIT');
+      this.#committed(state);
       return result;
     } catch (error) {
-      // The transaction's inserts did not happen: the map may name accounts that do not exist.
-      this.#map.drop();
+      // The transaction's inserts did not happen: the map may name accounts that do not exist (the
+      // committed deferred state is still the database's: this transaction's updates were only staged).
+      this.#writer.map.drop();
       await client.query('ROLLBACK').catch(() => undefined);
       throw error;
     } finally {
-      this.#map.checked = false;
       client.release();
     }
   }
 
+  /** After COMMIT: the transaction's deferred updates join the writer's state. */
+  #committed(tx: TxState): void {
+    const w = this.#writer;
+    if (!tx.checked || w.deferred === null) return;
+    if (tx.flushed) {
+      w.deferred = new DeferredState(null);
+      return;
+    }
+    w.deferred.absorb(tx.staged, tx.stagedCheckpoint);
+    if (w.deferred.through > w.lastTick) w.lastTick = w.deferred.through;
+  }
+
+  /**
+   * Writes every account behind account_state, in a transaction of its own (a crash before it
+   * commits leaves them in the change log, replayed on next use). The ledger runs it after each
+   * tick, so the tick's commit does not wait for the UPDATE.
+   */
+  async compactAccountState(): Promise<void> {
+    if (this.#writer.deferred !== null && this.#writer.deferred.checkpoint === null) return;
+    await this.transaction((tx) => tx.flushAccountState());
+  }
+
   async migrate(): Promise<void> {
     await migrate(drizzle({ client: this.#pool }), { migrationsFolder: MIGRATIONS });
+    this.#writer.drop();
   }
 
   async close(): Promise<void> {
-    this.#map.drop();
+    this.#writer.drop();
     await this.#pool.end();
   }
 }

@@ -5,9 +5,9 @@ import Database from 'better-sqlite3';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { EngineError } from '../../errors.ts';
-import { ACCOUNT_SELECT, toAccountRow } from './db.ts';
+import { ACCOUNT_SELECT, byPoolThenAccount, rowOf, toAccountRow } from './db.ts';
 import type { AccountRow, AccountState, AccountUpdate, CreditTuple, Db, Param, Row, SettleTuple } from './db.ts';
-import { DeferredState } from './deferred-state.ts';
+import { DeferredState, deferredAfter } from './deferred-state.ts';
 import type { ChangeLogRow, DeferredAccount } from './deferred-state.ts';
 import { AccountIds } from './account-ids.ts';
 import { Checkpointer } from './checkpointer.ts';
@@ -46,18 +46,6 @@ const READ_IDS_PER_STATEMENT = 50_000;
 type StateTuple = [string | null, string, string, string, number, number];
 
 const stateOf = (r: StateTuple): AccountState => ({ recipient: r[0], weight: BigInt(r[1]), indexAtChange: BigInt(r[2]), accrued: BigInt(r[3]), joinedTick: r[4], changedTick: r[5] });
-/** A fresh row (apply-tick mutates the rows it is given). */
-const rowOf = (id: number, pool: string, account: string, s: AccountState): AccountRow => ({
-  id,
-  pool,
-  account,
-  recipient: s.recipient,
-  weight: s.weight,
-  indexAtChange: s.indexAtChange,
-  accrued: s.accrued,
-  joinedTick: s.joinedTick,
-  changedTick: s.changedTick,
-});
 
 /**
  * better-sqlite3: one connection, WAL + synchronous=NORMAL (a committed tick survives a process
@@ -334,11 +322,7 @@ export class SqliteDb implements Db {
     }
     if (this.#staged.size === 0) return;
     const state = this.#deferredState();
-    if (this.#stagedCheckpoint !== null) state.checkpoint = this.#stagedCheckpoint;
-    for (const [id, s] of this.#staged) {
-      state.accounts.set(id, s);
-      if (s.changedTick > state.through) state.through = s.changedTick;
-    }
+    state.absorb(this.#staged, this.#stagedCheckpoint);
     const rewrite = this.#stagedRewrite;
     if (rewrite !== null) {
       for (const id of rewrite.ids) state.accounts.delete(id);
@@ -418,7 +402,7 @@ export class SqliteDb implements Db {
       const [pool, account] = identity.get(id) as [string, string];
       out.set(id, rowOf(id, pool, account, s));
     }
-    return [...out.values()].sort((x, y) => (x.pool !== y.pool ? (x.pool < y.pool ? -1 : 1) : x.account < y.account ? -1 : x.account > y.account ? 1 : 0));
+    return [...out.values()].sort(byPoolThenAccount);
   }
 
   async pendingAccountState(): Promise<ReadonlyMap<number, AccountState>> {
@@ -426,6 +410,9 @@ export class SqliteDb implements Db {
     for (const [id, s] of this.#staged) merged.set(id, s);
     return merged;
   }
+
+  /** SQLite rewrites its deferred accounts inside the ticks themselves, a slice at a time (#rewriteSlice): nothing to do between them. */
+  async compactAccountState(): Promise<void> {}
 
   async flushAccountState(): Promise<void> {
     if (!this.#inTransaction) throw new EngineError('STORAGE_MISMATCH', 'flushAccountState: called outside a transaction');
@@ -452,19 +439,7 @@ export class SqliteDb implements Db {
         this.#stagedCheckpoint = updates[0]!.row.changedTick - 1;
         this.#prepare('INSERT INTO account_state_tick (id, tick) VALUES (1, ?)').run(this.#stagedCheckpoint);
       }
-      for (const { row: a, recipientChanged } of updates) {
-        const before = this.#staged.get(a.id) ?? state.accounts.get(a.id);
-        this.#staged.set(a.id, {
-          recipient: a.recipient,
-          weight: a.weight,
-          indexAtChange: a.indexAtChange,
-          accrued: a.accrued,
-          joinedTick: a.joinedTick,
-          changedTick: a.changedTick,
-          recipientChanged: recipientChanged || (before?.recipientChanged ?? false),
-          since: before?.since ?? a.changedTick,
-        });
-      }
+      for (const { row: a, recipientChanged } of updates) this.#staged.set(a.id, deferredAfter(this.#staged.get(a.id) ?? state.accounts.get(a.id), a, recipientChanged));
     }
     const account = this.#prepare('INSERT INTO accounts (id, pool, account) VALUES (?, ?, ?)');
     const initial = this.#prepare(`INSERT INTO account_state (id, ${STATE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)`);
