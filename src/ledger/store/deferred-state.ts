@@ -107,3 +107,37 @@ export function deferredAfter(before: DeferredAccount | undefined, a: AccountRow
     since: before?.since ?? a.changedTick,
   };
 }
+
+/** One step of SQLite's spread rewrite (sqlite-db.ts): the ids it writes and where it leaves T and the sweep. */
+export interface RewriteSlice {
+  /** Ids after the wrap to the lowest ones, then those after the sweep position: each ascending. */
+  readonly head: Float64Array;
+  readonly tail: Float64Array;
+  /** The last id written: the next slice starts after it. */
+  readonly sweepAfter: number;
+  /** account_state_tick after it: the oldest change still behind, minus one. */
+  readonly checkpoint: number;
+}
+
+/**
+ * The next `size` ids behind (ascending `ids`, more than `size` of them) after `sweepAfter`,
+ * wrapping to the lowest ids; T moves up to the oldest `since` among the ids left behind, minus one
+ * (a replay from T leaves the written accounts alone: their changed_tick is their last change).
+ */
+export function sliceAfter(ids: Float64Array, sweepAfter: number, size: number, sinceOf: (id: number) => number): RewriteSlice {
+  // First id after the sweep position (binary search), then size ids in sweep order, wrapping.
+  let lo = 0;
+  for (let hi = ids.length; lo < hi; ) {
+    const mid = (lo + hi) >>> 1;
+    if (ids[mid]! <= sweepAfter) lo = mid + 1;
+    else hi = mid;
+  }
+  const start = lo === ids.length ? 0 : lo;
+  const tail = ids.subarray(start, start + size);
+  const head = tail.length < size ? ids.subarray(0, size - tail.length) : ids.subarray(0, 0);
+  // The oldest change still behind: over the ids outside the slice (head ∪ tail is [0, h) ∪ [start, start + |tail|)).
+  let oldest = Number.POSITIVE_INFINITY;
+  for (let i = head.length; i < start; i++) oldest = Math.min(oldest, sinceOf(ids[i]!));
+  for (let i = start + tail.length; i < ids.length; i++) oldest = Math.min(oldest, sinceOf(ids[i]!));
+  return { head, tail, sweepAfter: head.length > 0 ? head[head.length - 1]! : tail[tail.length - 1]!, checkpoint: oldest - 1 };
+}

@@ -7,7 +7,7 @@ import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { EngineError } from '../../errors.ts';
 import { ACCOUNT_SELECT, byPoolThenAccount, rowOf, toAccountRow } from './db.ts';
 import type { AccountRow, AccountState, AccountUpdate, CreditTuple, Db, Param, Row, SettleTuple } from './db.ts';
-import { DeferredState, deferredAfter } from './deferred-state.ts';
+import { DeferredState, deferredAfter, sliceAfter } from './deferred-state.ts';
 import type { ChangeLogRow, DeferredAccount } from './deferred-state.ts';
 import { AccountIds } from './account-ids.ts';
 import { Checkpointer } from './checkpointer.ts';
@@ -273,30 +273,15 @@ export class SqliteDb implements Db {
    */
   #rewriteSlice(): void {
     const ids = this.#behindIds();
-    const r = this.#rewriteAccounts;
-    if (ids.length <= r) {
+    if (ids.length <= this.#rewriteAccounts) {
       this.#flush();
       return;
     }
-    // First id after the sweep position (binary search), then r ids in sweep order, wrapping.
-    let lo = 0;
-    for (let hi = ids.length; lo < hi; ) {
-      const mid = (lo + hi) >>> 1;
-      if (ids[mid]! <= this.#sweepAfter) lo = mid + 1;
-      else hi = mid;
-    }
-    const start = lo === ids.length ? 0 : lo;
-    const tail = ids.subarray(start, start + r);
-    const head = tail.length < r ? ids.subarray(0, r - tail.length) : ids.subarray(0, 0);
-    const sweepAfter = head.length > 0 ? head[head.length - 1]! : tail[tail.length - 1]!;
-    this.#writeStates(head);
-    this.#writeStates(tail);
-    // The oldest change still behind: over the ids outside the slice (head ∪ tail is [0, h) ∪ [start, start + |tail|)).
-    let oldest = Number.POSITIVE_INFINITY;
-    for (let i = head.length; i < start; i++) oldest = Math.min(oldest, this.#deferredOf(ids[i]!).since);
-    for (let i = start + tail.length; i < ids.length; i++) oldest = Math.min(oldest, this.#deferredOf(ids[i]!).since);
-    this.#prepare('UPDATE account_state_tick SET tick = ? WHERE id = 1').run(oldest - 1);
-    this.#stagedRewrite = { ids: [...head, ...tail], checkpoint: oldest - 1, sweepAfter };
+    const slice = sliceAfter(ids, this.#sweepAfter, this.#rewriteAccounts, (id) => this.#deferredOf(id).since);
+    this.#writeStates(slice.head);
+    this.#writeStates(slice.tail);
+    this.#prepare('UPDATE account_state_tick SET tick = ? WHERE id = 1').run(slice.checkpoint);
+    this.#stagedRewrite = { ids: [...slice.head, ...slice.tail], checkpoint: slice.checkpoint, sweepAfter: slice.sweepAfter };
   }
 
   /** UPDATEs of these deferred accounts' account_state rows, in the order given (id order). */

@@ -1,10 +1,12 @@
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { EngineError } from '../../../src/errors.ts';
 import { verifyLedger } from '../../../src/ledger/audit/index.ts';
 import { decodeChanges, encodeChanges } from '../../../src/ledger/index.ts';
 import type { Ledger, PoolId } from '../../../src/ledger/index.ts';
 import { CRASH_TICKS, crashInput } from '../crash-history.ts';
+import { sliceAfter } from '../../../src/ledger/store/deferred-state.ts';
 import { sqliteLedgers } from '../sqlite-files.ts';
 
 /**
@@ -157,5 +159,26 @@ describe('SQLite deferred account state', () => {
     const report = await verifyLedger(ledger.db);
     expect(report.ok).toBe(false);
     expect(report.divergences.map((d) => d.field)).toContain('account_state_tick');
+  });
+});
+
+describe('the spread rewrite’s slice (sliceAfter)', () => {
+  it('takes the next size ids after the sweep position, wrapping, and moves T to the oldest change left behind minus one', () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.integer({ min: 1, max: 500 }), { minLength: 2, maxLength: 80 }), fc.integer({ min: 0, max: 520 }), fc.nat(), (raw, sweepAfter, seed) => {
+        const ids = Float64Array.from(raw).sort();
+        const size = 1 + (seed % (ids.length - 1));
+        const since = (id: number): number => 1 + ((id * 7919 + seed) % 50);
+        const slice = sliceAfter(ids, sweepAfter, size, since);
+        const after = [...ids].filter((id) => id > sweepAfter);
+        const expected = [...after, ...ids.filter((id) => id <= sweepAfter)].slice(0, size);
+        expect([...slice.tail, ...slice.head].sort((a, b) => a - b)).toEqual(expected.sort((a, b) => a - b));
+        expect([...slice.tail].every((id) => id > sweepAfter) || after.length === 0).toBe(true);
+        const left = [...ids].filter((id) => !expected.includes(id));
+        expect(slice.checkpoint).toBe(Math.min(...left.map(since)) - 1);
+        // The next slice starts after the last id written in sweep order.
+        expect(slice.sweepAfter).toBe(slice.head.length > 0 ? slice.head[slice.head.length - 1] : slice.tail[slice.tail.length - 1]);
+      }),
+    );
   });
 });

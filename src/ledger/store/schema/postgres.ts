@@ -138,8 +138,8 @@ export const accountSettled = pgTable('account_settled', {
 /**
  * At most one row (id 1). Present: account_state holds the weight changes of ticks ≤ tick only; the
  * changes of later ticks are in weight_changes alone, and a reader replays them onto account_state
- * (deferred-state.ts: SQLite defers its account_state writes this way, DESIGN.md §4). Absent:
- * account_state is current (Postgres writes it in every tick and never adds the row).
+ * (deferred-state.ts: both dialects defer a tick's account_state writes this way, DESIGN.md §4).
+ * Absent: account_state is current (after the compaction that follows each tick on Postgres).
  */
 export const accountStateTick = pgTable('account_state_tick', {
   id: integer('id').primaryKey(),
