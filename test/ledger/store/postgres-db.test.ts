@@ -1,12 +1,8 @@
 import { describe, expect, inject, it } from 'vitest';
-import type { ArweaveAddress } from '../../../src/address.ts';
-import type { WeightUpdate } from '../../../src/bridges/types.ts';
-import { flatPolicy } from '../../../src/emission/policy.ts';
-import { DEFAULT_GENESIS_MS } from '../../../src/emission/ticks.ts';
 import type { EngineError } from '../../../src/errors.ts';
+import { history, key } from './id-map-history.ts';
 import { openLedger } from '../../../src/ledger/index.ts';
 import type { Ledger } from '../../../src/ledger/index.ts';
-import { inPoolUnit } from '../../support/pool-weights.ts';
 import { freshPostgresDatabase } from '../../support/postgres.ts';
 
 /**
@@ -14,33 +10,6 @@ import { freshPostgresDatabase } from '../../support/postgres.ts';
  * writing the same database and a missing account_state row must give exactly what SQLite's
  * in-memory ledger gives for the same history.
  */
-const key = (c: string): ArweaveAddress => c.padEnd(43, c.toLowerCase()) as ArweaveAddress;
-const pin = { chain: 'arweave' as const, height: '1', hash: 'h', timeMs: DEFAULT_GENESIS_MS };
-const flat = flatPolicy(36n, 64n);
-const tick = (k: number, updates: readonly WeightUpdate[]) => ({
-  tick: k,
-  genesisMs: DEFAULT_GENESIS_MS,
-  policy: flat,
-  snapshots: [{ pool: 'ar' as const, pin, complete: false, updates: inPoolUnit('ar', updates), cursor: `c${k}`, notes: [] }],
-});
-const history = [
-  tick(1, [
-    { account: key('A'), recipient: key('R'), weight: 10n },
-    { account: key('B'), recipient: null, weight: 7n },
-  ]),
-  tick(2, [
-    { account: key('C'), recipient: key('S'), weight: 5n },
-    { account: key('A'), recipient: key('R'), weight: 3n },
-  ]),
-  tick(3, [
-    { account: key('B'), recipient: key('S'), weight: 7n },
-    { account: key('C'), recipient: key('S'), weight: 9n },
-  ]),
-  tick(4, [
-    { account: key('D'), recipient: key('R'), weight: 2n },
-    { account: key('A'), recipient: key('S'), weight: 3n },
-  ]),
-];
 
 const open = async (url: string): Promise<Ledger> => {
   const ledger = await openLedger({ url });

@@ -1,12 +1,8 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { ArweaveAddress } from '../../../src/address.ts';
-import type { WeightUpdate } from '../../../src/bridges/types.ts';
-import { flatPolicy } from '../../../src/emission/policy.ts';
-import { DEFAULT_GENESIS_MS } from '../../../src/emission/ticks.ts';
 import type { EngineError } from '../../../src/errors.ts';
+import { history, key } from './id-map-history.ts';
 import { sqliteLedgers } from '../sqlite-files.ts';
-import { inPoolUnit } from '../../support/pool-weights.ts';
 
 /**
  * The SQLite hot path's in-memory account key → id map (sqlite-db.ts) and its recipient-preserving
@@ -15,33 +11,6 @@ import { inPoolUnit } from '../../support/pool-weights.ts';
  */
 const { dir, ledgerAt } = sqliteLedgers('sqlite-db');
 
-const key = (c: string): ArweaveAddress => c.padEnd(43, c.toLowerCase()) as ArweaveAddress;
-const pin = { chain: 'arweave' as const, height: '1', hash: 'h', timeMs: DEFAULT_GENESIS_MS };
-const flat = flatPolicy(36n, 64n);
-const tick = (k: number, updates: readonly WeightUpdate[]) => ({
-  tick: k,
-  genesisMs: DEFAULT_GENESIS_MS,
-  policy: flat,
-  snapshots: [{ pool: 'ar' as const, pin, complete: false, updates: inPoolUnit('ar', updates), cursor: `c${k}`, notes: [] }],
-});
-const history = [
-  tick(1, [
-    { account: key('A'), recipient: key('R'), weight: 10n },
-    { account: key('B'), recipient: null, weight: 7n },
-  ]),
-  tick(2, [
-    { account: key('C'), recipient: key('S'), weight: 5n },
-    { account: key('A'), recipient: key('R'), weight: 3n },
-  ]),
-  tick(3, [
-    { account: key('B'), recipient: key('S'), weight: 7n },
-    { account: key('C'), recipient: key('S'), weight: 9n },
-  ]),
-  tick(4, [
-    { account: key('D'), recipient: key('R'), weight: 2n },
-    { account: key('A'), recipient: key('S'), weight: 3n },
-  ]),
-];
 
 async function plainHashes(): Promise<string[]> {
   const ledger = await ledgerAt();
