@@ -12,13 +12,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import type { ArweaveAddress } from '../src/address.ts';
-import type { WeightUpdate } from '../src/bridges/types.ts';
 import { openLedger } from '../src/ledger/index.ts';
 import type { Ledger } from '../src/ledger/index.ts';
-import { mulberry32 } from '../src/prng.ts';
 import { intKnob } from './knob.ts';
-import { quantile, tickInput } from './ledger-input.ts';
+import { BenchPopulation, quantile, tickInput } from './ledger-input.ts';
 import { startPostgres } from '../test/support/postgres-server.ts';
 
 const ACCOUNTS = intKnob('BENCH_ACCOUNTS', 1_000_000);
@@ -34,8 +31,6 @@ const ONLY = process.env['BENCH_ONLY'];
  */
 const SERVER_SETTINGS = ['shared_buffers=1GB', 'work_mem=64MB', 'maintenance_work_mem=256MB', 'max_wal_size=8GB', 'checkpoint_timeout=30min'];
 
-const key = (i: number): string => `acct${i.toString(36)}`.padEnd(43, '_');
-const recipientOf = (i: number): ArweaveAddress => `rcpt${i.toString(36)}`.padEnd(43, '-') as ArweaveAddress;
 
 interface Figures {
   setupMs: number;
@@ -59,18 +54,12 @@ interface Figures {
 
 /** The same deterministic history on any ledger (seeded PRNG: both dialects see identical inputs). */
 async function scenario(ledger: Ledger): Promise<Figures> {
-  const rand = mulberry32(42);
-  const randomWeight = (): bigint => BigInt(1 + Math.floor(rand() * 1e9)) * 1_000_000n;
-  const weights: bigint[] = new Array(ACCOUNTS);
+  const population = new BenchPopulation(ACCOUNTS, 42);
   let tick = 0;
   let t0 = performance.now();
   let firstJoinMs = 0;
   for (let from = 0; from < ACCOUNTS; from += JOINS_PER_TICK) {
-    const joins: WeightUpdate[] = [];
-    for (let i = from; i < Math.min(ACCOUNTS, from + JOINS_PER_TICK); i++) {
-      weights[i] = randomWeight();
-      joins.push({ account: key(i), recipient: i % 100 === 0 ? null : recipientOf(i), weight: weights[i]! });
-    }
+    const joins = population.joins(from, Math.min(ACCOUNTS, from + JOINS_PER_TICK));
     const start = performance.now();
     await ledger.applyTick(tickInput(++tick, joins));
     if (tick === 1) firstJoinMs = performance.now() - start;
@@ -82,13 +71,7 @@ async function scenario(ledger: Ledger): Promise<Figures> {
   const compactions: number[] = [];
   const totals: number[] = [];
   for (let n = 0; n < TICKS; n++) {
-    const picked = new Set<number>();
-    while (picked.size < CHANGES) picked.add(Math.floor(rand() * ACCOUNTS));
-    const updates: WeightUpdate[] = [];
-    for (const i of picked) {
-      weights[i] = rand() < 0.1 ? 0n : randomWeight();
-      updates.push({ account: key(i), recipient: i % 100 === 0 ? null : recipientOf(i), weight: weights[i]! });
-    }
+    const updates = population.changes(CHANGES);
     const start = performance.now();
     await ledger.applyTick(tickInput(++tick, updates));
     const committed = performance.now();

@@ -9,15 +9,12 @@ import { mkdtempSync, rmSync, statSync, existsSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import type { ArweaveAddress } from '../src/address.ts';
-import type { WeightUpdate } from '../src/bridges/types.ts';
 import { mintAt } from '../src/emission/curve.ts';
 import { AO_MAINNET } from '../src/emission/policy.ts';
 import { SCALE, openLedger } from '../src/ledger/index.ts';
 import { DEFAULT_DEFER_ACCOUNTS, DEFAULT_REWRITE_ACCOUNTS } from '../src/ledger/store/sqlite-db.ts';
-import { mulberry32 } from '../src/prng.ts';
 import { intKnob } from './knob.ts';
-import { quantile, tickInput } from './ledger-input.ts';
+import { BenchPopulation, quantile, tickInput } from './ledger-input.ts';
 
 // BENCH_DATABASE=postgres: the same scenario on SQLite and on Postgres, side by side (bench/ledger-postgres.ts).
 if (process.env['BENCH_DATABASE'] === 'postgres') {
@@ -33,11 +30,7 @@ const NAIVE_TICKS = intKnob('BENCH_NAIVE_TICKS', 3);
 const DEFER_ACCOUNTS = intKnob('BENCH_DEFER_ACCOUNTS', DEFAULT_DEFER_ACCOUNTS);
 const REWRITE_ACCOUNTS = intKnob('BENCH_REWRITE_ACCOUNTS', DEFAULT_REWRITE_ACCOUNTS);
 
-const rand = mulberry32(42);
-// 43-character account keys and recipients, like Arweave addresses.
-const key = (i: number): string => `acct${i.toString(36)}`.padEnd(43, '_');
-const recipientOf = (i: number): ArweaveAddress => `rcpt${i.toString(36)}`.padEnd(43, '-') as ArweaveAddress;
-const randomWeight = (): bigint => BigInt(1 + Math.floor(rand() * 1e9)) * 1_000_000n; // winston
+const population = new BenchPopulation(ACCOUNTS, 42);
 
 const fileBytes = (path: string): number => [path, `${path}-wal`].filter(existsSync).reduce((s, p) => s + statSync(p).size, 0);
 const ms = (x: number): string => `${x.toFixed(1)} ms`;
@@ -54,12 +47,7 @@ try {
 
   // Setup (not part of the figures): every account joins at tick 1; 1 % have no recipient yet.
   let t0 = performance.now();
-  const weights: bigint[] = new Array(ACCOUNTS);
-  const joins: WeightUpdate[] = [];
-  for (let i = 0; i < ACCOUNTS; i++) {
-    weights[i] = randomWeight();
-    joins.push({ account: key(i), recipient: i % 100 === 0 ? null : recipientOf(i), weight: weights[i]! });
-  }
+  const joins = population.joins(0, ACCOUNTS);
   await ledger.applyTick(tickInput(1, joins));
   joins.length = 0;
   await ledger.db.all('PRAGMA wal_checkpoint(TRUNCATE)');
@@ -74,13 +62,7 @@ try {
   const rewrote: boolean[] = [];
   t0 = performance.now();
   for (let k = 2; k <= TICKS + 1; k++) {
-    const picked = new Set<number>();
-    while (picked.size < CHANGES) picked.add(Math.floor(rand() * ACCOUNTS));
-    const updates: WeightUpdate[] = [];
-    for (const i of picked) {
-      weights[i] = rand() < 0.1 ? 0n : randomWeight();
-      updates.push({ account: key(i), recipient: i % 100 === 0 ? null : recipientOf(i), weight: weights[i]! });
-    }
+    const updates = population.changes(CHANGES);
     const behindBefore = (await ledger.db.pendingAccountState()).size;
     const start = performance.now();
     const cpu = process.cpuUsage();
@@ -136,7 +118,7 @@ try {
   naive.exec('CREATE TABLE accounts (id INTEGER PRIMARY KEY, weight TEXT NOT NULL, accrued TEXT NOT NULL)');
   const ins = naive.prepare('INSERT INTO accounts (id, weight, accrued) VALUES (?, ?, ?)');
   naive.transaction(() => {
-    for (let i = 0; i < ACCOUNTS; i++) ins.run(i + 1, weights[i]!.toString(), '0');
+    for (let i = 0; i < ACCOUNTS; i++) ins.run(i + 1, population.weightOf(i).toString(), '0');
   })();
   const all = naive.prepare('SELECT id, weight, accrued FROM accounts ORDER BY id').raw();
   const upd = naive.prepare('UPDATE accounts SET accrued = ? WHERE id = ?');
