@@ -1,7 +1,9 @@
+import { expect } from 'vitest';
 import type { ArweaveAddress } from '../../../src/address.ts';
 import type { WeightUpdate } from '../../../src/bridges/types.ts';
 import { flatPolicy } from '../../../src/emission/policy.ts';
 import { DEFAULT_GENESIS_MS } from '../../../src/emission/ticks.ts';
+import type { Ledger } from '../../../src/ledger/index.ts';
 import { inPoolUnit } from '../../support/pool-weights.ts';
 
 /**
@@ -36,3 +38,22 @@ export const history = [
     { account: key('A'), recipient: key('S'), weight: 3n },
   ]),
 ];
+
+/**
+ * Tick 2 aborted at its ticks row (the trigger `failTicks` creates, `unfail` drops), after its
+ * account rows and map entries were written: nothing of it may remain, and re-applying it and the
+ * rest must give `expected` (the plain run's hashes) and the plain run's ids.
+ */
+export async function rollBackTick2(ledger: Ledger, expected: readonly string[], failTicks: readonly string[], unfail: string): Promise<void> {
+  expect((await ledger.applyTick(history[0]!)).hash).toBe(expected[0]);
+  for (const sql of failTicks) await ledger.db.run(sql);
+  await expect(ledger.applyTick(history[1]!)).rejects.toThrow('injected failure');
+  expect(await ledger.lastAppliedTick()).toBe(1);
+  expect(await ledger.account('ar', key('C'))).toBeNull();
+  await ledger.db.run(unfail);
+  expect((await ledger.applyTick(history[1]!)).hash).toBe(expected[1]);
+  expect((await ledger.account('ar', key('C')))?.id).toBe(3);
+  for (const input of history.slice(2)) await ledger.applyTick(input);
+  expect(await ledger.lastHash()).toBe(expected[3]);
+  expect((await ledger.conservation()).ok).toBe(true);
+}

@@ -1,6 +1,6 @@
 import { describe, expect, inject, it } from 'vitest';
 import type { EngineError } from '../../../src/errors.ts';
-import { history, key } from './id-map-history.ts';
+import { history, key, rollBackTick2 } from './id-map-history.ts';
 import { openLedger } from '../../../src/ledger/index.ts';
 import type { Ledger } from '../../../src/ledger/index.ts';
 import { freshPostgresDatabase } from '../../support/postgres.ts';
@@ -10,7 +10,6 @@ import { freshPostgresDatabase } from '../../support/postgres.ts';
  * writing the same database and a missing account_state row must give exactly what SQLite's
  * in-memory ledger gives for the same history.
  */
-
 const open = async (url: string): Promise<Ledger> => {
   const ledger = await openLedger({ url });
   await ledger.migrate();
@@ -30,19 +29,12 @@ describe('Postgres account key → id map', () => {
     const expected = await sqliteHashes();
     const ledger = await open(await freshPostgresDatabase(inject('postgresUrl'), 'pg-ids-rollback'));
     try {
-      expect((await ledger.applyTick(history[0]!)).hash).toBe(expected[0]);
-      // Abort the tick's ticks row, after its account rows and map entries were written.
-      await ledger.db.run("CREATE FUNCTION fail_tick() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'injected failure'; END $$");
-      await ledger.db.run('CREATE TRIGGER fail_tick BEFORE INSERT ON ticks FOR EACH ROW EXECUTE FUNCTION fail_tick()');
-      await expect(ledger.applyTick(history[1]!)).rejects.toThrow('injected failure');
-      expect(await ledger.lastAppliedTick()).toBe(1);
-      expect(await ledger.account('ar', key('C'))).toBeNull();
-      await ledger.db.run('DROP TRIGGER fail_tick ON ticks');
-      expect((await ledger.applyTick(history[1]!)).hash).toBe(expected[1]);
-      expect((await ledger.account('ar', key('C')))?.id).toBe(3);
-      for (const input of history.slice(2)) await ledger.applyTick(input);
-      expect(await ledger.lastHash()).toBe(expected[3]);
-      expect((await ledger.conservation()).ok).toBe(true);
+      await rollBackTick2(
+        ledger,
+        expected,
+        ["CREATE FUNCTION fail_tick() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'injected failure'; END $$", 'CREATE TRIGGER fail_tick BEFORE INSERT ON ticks FOR EACH ROW EXECUTE FUNCTION fail_tick()'],
+        'DROP TRIGGER fail_tick ON ticks',
+      );
     } finally {
       await ledger.close();
     }

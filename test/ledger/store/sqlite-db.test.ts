@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { EngineError } from '../../../src/errors.ts';
-import { history, key } from './id-map-history.ts';
+import { history, key, rollBackTick2 } from './id-map-history.ts';
 import { sqliteLedgers } from '../sqlite-files.ts';
 
 /**
@@ -10,7 +10,6 @@ import { sqliteLedgers } from '../sqlite-files.ts';
  * give exactly the rows and hashes a plain run gives.
  */
 const { dir, ledgerAt } = sqliteLedgers('sqlite-db');
-
 
 async function plainHashes(): Promise<string[]> {
   const ledger = await ledgerAt();
@@ -22,19 +21,7 @@ async function plainHashes(): Promise<string[]> {
 describe('SQLite account key → id map and recipient-preserving updates', () => {
   it('a tick rolled back after inserting accounts leaves nothing behind; re-applying it gives the plain run’s hash and ids', async () => {
     const expected = await plainHashes();
-    const ledger = await ledgerAt();
-    expect((await ledger.applyTick(history[0]!)).hash).toBe(expected[0]);
-    // Abort the tick's last write (the ticks row), after its account rows and map entries were written.
-    await ledger.db.run("CREATE TRIGGER fail_tick BEFORE INSERT ON ticks BEGIN SELECT RAISE(ABORT, 'injected failure'); END");
-    await expect(ledger.applyTick(history[1]!)).rejects.toThrow('injected failure');
-    expect(await ledger.lastAppliedTick()).toBe(1);
-    expect(await ledger.account('ar', key('C'))).toBeNull();
-    await ledger.db.run('DROP TRIGGER fail_tick');
-    expect((await ledger.applyTick(history[1]!)).hash).toBe(expected[1]);
-    expect((await ledger.account('ar', key('C')))?.id).toBe(3);
-    for (const input of history.slice(2)) await ledger.applyTick(input);
-    expect(await ledger.lastHash()).toBe(expected[3]);
-    expect((await ledger.conservation()).ok).toBe(true);
+    await rollBackTick2(await ledgerAt(), expected, ["CREATE TRIGGER fail_tick BEFORE INSERT ON ticks BEGIN SELECT RAISE(ABORT, 'injected failure'); END"], 'DROP TRIGGER fail_tick');
   });
 
   it('an account written by another connection to the same file is found, not inserted twice', async () => {
