@@ -3,6 +3,7 @@ import type { ArweaveAddress } from '../../../src/address.ts';
 import type { WeightUpdate } from '../../../src/bridges/types.ts';
 import { flatPolicy } from '../../../src/emission/policy.ts';
 import { DEFAULT_GENESIS_MS } from '../../../src/emission/ticks.ts';
+import type { EngineError } from '../../../src/errors.ts';
 import type { Ledger } from '../../../src/ledger/index.ts';
 import { inPoolUnit } from '../../support/pool-weights.ts';
 
@@ -56,4 +57,14 @@ export async function rollBackTick2(ledger: Ledger, expected: readonly string[],
   for (const input of history.slice(2)) await ledger.applyTick(input);
   expect(await ledger.lastHash()).toBe(expected[3]);
   expect((await ledger.conservation()).ok).toBe(true);
+}
+
+/** After ticks 1–3, account A's account_state row deleted: tick 4, which changes A, must be refused naming A, and write nothing. */
+export async function refusesMissingState(ledger: Ledger): Promise<void> {
+  for (const input of history.slice(0, 3)) await ledger.applyTick(input);
+  await ledger.db.run('DELETE FROM account_state WHERE id = 1');
+  const error = (await ledger.applyTick(history[3]!).catch((e: unknown) => e)) as EngineError;
+  expect(error.code).toBe('STORAGE_MISMATCH');
+  expect(error.message).toBe(`accounts: ar account ${key('A')} (id 1) has no account_state row; run ao-emission audit verify`);
+  expect(await ledger.lastAppliedTick()).toBe(3);
 }

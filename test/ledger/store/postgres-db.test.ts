@@ -1,6 +1,5 @@
 import { describe, expect, inject, it } from 'vitest';
-import type { EngineError } from '../../../src/errors.ts';
-import { history, key, rollBackTick2 } from './id-map-history.ts';
+import { history, refusesMissingState, rollBackTick2 } from './id-map-history.ts';
 import { openLedger } from '../../../src/ledger/index.ts';
 import type { Ledger } from '../../../src/ledger/index.ts';
 import { freshPostgresDatabase } from '../../support/postgres.ts';
@@ -60,12 +59,7 @@ describe('Postgres account key → id map', () => {
   it('a changed account without an account_state row is refused with STORAGE_MISMATCH naming it, and the tick writes nothing', async () => {
     const ledger = await open(await freshPostgresDatabase(inject('postgresUrl'), 'pg-ids-missing'));
     try {
-      for (const input of history.slice(0, 3)) await ledger.applyTick(input);
-      await ledger.db.run('DELETE FROM account_state WHERE id = 1');
-      const error = (await ledger.applyTick(history[3]!).catch((e: unknown) => e)) as EngineError;
-      expect(error.code).toBe('STORAGE_MISMATCH');
-      expect(error.message).toBe(`accounts: ar account ${key('A')} (id 1) has no account_state row; run ao-emission audit verify`);
-      expect(await ledger.lastAppliedTick()).toBe(3);
+      await refusesMissingState(ledger);
     } finally {
       await ledger.close();
     }
