@@ -197,8 +197,9 @@ export async function conservation(db: Db): Promise<Conservation> {
     for (let after = 0; ; ) {
       const page = await db.all<{ id: number | string; settled: string }>(
         // CROSS JOIN: SQLite walks account_settled by id (instead of the pool index, then a sort).
-        'SELECT p.id, p.settled FROM account_settled p CROSS JOIN accounts a WHERE a.id = p.id AND p.id > ? AND a.pool = ? ORDER BY p.id LIMIT ?',
-        [after, p.pool, PAGE_ROWS],
+        // Both tables bounded by the page: Postgres's merge join otherwise scans accounts from its first id on every page.
+        'SELECT p.id, p.settled FROM account_settled p CROSS JOIN accounts a WHERE a.id = p.id AND p.id > ? AND a.id > ? AND a.pool = ? ORDER BY p.id LIMIT ?',
+        [after, after, p.pool, PAGE_ROWS],
       );
       for (const r of page) settled += BigInt(r.settled);
       if (page.length < PAGE_ROWS) break;

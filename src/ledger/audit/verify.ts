@@ -804,8 +804,9 @@ class Verification {
     for (let after = 0; ; ) {
       const page = await this.#db.all(
         `SELECT a.id, a.pool, a.account, s.recipient, s.weight, s.index_at_change, s.accrued, COALESCE(p.settled, '0') AS settled, s.joined_tick, s.changed_tick
-         FROM accounts a LEFT JOIN account_state s ON s.id = a.id LEFT JOIN account_settled p ON p.id = a.id WHERE a.id > ? ORDER BY a.id LIMIT ?`,
-        [after, ACCOUNT_PAGE_ROWS],
+         FROM accounts a LEFT JOIN account_state s ON s.id = a.id AND s.id > ? LEFT JOIN account_settled p ON p.id = a.id AND p.id > ? WHERE a.id > ? ORDER BY a.id LIMIT ?`,
+        // Every table bounded by the page: Postgres's merge joins otherwise scan the joined tables from their first id on every page.
+        [after, after, after, ACCOUNT_PAGE_ROWS],
       );
       for (const r of page) this.#compareAccount(r, pending.get(Number(r['id'])));
       if (page.length < ACCOUNT_PAGE_ROWS) break;
