@@ -17,12 +17,13 @@ const { dir, ledgerAt } = sqliteLedgers('checkpointer');
 const key = (c: string): ArweaveAddress => c.padEnd(43, c.toLowerCase()) as ArweaveAddress;
 const pin = { chain: 'arweave' as const, height: '1', hash: 'h', timeMs: DEFAULT_GENESIS_MS };
 
-/** The last tick in a copy of the database file made without its -wal file. */
+/** The last tick in a copy of the database file made without its -wal file (0 while not even the schema has been copied in). */
 function lastTickInFileAlone(path: string, copyName: string): number {
   const copy = join(dir, copyName);
   copyFileSync(path, copy);
   const db = new Database(copy, { readonly: true });
   try {
+    if (db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'ticks'").get() === undefined) return 0;
     return (db.prepare('SELECT COALESCE(MAX(tick), 0) AS t FROM ticks').get() as { t: number }).t;
   } finally {
     db.close();
