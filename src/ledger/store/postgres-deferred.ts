@@ -8,10 +8,31 @@ type Queryable = pg.Pool | pg.PoolClient;
 type StateTuple = [number, string | null, string, string, string, number, number];
 
 /**
- * Rows per UPDATE of deferred accounts. Measured at 1 M accounts: 5,000 rows in id order 33–47 ms
+ * Rows per statement reading or updating account_state by id. Measured at 1 M accounts: 5,000 rows in id order 33–47 ms
  * in the server, 12,500 rows 500–636 ms (the plan turns to a scan of account_state).
  */
 const UPDATE_ROWS = 5_000;
+
+/**
+ * The account_state rows of these ids (absent ids are simply absent), by the primary key, in id
+ * order: neighbouring rows share pages. Measured at 1 M accounts, 5,000 accounts: 18 ms in the
+ * server, against 61 ms through the (pool, account) text index.
+ */
+export async function readStates(q: Queryable, ids: readonly number[]): Promise<Map<number, AccountState>> {
+  const sorted = [...ids].sort((x, y) => x - y);
+  const out = new Map<number, AccountState>();
+  for (let i = 0; i < sorted.length; i += UPDATE_ROWS) {
+    const r = await q.query({
+      text: `SELECT s.id, s.recipient, s.weight::text, s.index_at_change::text, s.accrued::text, s.joined_tick, s.changed_tick FROM unnest($1::int[]) AS k(id) JOIN account_state s ON s.id = k.id`,
+      values: [sorted.slice(i, i + UPDATE_ROWS)],
+      rowMode: 'array',
+    });
+    for (const [id, recipient, weight, idx, accrued, joined, changed] of r.rows as StateTuple[]) {
+      out.set(id, { recipient, weight: BigInt(weight), indexAtChange: BigInt(idx), accrued: BigInt(accrued), joinedTick: joined, changedTick: changed });
+    }
+  }
+  return out;
+}
 
 /**
  * Postgres's deferred account state (deferred-state.ts; src/ledger/README.md, "Deferred account
@@ -32,18 +53,7 @@ export async function loadDeferred(q: Queryable, previous: DeferredState | null)
   // The stored rows the replay starts from: every account the logged changes name.
   const ids = new Set<number>();
   for (const row of logged) for (const c of decodeChanges(row.payload)) if (!state.accounts.has(c.accountId)) ids.add(c.accountId);
-  const stored = new Map<number, AccountState>();
-  const sorted = [...ids].sort((x, y) => x - y);
-  for (let i = 0; i < sorted.length; i += UPDATE_ROWS) {
-    const sr = await q.query({
-      text: `SELECT s.id, s.recipient, s.weight::text, s.index_at_change::text, s.accrued::text, s.joined_tick, s.changed_tick FROM unnest($1::int[]) AS k(id) JOIN account_state s ON s.id = k.id`,
-      values: [sorted.slice(i, i + UPDATE_ROWS)],
-      rowMode: 'array',
-    });
-    for (const [id, recipient, weight, idx, accrued, joined, changed] of sr.rows as StateTuple[]) {
-      stored.set(id, { recipient, weight: BigInt(weight), indexAtChange: BigInt(idx), accrued: BigInt(accrued), joinedTick: joined, changedTick: changed });
-    }
-  }
+  const stored = await readStates(q, [...ids]);
   state.replay(
     logged,
     // A pool without a row at k − 1 did not exist yet: its index was 0.
