@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { describe, expect, inject, it } from 'vitest';
 import { history, refusesMissingState, rollBackTick2 } from './id-map-history.ts';
 import { openLedger } from '../../../src/ledger/index.ts';
@@ -61,6 +62,27 @@ describe('Postgres account key → id map', () => {
     try {
       await refusesMissingState(ledger);
     } finally {
+      await ledger.close();
+    }
+  });
+
+  it('an idle connection the server ends between ticks is replaced: the next tick applies, the process goes on', async () => {
+    const expected = await sqliteHashes();
+    const url = await freshPostgresDatabase(inject('postgresUrl'), 'pg-idle-terminated');
+    const ledger = await open(url);
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    try {
+      expect((await ledger.applyTick(history[0]!)).hash).toBe(expected[0]);
+      await ledger.idle();
+      // What a server restart or an idle-session timeout does to the pool's idle connections.
+      const ended = await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()');
+      expect(ended.rowCount).toBeGreaterThan(0);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      for (const input of history.slice(1)) await ledger.applyTick(input);
+      expect(await ledger.lastHash()).toBe(expected[3]);
+    } finally {
+      await admin.end();
       await ledger.close();
     }
   });

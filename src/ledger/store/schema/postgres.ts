@@ -174,6 +174,7 @@ export const sourceStateLog = pgTable(
     pool: text('pool').notNull(),
     reset: boolean('reset').notNull(),
     count: integer('count').notNull(),
+    /** change-log.ts; stored uncompressed (STORAGE EXTERNAL, migration 0008). */
     payload: text('payload').notNull(),
   },
   (t) => [primaryKey({ columns: [t.tick, t.pool] })],
@@ -186,6 +187,7 @@ export const weightChanges = pgTable(
     tick: integer('tick').notNull(),
     pool: text('pool').notNull(),
     count: integer('count').notNull(),
+    /** change-log.ts; stored uncompressed (STORAGE EXTERNAL, migration 0008). */
     payload: text('payload').notNull(),
   },
   (t) => [primaryKey({ columns: [t.tick, t.pool] })],
@@ -234,7 +236,7 @@ export const outboxBatches = pgTable(
     toTick: integer('to_tick').notNull(),
     creditCount: integer('credit_count').notNull(),
     total: amount('total'),
-    /** Canonical JSON [[recipient, "quantity"], …] sorted by recipient. */
+    /** Canonical JSON [[recipient, "quantity"], …] sorted by recipient; stored uncompressed (migration 0008). */
     payload: text('payload').notNull(),
     status: text('status', { enum: ['pending', 'sent', 'delivered', 'failed'] }).notNull(),
     attempts: integer('attempts').notNull(),
@@ -328,7 +330,7 @@ export const reports = pgTable(
     toTick: integer('to_tick').notNull(),
     rowCount: integer('row_count').notNull(),
     total: amount('total'),
-    /** Canonical JSON array of AO's rows {Mint, Yield, User, Recipient, Amount, ReportTo, Token}, by User. */
+    /** Canonical JSON array of AO's rows {Mint, Yield, User, Recipient, Amount, ReportTo, Token}, by User; stored uncompressed (migration 0008). */
     payload: text('payload').notNull(),
     status: text('status', { enum: ['pending', 'sent', 'delivered', 'failed'] }).notNull(),
     attempts: integer('attempts').notNull(),
