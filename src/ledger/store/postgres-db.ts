@@ -12,6 +12,8 @@ import type { AccountRow, AccountState, AccountUpdate, CreditTuple, Db, Param, R
 import { DeferredState, deferredAfter } from './deferred-state.ts';
 import type { DeferredAccount } from './deferred-state.ts';
 import { loadDeferred, readStates, writeStates } from './postgres-deferred.ts';
+import { TxConnection } from './postgres-connection.ts';
+import type { Queryable } from './postgres-connection.ts';
 
 const MIGRATIONS = fileURLToPath(new URL('../../../drizzle/postgres', import.meta.url));
 /** Rows per array-parameter statement: bounds one statement's size (and pg's parameter buffer). */
@@ -27,7 +29,6 @@ function* chunks<T>(rows: readonly T[]): Generator<readonly T[]> {
   for (let i = 0; i < rows.length; i += CHUNK_ROWS) yield rows.slice(i, i + CHUNK_ROWS);
 }
 
-type Queryable = pg.Pool | pg.PoolClient;
 
 // ---- The hot paths' statements (index-driven reads, set-based writes, no FK checks). ----
 
@@ -103,6 +104,8 @@ async function insertCredits(client: pg.PoolClient, settlementId: string, rows: 
 
 /** A statement that writes this table outside writeAccounts makes the id map stale. */
 const ACCOUNTS_TABLE = /\baccounts\b/;
+/** A statement naming one of these in a transaction may write rows only that transaction's connection sees (TxState.wroteAccounts). */
+const ACCOUNT_ROWS = /\b(accounts|account_state)\b/;
 /** Tables the deferred state is derived from: a statement writing one directly (tests, repairs) makes it stale. */
 const DEFERRED_SOURCES = /\b(account_state|account_state_tick|weight_changes|tick_pools)\b/;
 /**
@@ -169,6 +172,73 @@ class WriterState {
   }
 }
 
+const SETTLEMENT_PAGE_SQL = `SELECT s.id, s.recipient, s.weight::text, s.index_at_change::text, s.accrued::text, COALESCE(p.settled, 0)::text
+  FROM account_state s JOIN accounts a ON a.id = s.id AND a.id > $2 LEFT JOIN account_settled p ON p.id = s.id AND p.id > $2
+  WHERE a.pool = $1 AND s.id > $2 AND s.recipient IS NOT NULL AND NOT (s.weight = 0 AND s.changed_tick < $3) ORDER BY s.id LIMIT $4`;
+
+/**
+ * Every joined table carries the page's `id > afterId` bound: with it on account_state alone the
+ * planner's merge joins scanned accounts and account_settled from their first id for every page
+ * (measured at 10 M accounts, page 100 of 200: 4.1 s, against 76 ms bounded).
+ */
+async function settlementRows(q: Queryable, pool: string, afterId: number, limit: number, sinceTick: number): Promise<SettleTuple[]> {
+  return (await q.query({ text: SETTLEMENT_PAGE_SQL, values: [pool, afterId, sinceTick, limit], rowMode: 'array' })).rows as SettleTuple[];
+}
+
+/**
+ * Settlement's read-ahead: a read-only transaction on another connection that imports the
+ * settlement transaction's snapshot (pg_export_snapshot), so it reads exactly the rows the
+ * settlement would, and reads the next page while the settlement computes and writes the current
+ * one. Measured at 1 M accounts: page reads were 3.1 s of a 10.7 s settlement, all on its path.
+ */
+class ReadAhead {
+  #next: { readonly key: string; readonly rows: Promise<SettleTuple[]> } | null = null;
+
+  private constructor(readonly client: pg.PoolClient) {}
+
+  static async open(tx: Queryable, pool: pg.Pool): Promise<ReadAhead> {
+    const snapshot = (await tx.query({ text: 'SELECT pg_export_snapshot()', rowMode: 'array' })).rows as [string][];
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      await client.query(`SET TRANSACTION SNAPSHOT '${snapshot[0]![0].replace(/'/g, "''")}'`);
+    } catch (error) {
+      client.release(true);
+      throw error;
+    }
+    return new ReadAhead(client);
+  }
+
+  /** The page asked for (read ahead by the previous call when it was the next one), and the read of the page after it started. */
+  async page(pool: string, afterId: number, limit: number, sinceTick: number): Promise<SettleTuple[]> {
+    const key = `${pool}\n${afterId}\n${limit}\n${sinceTick}`;
+    const ahead = this.#next;
+    this.#next = null;
+    let rows: SettleTuple[];
+    if (ahead?.key === key) rows = await ahead.rows;
+    else {
+      if (ahead !== null) await ahead.rows.catch(() => undefined);
+      rows = await settlementRows(this.client, pool, afterId, limit, sinceTick);
+    }
+    const last = rows[rows.length - 1];
+    if (rows.length === limit && last !== undefined) {
+      const next = settlementRows(this.client, pool, last[0], limit, sinceTick);
+      // Awaited by the next call or by close(); handled here so an unused failure is not unhandled.
+      next.catch(() => undefined);
+      this.#next = { key: `${pool}\n${last[0]}\n${limit}\n${sinceTick}`, rows: next };
+    }
+    return rows;
+  }
+
+  /** Ends the read-only transaction once no read is in flight, and returns the connection. */
+  async close(): Promise<void> {
+    if (this.#next !== null) await this.#next.rows.catch(() => undefined);
+    this.#next = null;
+    const ok = await this.client.query('ROLLBACK').then(() => true, () => false);
+    this.client.release(!ok);
+  }
+}
+
 /** One transaction's deferred updates, joined to the writer's state at COMMIT. */
 class TxState {
   readonly staged = new Map<number, DeferredAccount>();
@@ -180,6 +250,8 @@ class TxState {
   checked = false;
   /** This transaction has written accounts or account_state: only its own connection sees those rows. */
   wroteAccounts = false;
+  /** Settlement's read-ahead connection, opened by the first settlementPage. */
+  ahead: ReadAhead | null = null;
 }
 
 /**
@@ -219,10 +291,8 @@ class PgQueries {
   }
 
   async run(sql: string, params: readonly Param[] = []): Promise<number> {
-    if (ACCOUNTS_TABLE.test(sql)) {
-      this.writer.map.drop();
-      if (this.tx !== null) this.tx.wroteAccounts = true;
-    }
+    if (ACCOUNTS_TABLE.test(sql)) this.writer.map.drop();
+    if (this.tx !== null && ACCOUNT_ROWS.test(sql)) this.tx.wroteAccounts = true;
     // Outside a transaction only: the ledger's own transactions write these tables as the deferred state expects.
     if (this.tx === null && DEFERRED_SOURCES.test(sql)) this.writer.deferred = null;
     return (await this.q.query(numbered(sql), params as Param[])).rowCount ?? 0;
@@ -376,19 +446,15 @@ class PgQueries {
   }
 
   /**
-   * Every joined table carries the page's `id > afterId` bound: with it on account_state alone the
-   * planner's merge joins scanned accounts and account_settled from their first id for every page
-   * (measured at 10 M accounts, page 100 of 200: 4.1 s, against 76 ms bounded).
+   * In the writer's transaction, read ahead on another connection (ReadAhead) unless the
+   * transaction has written account rows itself (the flush before a settlement, when accounts were
+   * behind): the other connection could not see them.
    */
   async settlementPage(pool: string, afterId: number, limit: number, sinceTick: number): Promise<SettleTuple[]> {
-    const r = await this.q.query({
-      text: `SELECT s.id, s.recipient, s.weight::text, s.index_at_change::text, s.accrued::text, COALESCE(p.settled, 0)::text
-             FROM account_state s JOIN accounts a ON a.id = s.id AND a.id > $2 LEFT JOIN account_settled p ON p.id = s.id AND p.id > $2
-             WHERE a.pool = $1 AND s.id > $2 AND s.recipient IS NOT NULL AND NOT (s.weight = 0 AND s.changed_tick < $3) ORDER BY s.id LIMIT $4`,
-      values: [pool, afterId, sinceTick, limit],
-      rowMode: 'array',
-    });
-    return r.rows as SettleTuple[];
+    const tx = this.tx;
+    if (tx === null || this.beside === null || tx.wroteAccounts) return settlementRows(this.q, pool, afterId, limit, sinceTick);
+    tx.ahead ??= await ReadAhead.open(this.q, this.beside);
+    return tx.ahead.page(pool, afterId, limit, sinceTick);
   }
 
   async writeAccounts(updates: readonly AccountUpdate[], inserts: readonly AccountRow[]): Promise<void> {
@@ -413,9 +479,10 @@ class PgQueries {
   }
 
   async writeCredits(settlementId: string, rows: readonly CreditTuple[]): Promise<void> {
-    if (this.tx === null) throw new EngineError('STORAGE_MISMATCH', 'writeCredits: called outside a transaction');
-    // A settlement page (≤ 50,000 credits, a few MB of COPY text) per call.
-    await insertCredits(this.q as pg.PoolClient, settlementId, rows);
+    if (this.tx === null || !(this.q instanceof TxConnection)) throw new EngineError('STORAGE_MISMATCH', 'writeCredits: called outside a transaction');
+    // A settlement page (≤ 50,000 credits, a few MB of COPY text) per call, written behind: the
+    // settlement computes its next page meanwhile (measured at 1 M accounts with the read-ahead: 10.5 s → 9.6 s; the COPYs, one connection's, are then the settlement's path).
+    this.q.writeBehind((client) => insertCredits(client, settlementId, rows));
   }
 }
 
@@ -457,20 +524,24 @@ export class PostgresDb extends PgQueries implements Db {
 
   async transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T> {
     const client = await this.#pool.connect();
+    const connection = new TxConnection(client);
     const state = new TxState();
     try {
       await client.query('BEGIN');
-      const result = await fn(new PgTransaction(client, this.#writer, state, this.#pool));
-      await client.query('COMMIT');
+      const result = await fn(new PgTransaction(connection, this.#writer, state, this.#pool));
+      // After the writes still behind (TxConnection): one that failed fails the COMMIT.
+      await connection.query('COMMIT');
       this.#committed(state);
       return result;
     } catch (error) {
       // The transaction's inserts did not happen: the map may name accounts that do not exist (the
       // committed deferred state is still the database's: this transaction's updates were only staged).
       this.#writer.map.drop();
+      await connection.quiet();
       await client.query('ROLLBACK').catch(() => undefined);
       throw error;
     } finally {
+      await state.ahead?.close();
       client.release();
     }
   }

@@ -1,10 +1,9 @@
-import type pg from 'pg';
 import { decodeChanges } from './change-log.ts';
+import type { Queryable } from './postgres-connection.ts';
 import type { AccountState } from './db.ts';
 import { DeferredState } from './deferred-state.ts';
 import type { ChangeLogRow, DeferredAccount } from './deferred-state.ts';
 
-type Queryable = pg.Pool | pg.PoolClient;
 type StateTuple = [number, string | null, string, string, string, number, number];
 
 /**
