@@ -25,11 +25,13 @@ const JOINS_PER_TICK = intKnob('BENCH_JOINS_PER_TICK', 1_000_000);
 const ONLY = process.env['BENCH_ONLY'];
 
 /**
- * The embedded server's settings. shared_buffers 1 GB holds a 1 M-account ledger's hot tables;
- * max_wal_size keeps the setup's bulk load from forcing checkpoints mid-run; synchronous_commit
- * stays on (every commit fsynced: stronger than SQLite's synchronous=NORMAL).
+ * The embedded server's settings, the README's for a large ledger. shared_buffers 1 GB holds a 1 M-account
+ * ledger's hot tables; wal_buffers 64 MB lets a settlement's ~200 MB of WAL be written in larger
+ * pieces (measured, COPY of 1 M credits and settled totals: 3.8 → 3.2 s); max_wal_size keeps the
+ * setup's bulk load from forcing checkpoints mid-run; synchronous_commit stays on (every commit
+ * fsynced: stronger than SQLite's synchronous=NORMAL).
  */
-const SERVER_SETTINGS = ['shared_buffers=1GB', 'work_mem=64MB', 'maintenance_work_mem=256MB', 'max_wal_size=8GB', 'checkpoint_timeout=30min'];
+const SERVER_SETTINGS = ['shared_buffers=1GB', 'wal_buffers=64MB', 'work_mem=64MB', 'maintenance_work_mem=256MB', 'max_wal_size=8GB', 'checkpoint_timeout=30min'];
 
 
 interface Figures {

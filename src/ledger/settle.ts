@@ -4,7 +4,7 @@ import { delegateSegments, segmentUnits } from './distribution/delegation-step.t
 import { settlementDelegations } from './delegation.ts';
 import { writeReports } from './store/reports.ts';
 import type { ReportRow } from './store/reports.ts';
-import type { CreditTuple, Db, Param } from './store/db.ts';
+import type { CreditTuple, Db, OutboxBatchRow } from './store/db.ts';
 import { lastTickRow } from './apply-tick.ts';
 import { batchIdOf, encodePayload, settlementIdOf } from './store/outbox.ts';
 import { loadPools, savePool } from './pool-state.ts';
@@ -14,10 +14,10 @@ import { derivedAo } from '../units.ts';
 export const DEFAULT_BATCH_SIZE = 1_000;
 /** Bounds one outbox message (the AO token process takes a batch per message). */
 export const BATCH_SIZE_MAX = 10_000;
-/** Outbox rows per INSERT: 11 parameters each, far under either dialect's limit; a statement stays a few MB at 1,000 entries a batch. */
-const OUTBOX_ROWS_PER_STATEMENT = 50;
 /** Accounts read per page: bounds memory at 1 M accounts. */
 const PAGE_ROWS = 50_000;
+/** Accounts computed between two turns of the event loop. */
+const YIELD_ROWS = 5_000;
 
 export { settlementIdOf };
 
@@ -78,7 +78,11 @@ export async function settleIn(db: Db, pool: PoolId, upToTick: number, batchSize
   for (let after = 0; ; ) {
     const page = await db.settlementPage(pool, after, PAGE_ROWS, fromTick);
     const credits: CreditTuple[] = [];
-    for (const [accountId, recipient, weightText, indexText, accruedText, settledText] of page) {
+    for (let row = 0; row < page.length; row++) {
+      // A turn of the event loop every few thousand accounts: a driver writing the previous page
+      // behind (Postgres: COPY streamed to the server) keeps going while this one is computed.
+      if (row % YIELD_ROWS === YIELD_ROWS - 1) await new Promise((resolve) => setImmediate(resolve));
+      const [accountId, recipient, weightText, indexText, accruedText, settledText] = page[row]!;
       let cumulative = accruedText === '0' ? 0n : BigInt(accruedText);
       if (weightText !== '0') {
         let span = spans.get(indexText);
@@ -130,31 +134,21 @@ export async function settleIn(db: Db, pool: PoolId, upToTick: number, batchSize
   const projects = await writeDelegated(db, id, pool, fromTick, upToTick, delegated, createdAtMs);
 
   const entries = byRecipient(recipients, amounts);
-  const batchIds: string[] = [];
-  const batchRows: Param[][] = [];
+  const batches: OutboxBatchRow[] = [];
   for (let i = 0, index = 0; i < entries.length; i += batchSize, index++) {
     const part = entries.slice(i, i + batchSize);
     const batchId = batchIdOf(id, index);
-    batchIds.push(batchId);
-    batchRows.push([batchId, id, index, pool, fromTick, upToTick, part.length, part.reduce((s, [, q]) => s + q, 0n).toString(), encodePayload(part), createdAtMs, createdAtMs]);
+    batches.push({ batchId, settlementId: id, batchIndex: index, pool, fromTick, toTick: upToTick, creditCount: part.length, total: part.reduce((s, [, q]) => s + q, 0n).toString(), payload: encodePayload(part), createdAtMs });
   }
-  // Several batches per statement: 990 single-row INSERTs were ~1.8 s of a 1 M-account settlement on Postgres.
-  for (let i = 0; i < batchRows.length; i += OUTBOX_ROWS_PER_STATEMENT) {
-    const rows = batchRows.slice(i, i + OUTBOX_ROWS_PER_STATEMENT);
-    await db.run(
-      `INSERT INTO outbox_batches (batch_id, settlement_id, batch_index, pool, from_tick, to_tick, credit_count, total, payload, status, attempts, message_id, last_error, created_at_ms, updated_at_ms)
-       VALUES ${rows.map(() => "(?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, NULL, NULL, ?, ?)").join(', ')}`,
-      rows.flat(),
-    );
-  }
+  await db.writeOutboxBatches(batches);
   await db.run(
     'INSERT INTO settlements (id, pool, from_tick, to_tick, index_value, credit_count, recipient_count, batch_count, total, created_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-    [id, pool, fromTick, upToTick, state.index.toString(), creditCount, entries.length, batchIds.length, total.toString(), createdAtMs],
+    [id, pool, fromTick, upToTick, state.index.toString(), creditCount, entries.length, batches.length, total.toString(), createdAtMs],
   );
   settlementStep(state, total, upToTick);
   state.lastSettledTick = upToTick;
   await savePool(db, state);
-  return { id, pool, fromTick, toTick: upToTick, creditCount, recipientCount: entries.length, total: derivedAo(total), batchIds, delegated: derivedAo(delegatedTotal), projects: projects.map((p) => ({ ...p, total: derivedAo(p.total) })) };
+  return { id, pool, fromTick, toTick: upToTick, creditCount, recipientCount: entries.length, total: derivedAo(total), batchIds: batches.map((b) => b.batchId), delegated: derivedAo(delegatedTotal), projects: projects.map((p) => ({ ...p, total: derivedAo(p.total) })) };
 }
 
 /** Rows read per IN list of account keys. */

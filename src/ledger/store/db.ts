@@ -56,6 +56,21 @@ export type SettleTuple = [number, string, string, string, string, string];
  */
 export type CreditTuple = [number, string, string, string];
 
+/** One outbox batch as a settlement writes it: pending, never attempted (outbox.ts). Amounts as canonical decimal strings. */
+export interface OutboxBatchRow {
+  readonly batchId: string;
+  readonly settlementId: string;
+  readonly batchIndex: number;
+  readonly pool: string;
+  readonly fromTick: number;
+  readonly toTick: number;
+  readonly creditCount: number;
+  readonly total: string;
+  /** Canonical JSON [[recipient, "quantity"], …] (outbox.ts encodePayload). */
+  readonly payload: string;
+  readonly createdAtMs: number;
+}
+
 /**
  * Every method that returns accounts returns their current state: account_state with the deferred
  * changes applied (deferred-state.ts; both dialects defer a tick's account updates).
@@ -97,6 +112,8 @@ export interface Db {
   writeAccounts(updates: readonly AccountUpdate[], inserts: readonly AccountRow[]): Promise<void>;
   /** Inserts the credits rows of settlementId and sets each credited account's settled total (rows in id order). */
   writeCredits(settlementId: string, rows: readonly CreditTuple[]): Promise<void>;
+  /** Inserts a settlement's outbox batches, in the caller's transaction. */
+  writeOutboxBatches(rows: readonly OutboxBatchRow[]): Promise<void>;
   migrate(): Promise<void>;
   close(): Promise<void>;
 }

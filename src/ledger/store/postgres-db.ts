@@ -8,7 +8,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { EngineError } from '../../errors.ts';
 import { AccountIds } from './account-ids.ts';
 import { ACCOUNT_SELECT, byPoolThenAccount, rowOf, toAccountRow } from './db.ts';
-import type { AccountRow, AccountState, AccountUpdate, CreditTuple, Db, Param, Row, SettleTuple } from './db.ts';
+import type { AccountRow, AccountState, AccountUpdate, CreditTuple, Db, OutboxBatchRow, Param, Row, SettleTuple } from './db.ts';
 import { DeferredState, deferredAfter } from './deferred-state.ts';
 import type { DeferredAccount } from './deferred-state.ts';
 import { loadDeferred, readStates, writeStates } from './postgres-deferred.ts';
@@ -73,9 +73,25 @@ async function insertAccounts(q: Queryable, part: readonly AccountRow[]): Promis
 const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
 const copyField = (v: string): string => (/[\\\t\n\r]/.test(v) ? v.replace(/[\\\t\n\r]/g, (c) => COPY_ESCAPES[c]!) : v);
 
-/** Rows into a table by COPY … FROM STDIN, one tab-separated line each. */
-async function copyInto(client: pg.PoolClient, sql: string, lines: string): Promise<void> {
-  await pipeline(Readable.from([lines]), client.query(copyFrom(sql)));
+/** Rows into a table by COPY … FROM STDIN, tab-separated lines, given in one or more pieces. */
+async function copyInto(client: pg.PoolClient, sql: string, lines: string | Iterable<string>): Promise<void> {
+  await pipeline(Readable.from(typeof lines === 'string' ? [lines] : lines), client.query(copyFrom(sql)));
+}
+
+/**
+ * A settlement's outbox batches by COPY, a batch a piece (1,000 batches at 1 M accounts are 62 MB
+ * of JSON: measured, 20 multi-row INSERTs 1.3 s against COPY 0.8 s, and the COPY is written behind).
+ */
+async function insertOutboxBatches(client: pg.PoolClient, rows: readonly OutboxBatchRow[]): Promise<void> {
+  const line = (b: OutboxBatchRow): string =>
+    `${copyField(b.batchId)}\t${copyField(b.settlementId)}\t${b.batchIndex}\t${copyField(b.pool)}\t${b.fromTick}\t${b.toTick}\t${b.creditCount}\t${b.total}\t${copyField(b.payload)}\tpending\t0\t${b.createdAtMs}\t${b.createdAtMs}\n`;
+  await copyInto(
+    client,
+    'COPY outbox_batches (batch_id, settlement_id, batch_index, pool, from_tick, to_tick, credit_count, total, payload, status, attempts, created_at_ms, updated_at_ms) FROM STDIN',
+    (function* () {
+      for (const b of rows) yield line(b);
+    })(),
+  );
 }
 
 /**
@@ -481,8 +497,15 @@ class PgQueries {
   async writeCredits(settlementId: string, rows: readonly CreditTuple[]): Promise<void> {
     if (this.tx === null || !(this.q instanceof TxConnection)) throw new EngineError('STORAGE_MISMATCH', 'writeCredits: called outside a transaction');
     // A settlement page (≤ 50,000 credits, a few MB of COPY text) per call, written behind: the
-    // settlement computes its next page meanwhile (measured at 1 M accounts with the read-ahead: 10.5 s → 9.6 s; the COPYs, one connection's, are then the settlement's path).
+    // settlement computes its next page meanwhile (measured at 1 M accounts with the read-ahead:
+    // 10.5 s → 9.6 s; the COPYs, one connection's, are then the settlement's path).
     this.q.writeBehind((client) => insertCredits(client, settlementId, rows));
+  }
+
+  async writeOutboxBatches(rows: readonly OutboxBatchRow[]): Promise<void> {
+    if (this.tx === null || !(this.q instanceof TxConnection)) throw new EngineError('STORAGE_MISMATCH', 'writeOutboxBatches: called outside a transaction');
+    if (rows.length === 0) return;
+    this.q.writeBehind((client) => insertOutboxBatches(client, rows));
   }
 }
 

@@ -6,7 +6,7 @@ import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { EngineError } from '../../errors.ts';
 import { ACCOUNT_SELECT, byPoolThenAccount, rowOf, toAccountRow } from './db.ts';
-import type { AccountRow, AccountState, AccountUpdate, CreditTuple, Db, Param, Row, SettleTuple } from './db.ts';
+import type { AccountRow, AccountState, AccountUpdate, CreditTuple, Db, OutboxBatchRow, Param, Row, SettleTuple } from './db.ts';
 import { DeferredState, deferredAfter, sliceAfter } from './deferred-state.ts';
 import type { ChangeLogRow, DeferredAccount } from './deferred-state.ts';
 import { AccountIds } from './account-ids.ts';
@@ -451,6 +451,14 @@ export class SqliteDb implements Db {
       this.#prepare(creditSql(k)).run(...credits);
       i += k;
     }
+  }
+
+  async writeOutboxBatches(rows: readonly OutboxBatchRow[]): Promise<void> {
+    const statement = this.#prepare(
+      `INSERT INTO outbox_batches (batch_id, settlement_id, batch_index, pool, from_tick, to_tick, credit_count, total, payload, status, attempts, message_id, last_error, created_at_ms, updated_at_ms)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, NULL, NULL, ?, ?)`,
+    );
+    for (const b of rows) statement.run(b.batchId, b.settlementId, b.batchIndex, b.pool, b.fromTick, b.toTick, b.creditCount, b.total, b.payload, b.createdAtMs, b.createdAtMs);
   }
 
   async migrate(): Promise<void> {
