@@ -4,8 +4,9 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     pool: 'forks',
-    // One Postgres server per run, shared by the files that need it (test/support/postgres.ts).
-    globalSetup: ['test/support/postgres.ts'],
+    // One temp folder per run, removed at the end (test/support/temp-root.ts: first, so torn down
+    // last); one Postgres server per run, shared by the files that need it (test/support/postgres.ts).
+    globalSetup: ['test/support/temp-root.ts', 'test/support/postgres.ts'],
     testTimeout: 120_000,
     hookTimeout: 180_000,
     reporters: ['default'],
